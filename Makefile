@@ -1,0 +1,51 @@
+# leadsync: two commands on a fresh machine.
+#   make demo   create .venv, install, start the TUI on the embedded simulators
+#   make test   create .venv, install the test extras, run the whole suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN  := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck imports pytest bench sim clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/leadsync
+
+sim: $(STAMP_RUN)
+	$(BIN)/leadsync sim
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy
+
+imports: $(STAMP_TEST)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP_TEST)
+	$(BIN)/pytest
+
+test: lint typecheck imports pytest
+
+bench: $(STAMP_TEST)
+	@for b in $$(ls benchmarks/[a-z]*.py 2>/dev/null | xargs -n1 basename | sed 's/\.py$$//'); do \
+		$(BIN)/python -m benchmarks.$$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
