@@ -50,9 +50,9 @@ class FaultSettings:
         self.validate()
 
     @classmethod
-    def uniform(cls, fault_rate: float, latency_ms: float = 0.0, seed: int | None = None) -> (
-        FaultSettings
-    ):
+    def uniform(
+        cls, fault_rate: float, latency_ms: float = 0.0, seed: int | None = None
+    ) -> FaultSettings:
         """`--fault-rate F`: split F evenly over errors, rate limits and malformed bodies."""
         share = fault_rate / 3
         return cls(

@@ -1,0 +1,433 @@
+"""Typed configuration: a TOML file plus `LEADSYNC_*` environment variables.
+
+Order of precedence, highest first: environment (`LEADSYNC_SYNC__POLL_INTERVAL=10`,
+nested with `__`), the TOML file (`--config PATH`, else `$LEADSYNC_CONFIG`, else the XDG
+config dir), then defaults. No config file and no endpoints in the environment means demo
+mode: the embedded simulators are started and synced against.
+
+Every failure is a `ConfigError` whose lines name the key, the problem and the fix; the
+CLI prints them and exits 2. Secrets are `SecretStr` and are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from leadsync_tui.locations import default_database_file, find_config_file
+from leadsync_tui.models import Resolution
+
+ENV_PREFIX = "LEADSYNC_"
+ENV_NESTED_DELIMITER = "__"
+
+SYNCED_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "desired_move_in",
+    "desired_bedrooms",
+    "desired_bathrooms",
+    "max_rent",
+    "pets",
+    "notes",
+    "qualification",
+)
+"""The lead fields mapped between DomIQ and ResMan, which a conflict policy can name."""
+
+Source = Literal["file", "env", "default"]
+
+
+class ConfigError(Exception):
+    """A configuration problem, with one line per problem that says how to fix it."""
+
+    def __init__(self, problems: list[str], path: Path | None = None) -> None:
+        self.problems = problems
+        self.path = path
+        super().__init__("\n".join(problems))
+
+
+def _require_http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(
+            f"{value!r} has no http:// or https:// scheme; write it as https://host/path"
+        )
+    if "://" in value and not value.split("://", 1)[1].strip("/"):
+        raise ValueError(f"{value!r} has no host")
+    return value.rstrip("/")
+
+
+def _require_non_empty_secret(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not value.get_secret_value().strip():
+        raise ValueError("is empty; set it, or remove the key to use demo mode")
+    return value
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DomiqSettings(_Section):
+    """`[domiq]`: where DomIQ's API lives and the bearer token that opens it."""
+
+    base_url: str | None = None
+    """e.g. https://api.domiq.example — the `/v1/...` routes are appended."""
+    token: SecretStr | None = None
+    """Bearer token for every call and for the live event feed."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return _require_http_url(value)
+
+    @field_validator("token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _require_non_empty_secret(value)
+
+
+class ResmanProperty(_Section):
+    """`[resman.properties.<domiq property id>]`: one property's ResMan ids."""
+
+    property_id: str = Field(min_length=1)
+    """ResMan's PropertyID (a GUID)."""
+    source_id: str | None = None
+    """Default prospect source (TransactionSource) for new prospects here."""
+    agent_id: str | None = None
+    """Default leasing agent (an employee ID) for new prospects here."""
+
+
+class ResmanSettings(_Section):
+    """`[resman]`: the MITS API credentials and per-property mapping."""
+
+    base_url: str | None = None
+    """e.g. https://api.myresman.com"""
+    integration_partner_id: str | None = None
+    api_key: SecretStr | None = None
+    account_id: int | None = Field(default=None, ge=1)
+    properties: dict[str, ResmanProperty] = Field(default_factory=dict)
+    """Keyed by DomIQ's property_id."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return _require_http_url(value)
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return _require_non_empty_secret(value)
+
+    @property
+    def property_ids(self) -> dict[str, str]:
+        """DomIQ property_id -> ResMan PropertyID."""
+        return {key: prop.property_id for key, prop in self.properties.items()}
+
+
+class SyncSettings(_Section):
+    """`[sync]`: the local database and how hard the engine works."""
+
+    database: Path = Field(default_factory=default_database_file)
+    """The SQLite file (WAL). The outbox lives here: keep it on a local disk."""
+    poll_interval: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds between ResMan polls (ResMan has no push)."""
+    concurrency: int = Field(default=8, ge=1, le=64)
+    """How many outgoing writes may be in flight at once."""
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    """Attempts before an outbox item is parked as failed for a person."""
+    request_timeout: float = Field(default=15.0, gt=0, le=300)
+    """Seconds before one HTTP call is abandoned (and retried)."""
+
+
+class PolicySettings(_Section):
+    """`[policy]`: how conflicts are settled without a person, per field."""
+
+    default: Resolution = Resolution.MANUAL_REVIEW
+    fields: dict[str, Resolution] = Field(default_factory=dict)
+
+    @field_validator("default")
+    @classmethod
+    def _no_merged_default(cls, value: Resolution) -> Resolution:
+        if value is Resolution.MERGED:
+            raise ValueError("'merged' needs a person to write the value; use manual_review")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, Resolution]) -> dict[str, Resolution]:
+        for name, resolution in value.items():
+            if name not in SYNCED_FIELDS:
+                raise ValueError(
+                    f"unknown field {name!r}; policies can name: {', '.join(SYNCED_FIELDS)}"
+                )
+            if resolution is Resolution.MERGED:
+                raise ValueError(f"{name}: 'merged' needs a person; use manual_review")
+        return value
+
+    def for_field(self, name: str) -> Resolution:
+        return self.fields.get(name, self.default)
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """The already-parsed TOML file as a settings source (parsed by us for good errors)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Build it with `load_settings`, not directly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        extra="forbid",
+        frozen=True,
+    )
+
+    file_data: ClassVar[dict[str, Any]] = {}
+    """The parsed TOML file; set on a per-load subclass by `load_settings`."""
+
+    domiq: DomiqSettings = Field(default_factory=DomiqSettings)
+    resman: ResmanSettings = Field(default_factory=ResmanSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    @model_validator(mode="after")
+    def _complete_when_not_demo(self) -> Settings:
+        if self.is_demo:
+            return self
+        missing = [
+            f"{section}.{key}"
+            for section, model in (("domiq", self.domiq), ("resman", self.resman))
+            for key in _REQUIRED_KEYS[section]
+            if getattr(model, key) is None
+        ]
+        if missing:
+            raise ValueError(
+                "missing " + ", ".join(missing) + " (a real deployment needs all of "
+                "[domiq] base_url, token and [resman] base_url, integration_partner_id, "
+                "api_key, account_id; leave both base_urls out for demo mode)"
+            )
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        """No endpoint configured: run against the embedded simulators."""
+        return self.domiq.base_url is None and self.resman.base_url is None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _DictSource(settings_cls, cls.file_data))
+
+
+_REQUIRED_KEYS = {
+    "domiq": ("base_url", "token"),
+    "resman": ("base_url", "integration_partner_id", "api_key", "account_id"),
+}
+
+SECRET_KEYS = frozenset({"domiq.token", "resman.api_key"})
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus where they came from, for `config check` and for messages."""
+
+    settings: Settings
+    path: Path | None
+    path_reason: str
+    file_keys: frozenset[str]
+    env_keys: frozenset[str]
+    warnings: tuple[str, ...] = ()
+
+    def source_of(self, dotted_key: str) -> Source:
+        if any(_covers(key, dotted_key) for key in self.env_keys):
+            return "env"
+        if any(_covers(key, dotted_key) for key in self.file_keys):
+            return "file"
+        return "default"
+
+    def effective_values(self) -> Iterator[tuple[str, str, Source]]:
+        """Every effective value as (dotted key, printable value, source); secrets masked."""
+        for key, value in _flatten(self.settings.model_dump()):
+            yield key, _printable(key, value), self.source_of(key)
+
+
+def _covers(given: str, key: str) -> bool:
+    return key == given or key.startswith(given + ".")
+
+
+def _printable(key: str, value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return "(not set)" if not value.get_secret_value() else "******** (set, hidden)"
+    if value is None:
+        return "(not set)"
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from _flatten(value, dotted + ".")
+        else:
+            yield dotted, value
+
+
+def _env_keys(environ: Mapping[str, str]) -> frozenset[str]:
+    keys = set()
+    for name in environ:
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper != "LEADSYNC_CONFIG":
+            parts = upper[len(ENV_PREFIX) :].lower().split(ENV_NESTED_DELIMITER)
+            if parts[0] in Settings.model_fields:
+                keys.add(".".join(parts))
+    return frozenset(keys)
+
+
+def _read_toml(path: Path, reason: str) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(
+            [
+                f"config file {path} (from {reason}) does not exist; create it "
+                f"(`leadsync sim` prints a ready-made block) or point {reason} elsewhere"
+            ],
+            path,
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [f"cannot read config file {path}: {exc.strerror}; check it exists and `chmod 600`"],
+            path,
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [f"config file {path} is not UTF-8 text; save it as UTF-8"], path
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            [f"config file {path} is not valid TOML: {exc}; fix the syntax at that line"],
+            path,
+        ) from None
+
+
+def _permission_warnings(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """A file that holds a secret must not be readable by others."""
+    holds_secret = any(key in SECRET_KEYS for key, _ in _flatten(data))
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return ()
+    if holds_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (
+            f"{path} holds secrets and is readable by other users "
+            f"(mode {stat.filemode(mode)}); fix with: chmod 600 {path}",
+        )
+    return ()
+
+
+def _describe_validation_error(
+    exc: ValidationError, file_keys: frozenset[str], env_keys: frozenset[str]
+) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        key = ".".join(loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            section = ".".join(loc[:-1])
+            where = f"[{section}]" if section else "the top level"
+            problems.append(
+                f"{key}: unknown key in {where}; remove it or check its spelling"
+                + _where(key, file_keys, env_keys)
+            )
+            continue
+        if error["type"] == "missing" and not loc:
+            key = "(config)"
+        hint = _hint_for(error["type"])
+        problems.append(f"{key or '(config)'}: {message}{hint}" + _where(key, file_keys, env_keys))
+    return problems
+
+
+def _hint_for(error_type: str) -> str:
+    hints = {
+        "int_parsing": "; write a whole number",
+        "int_type": "; write a whole number",
+        "float_parsing": "; write a number",
+        "float_type": "; write a number",
+        "bool_parsing": "; write true or false",
+        "enum": "",
+        "greater_than": "",
+        "greater_than_equal": "",
+        "less_than_equal": "",
+        "string_type": "; write it in quotes",
+        "dict_type": "; write it as a [table]",
+        "model_type": "; write it as a [table]",
+    }
+    return hints.get(error_type, "")
+
+
+def _where(key: str, file_keys: frozenset[str], env_keys: frozenset[str]) -> str:
+    env_name = ENV_PREFIX + key.upper().replace(".", ENV_NESTED_DELIMITER)
+    if any(_covers(k, key) or _covers(key, k) for k in env_keys):
+        return f" (set by ${env_name})"
+    if any(_covers(k, key) or _covers(key, k) for k in file_keys):
+        return " (in the config file)"
+    return ""
+
+
+def load_settings(config_path: str | os.PathLike[str] | None = None) -> LoadedSettings:
+    """Find, read and validate the configuration, or raise `ConfigError`."""
+    path, reason = find_config_file(config_path)
+    file_data = _read_toml(path, reason) if path is not None else {}
+    file_keys = frozenset(key for key, _ in _flatten(file_data))
+    env_keys = _env_keys(os.environ)
+
+    loaded_cls = type("LoadedSettingsModel", (Settings,), {"file_data": file_data})
+    try:
+        settings = loaded_cls()
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc, file_keys, env_keys), path) from None
+    warnings = _permission_warnings(path, file_data) if path is not None else ()
+    return LoadedSettings(settings, path, reason, file_keys, env_keys, warnings)
