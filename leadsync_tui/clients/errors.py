@@ -1,0 +1,277 @@
+"""Typed errors shared by the DomIQ and ResMan clients.
+
+The engine decides what to do with a failed call from the error's type and its
+`retryable` flag alone (its tenacity policy retries exactly the retryable ones), so both
+clients turn every failure (HTTP status, ResMan `Status=Error`, unreadable body) into one
+of these before it leaves the client.
+
+ResMan reports application errors as HTTP 200 with `<Status>Error</Status>` and free-text
+`<ErrorDescription>`; `rejected()` classifies the well-known texts into subclasses that are
+also the generic kinds (`ResmanAuthRejected` is an `AuthError`, ...), so `except AuthError`
+catches a bad DomIQ token and a bad ResMan API key alike.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class SyncError(Exception):
+    """Base of every client error: a human message and whether retrying can help."""
+
+    default_retryable = False
+    """The class's answer; an instance may override it (see `retryable`)."""
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self._retryable = retryable
+
+    @property
+    def retryable(self) -> bool:
+        """True when the same call may succeed later without anyone changing anything."""
+        return self.default_retryable if self._retryable is None else self._retryable
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a person should read the message (not just the retry counter)."""
+        return not self.retryable
+
+
+class AuthError(SyncError):
+    """Bad or missing credentials (DomIQ 401, a refused ResMan API key or account)."""
+
+
+class ValidationFailed(SyncError):
+    """The other side refused a value; `field` names it when known."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, retryable: bool | None = None
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.field = field
+
+
+class NotFound(SyncError):
+    """The record addressed does not exist (DomIQ 404, an unknown ResMan ProspectID)."""
+
+
+class VersionConflict(SyncError):
+    """The record changed since it was read (DomIQ 412 on `If-Match`).
+
+    Not retryable as is: resending the same write would fail again. The engine re-reads
+    the record and merges again; `current_version` saves it a read when the server said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current_version: int | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.current_version = current_version
+
+
+class DuplicateRecord(SyncError):
+    """The other side already holds this person (DomIQ 409 `duplicate`, a ResMan duplicate
+    refusal): search and adopt instead of creating again."""
+
+
+class RateLimited(SyncError):
+    """The server asked us to slow down; wait `retry_after` seconds when it said."""
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(SyncError):
+    """5xx, timeouts, dropped connections: the same call may well work next time."""
+
+    default_retryable = True
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retryable: bool | None = None
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.status_code = status_code
+
+
+class MalformedResponse(TransientError):
+    """A body we cannot read: cut short, not XML/JSON, no envelope, or refused as unsafe
+    (DTD, entities, oversized). Retryable: the simulators' `malformed` fault and real
+    proxies produce these intermittently."""
+
+
+class SearchTooBroad(SyncError):
+    """ResMan's SearchProspects answered HTTP 502 "buffer overflow": too many matches.
+
+    Not retryable as is; the ResMan client halves the Modified window and asks again.
+    It only escapes the client when the window cannot shrink any further.
+    """
+
+    def __init__(self, message: str, *, window_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.window_seconds = window_seconds
+
+
+# --------------------------------------------------------------------------- ResMan
+
+
+class RejectionKind(StrEnum):
+    """What a ResMan `ErrorDescription` is about, as far as its text tells."""
+
+    AUTH = "auth"
+    VALIDATION = "validation"
+    NOT_FOUND = "not_found"
+    DUPLICATE = "duplicate"
+    TRANSIENT = "transient"
+    UNKNOWN = "unknown"
+
+
+class RemoteRejected(SyncError):
+    """ResMan answered `Status` other than `Success`; `error_description` is its text.
+
+    Instances of this base class are texts we could not classify: not retried, and
+    flagged (`needs_attention`) so a person reads the description.
+    """
+
+    kind = RejectionKind.UNKNOWN
+
+    def __init__(
+        self,
+        error_description: str,
+        *,
+        status: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        text = error_description.strip() or f"ResMan answered Status={status or '(none)'}"
+        where = f"{method}: " if method else ""
+        SyncError.__init__(self, f"ResMan refused: {where}{text}")
+        self.error_description = error_description
+        self.status = status
+        self.method = method
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.kind is RejectionKind.UNKNOWN or not self.retryable
+
+
+class ResmanAuthRejected(RemoteRejected, AuthError):
+    """Credentials or scope refused (API key, partner id, AccountID, PropertyID)."""
+
+    kind = RejectionKind.AUTH
+
+
+class ResmanValidationRejected(RemoteRejected, ValidationFailed):
+    """A value or a required setting refused (source, agent, name...)."""
+
+    kind = RejectionKind.VALIDATION
+
+    def __init__(
+        self,
+        error_description: str,
+        *,
+        status: str | None = None,
+        method: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(error_description, status=status, method=method)
+        self.field = field
+
+
+class ResmanNotFound(RemoteRejected, NotFound):
+    """The ProspectID/PersonID posted is unknown to ResMan."""
+
+    kind = RejectionKind.NOT_FOUND
+
+
+class ResmanDuplicateRejected(RemoteRejected, DuplicateRecord):
+    """ResMan refused a create because the person already exists."""
+
+    kind = RejectionKind.DUPLICATE
+
+
+class ResmanTransientRejected(RemoteRejected, TransientError):
+    """ResMan's own hiccup reported in a 200 (deadlock, timeout): retry."""
+
+    kind = RejectionKind.TRANSIENT
+    default_retryable = True
+
+
+_NOT_FOUND = re.compile(
+    r"\b(prospect|person|guest ?card)(?!\s*(source|reason))\s*(id)?\b.*"
+    r"\b(not (be )?found|does not exist|unknown|no such)\b|"
+    r"\b(unknown|invalid|no such)\s+(prospect|person|guest ?card)(?!\s*(source|reason))",
+    re.IGNORECASE,
+)
+_AUTH = re.compile(
+    r"credential|api ?key|integration ?partner|unauthori[sz]ed|not authori[sz]ed|"
+    r"authenticat|access denied|permission|forbidden|"
+    r"\b(account|property) ?(id)?\b.*\b(not (be )?found|does not exist|unknown|invalid)\b|"
+    r"\b(unknown|invalid) (account|property)",
+    re.IGNORECASE,
+)
+_DUPLICATE = re.compile(r"duplicate|already exists", re.IGNORECASE)
+_TRANSIENT = re.compile(
+    r"deadlock|time ?out|timed out|temporarily|try again|unavailable", re.IGNORECASE
+)
+_SETTINGS = 3
+"""The first entries below are per-property settings, checked before credentials."""
+_VALIDATION_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"transaction ?source|prospect ?source|\bsource\b", re.IGNORECASE), "source_id"),
+    (re.compile(r"\bagent|employee", re.IGNORECASE), "agent_id"),
+    (re.compile(r"lost ?reason", re.IGNORECASE), "lost_reason_id"),
+    (re.compile(r"first ?name", re.IGNORECASE), "first_name"),
+    (re.compile(r"last ?name", re.IGNORECASE), "last_name"),
+    (re.compile(r"e-?mail", re.IGNORECASE), "email"),
+    (re.compile(r"phone", re.IGNORECASE), "phone"),
+    (re.compile(r"move ?in", re.IGNORECASE), "desired_move_in"),
+    (re.compile(r"\brent\b|desired ?rent", re.IGNORECASE), "max_rent"),
+    (re.compile(r"bedroom", re.IGNORECASE), "desired_bedrooms"),
+    (re.compile(r"bathroom", re.IGNORECASE), "desired_bathrooms"),
+    (re.compile(r"\bname\b", re.IGNORECASE), None),
+    (
+        re.compile(
+            r"required|missing|invalid|not valid|must|too long|exceeds|not well-formed|"
+            r"eventtype|\bxml\b",
+            re.IGNORECASE,
+        ),
+        None,
+    ),
+)
+
+
+def rejected(
+    error_description: str | None,
+    *,
+    status: str | None = None,
+    method: str | None = None,
+) -> RemoteRejected:
+    """The `RemoteRejected` subclass that fits ResMan's `ErrorDescription` text.
+
+    Order matters: an unknown ProspectID is "not found" before it is "invalid"; a bad
+    source, agent or lost reason is a setting to fix even when the text names the
+    property; an unknown PropertyID is a credentials/scope problem, not a value.
+    """
+    text = (error_description or "").strip()
+    if _NOT_FOUND.search(text):
+        return ResmanNotFound(text, status=status, method=method)
+    for pattern, field in _VALIDATION_FIELDS[:_SETTINGS]:
+        if pattern.search(text):
+            return ResmanValidationRejected(text, status=status, method=method, field=field)
+    if _AUTH.search(text):
+        return ResmanAuthRejected(text, status=status, method=method)
+    if _DUPLICATE.search(text):
+        return ResmanDuplicateRejected(text, status=status, method=method)
+    if _TRANSIENT.search(text):
+        return ResmanTransientRejected(text, status=status, method=method)
+    for pattern, field in _VALIDATION_FIELDS:
+        if pattern.search(text):
+            return ResmanValidationRejected(text, status=status, method=method, field=field)
+    return RemoteRejected(text, status=status, method=method)

@@ -1,0 +1,1 @@
+"""Tests of the client protocol code: MITS XML and the typed errors."""

@@ -1,0 +1,1 @@
+"""Tests of the sync core: mapping and three-way merge."""
