@@ -115,6 +115,9 @@ class ResmanProperty(_Section):
     """Default prospect source (TransactionSource) for new prospects here."""
     agent_id: str | None = None
     """Default leasing agent (an employee ID) for new prospects here."""
+    lost_reason_id: str | None = None
+    """Lost-prospect reason (from GetLostProspectReasons) used when DomIQ disqualifies a
+    lead: ResMan marks a prospect lost only with a reason id."""
 
 
 class ResmanSettings(_Section):
