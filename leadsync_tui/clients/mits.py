@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from leadsync_tui.clients.errors import MalformedResponse, ValidationFailed, rejected
 from leadsync_tui.models import format_utc
+from leadsync_tui.resman_vocabulary import known_event_type
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 """Largest ResMan answer we parse; SearchProspects is windowed well below this."""
@@ -40,41 +41,6 @@ is in the list ResMan accepts (`WebService` is MITS but not on Propexo's ResMan 
 
 ORGANIZATION = "ResMan"
 
-EVENT_TYPES: tuple[str, ...] = (
-    "EmailToProspect",
-    "EmailFromILS",
-    "EmailFromProspect",
-    "Email",
-    "CallToProspect",
-    "CallFromProspect",
-    "Phone",
-    "Show",
-    "WalkIn",
-    "Contact",
-    "Other",
-    "Cancel",
-    "ReActivate",
-    "Application",
-    "TextToProspect",
-    "TextFromProspect",
-    "ApplicationDenied",
-    "Appointment",
-    "Approve",
-    "Approved",
-    "CancelApplication",
-    "CancelAppointment",
-    "Chat",
-    "Hold",
-    "LeaseSign",
-    "ReApply",
-    "Release",
-    "ReturnVisit",
-    "Text",
-    "Transfer",
-    "WebService",
-)
-"""Known EventTypes in their canonical spelling (Propexo's ResMan list plus MITS 4.0)."""
-_EVENT_TYPE_BY_LOWER = {name.lower(): name for name in EVENT_TYPES}
 
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -517,7 +483,7 @@ def canonical_event_type(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     raw = value.strip()
-    return _EVENT_TYPE_BY_LOWER.get(raw.lower(), raw)
+    return known_event_type(raw) or raw
 
 
 def parse_utc_datetime(value: str) -> datetime:

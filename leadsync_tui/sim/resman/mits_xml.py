@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from leadsync_tui.resman_vocabulary import known_event_type
 from leadsync_tui.sim.resman.posted import (
     PostedCustomer,
     PostedEvent,
@@ -41,42 +42,6 @@ from leadsync_tui.sim.resman.state import (
 MAX_XML_BYTES = 2 * 1024 * 1024
 """Largest `Xml` document accepted (inferred; ResMan documents no limit)."""
 
-EVENT_TYPES: tuple[str, ...] = (
-    # Propexo's list of what ResMan accepts.
-    "EmailToProspect",
-    "EmailFromILS",
-    "EmailFromProspect",
-    "Email",
-    "CallToProspect",
-    "CallFromProspect",
-    "Phone",
-    "Show",
-    "WalkIn",
-    "Contact",
-    "Other",
-    "Cancel",
-    "ReActivate",
-    "Application",
-    "TextToProspect",
-    "TextFromProspect",
-    # The wider MITS 4.0 list, and types seen coming back from ResMan.
-    "ApplicationDenied",
-    "Appointment",
-    "Approve",
-    "Approved",
-    "CancelApplication",
-    "CancelAppointment",
-    "Chat",
-    "Hold",
-    "LeaseSign",
-    "ReApply",
-    "Release",
-    "ReturnVisit",
-    "Text",
-    "Transfer",
-    "WebService",
-)
-_EVENT_TYPE_BY_LOWER = {name.lower(): name for name in EVENT_TYPES}
 
 PHONE_TYPE_ALIASES: Mapping[str, str] = {
     "cell": "Mobile",
@@ -169,7 +134,7 @@ def _parse_bool(value: str, what: str) -> bool:
 
 
 def canonical_event_type(value: str) -> str:
-    found = _EVENT_TYPE_BY_LOWER.get(value.strip().lower())
+    found = known_event_type(value)
     if found is None:
         raise MitsXmlError(f"EventType {value!r} is not valid")
     return found
