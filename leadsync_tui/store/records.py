@@ -1,0 +1,116 @@
+"""Rows of the local store that are not spec models: outbox items, links, audit entries.
+
+They are frozen pydantic models so the engine, the store and the UI can pass them between
+tasks without copying, exactly like the spec models in `leadsync_tui.models`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadsync_tui.models import SyncDirection, SyncType, UtcDatetime
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox item stands. A delivered item is deleted, so there is no `done`."""
+
+    PENDING = "pending"
+    """Waiting to be sent, first time or retry, from `next_attempt_at` on."""
+    IN_FLIGHT = "in_flight"
+    """Claimed by the engine and being sent. A crash leaves it here; it is put back to
+    `pending` when the database is reopened (or by `Database.requeue_in_flight`)."""
+    FAILED = "failed"
+    """Parked: a permanent error or out of retries. Waits for a person to retry it, and
+    holds back later items of the same lead and direction so changes never overtake."""
+
+
+class Cursor(StrEnum):
+    """Names of the poll cursors kept in the `cursors` table."""
+
+    RESMAN_MODIFIED_THROUGH = "resman.modified_through"
+    """End of the last ResMan `SearchProspects` window that was fully applied (ISO UTC)."""
+    DOMIQ_UPDATED_SINCE = "domiq.updated_since"
+    """`updated_since` for the next incremental `GET /v1/leads` (ISO UTC)."""
+    DOMIQ_LAST_EVENT_ID = "domiq.last_event_id"
+    """Id of the last live-feed event applied to the store; resume with `since=` it."""
+
+
+class NewOutboxItem(BaseModel):
+    """An outgoing change to put in the outbox. `dedupe_key` makes enqueueing idempotent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    direction: SyncDirection
+    sync_type: SyncType
+    payload: dict[str, Any] = Field(default_factory=dict)
+    dedupe_key: str
+    next_attempt_at: UtcDatetime | None = None
+    """None: due at once."""
+
+
+class OutboxItem(BaseModel):
+    """An outgoing change waiting in the outbox until the other side confirms it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    conversation_id: str
+    direction: SyncDirection
+    sync_type: SyncType
+    payload: dict[str, Any]
+    dedupe_key: str
+    status: OutboxStatus
+    attempts: int
+    """Claims so far (a claim counts as an attempt even if the process died in it)."""
+    next_attempt_at: UtcDatetime
+    last_error: str | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class OutboxCounts(BaseModel):
+    """How many outbox items are in each status (the metrics' failed and pending)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pending: int = 0
+    in_flight: int = 0
+    failed: int = 0
+
+
+class Link(BaseModel):
+    """A DomIQ conversation tied to its ResMan prospect, with the last agreed values.
+
+    `snapshot` maps mapped field names to the values both sides held after the last
+    successful sync: the base of the three-way merge.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    prospect_id: str
+    person_id: str | None = None
+    property_id: str
+    snapshot: dict[str, Any] = Field(default_factory=dict)
+    agreed_at: UtcDatetime
+
+
+class AuditEntry(BaseModel):
+    """Who did what to which record, when and why (the operators' trail)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    """Assigned by the database; None on entries not yet written."""
+    at: UtcDatetime
+    actor: str
+    action: str
+    target: str
+    """The id of what was acted on (a conflict id, a conversation id, an outbox id)."""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str | None = None
