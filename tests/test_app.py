@@ -1,17 +1,55 @@
-"""The app starts on an empty store and quits cleanly with ctrl+q."""
+"""The app opens on its store and quits cleanly with ctrl+q."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from textual.widgets import Static
+
 from leadsync_tui.app import make_app
 from leadsync_tui.config import load_settings
+from leadsync_tui.models import Lead
 from leadsync_tui.screens.dashboard import DashboardScreen
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.store import LeadSyncStore
+
+FROZEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-async def test_app_opens_on_the_dashboard_and_quits_with_ctrl_q() -> None:
-    app = make_app(load_settings().settings, read_only=True)
+def make_lead(n: int, version: int = 1) -> Lead:
+    return Lead(
+        conversation_id=f"cnv_{n:04d}",
+        version=version,
+        created_at=FROZEN,
+        updated_at=FROZEN,
+        property_id="prop_oakridge",
+        first_name=f"Person{n}",
+        last_name="Example",
+    )
+
+
+async def test_demo_app_opens_on_an_empty_store_and_quits_with_ctrl_q() -> None:
+    app = make_app(load_settings().settings, read_only=True, clock=lambda: FROZEN)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert app.sub_title == "demo · read-only"
+        summary = app.screen.query_one("#empty-state", Static)
+        assert "No leads yet" in str(summary.render())
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+
+
+async def test_the_dashboard_follows_the_store() -> None:
+    db = await Database.open(":memory:", now=lambda: FROZEN)
+    store = LeadSyncStore(db, now=lambda: FROZEN)
+    await store.merge_leads([make_lead(1), make_lead(2)])
+    app = make_app(load_settings().settings, store=store, clock=lambda: FROZEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        summary = app.screen.query_one("#empty-state", Static)
+        assert "2 leads in the store" in str(summary.render())
+        await store.merge_leads([make_lead(3)])
+        await pilot.pause()
+        assert "3 leads in the store" in str(summary.render())
+    await db.close()
