@@ -161,6 +161,12 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return app.return_code or EXIT_OK
 
 
+def run_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from leadsync_tui.sim.command import run_sim_command
+
+    return run_sim_command(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -174,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tui": run_tui,
         "sync": _not_implemented("sync --headless"),
         "status": _not_implemented("status"),
-        "sim": _not_implemented("sim"),
+        "sim": run_sim,
     }
     try:
         return handlers[command](args, out, err)

@@ -1,0 +1,220 @@
+"""`leadsync sim`: both simulators in the foreground, with everything needed to use them.
+
+It prints the base URLs, the demo credentials, the property ids, the `/_sim/` control
+routes, two `curl` commands that work as printed and a config block leadsync can read,
+then serves until SIGINT/SIGTERM. Bad options and unusable ports are one-line messages
+and exit code 2; nothing ever ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import math
+import shlex
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from leadsync_tui.locations import default_config_file
+from leadsync_tui.models import Qualification
+from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators
+from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+CONFIG_BEGIN = "# --- leadsync config: begin ---"
+CONFIG_END = "# --- leadsync config: end ---"
+"""Both markers are TOML comments: the block can be copied with them."""
+
+_PORT_OPTIONS = {"domiq": "--domiq-port", "resman": "--resman-port"}
+_NAMES = {"domiq": "DomIQ", "resman": "ResMan"}
+
+
+def option_problems(args: argparse.Namespace) -> list[str]:
+    """One line per bad option, naming it and saying what to pass instead."""
+    problems = []
+    for option, port in (("--domiq-port", args.domiq_port), ("--resman-port", args.resman_port)):
+        if not 0 <= port <= 65535:
+            problems.append(
+                f"{option} must be between 0 and 65535, got {port}; use 0 for any free port"
+            )
+    if args.leads < 0:
+        problems.append(f"--leads must be 0 or more, got {args.leads}; e.g. --leads 200")
+    if not (math.isfinite(args.activity_per_min) and args.activity_per_min >= 0):
+        problems.append(
+            f"--activity-per-min must be 0 or more, got {args.activity_per_min}; "
+            "0 keeps the world still, e.g. --activity-per-min 30"
+        )
+    if not 0 <= args.fault_rate <= 1:
+        problems.append(
+            f"--fault-rate must be between 0 and 1, got {args.fault_rate}; "
+            "e.g. --fault-rate 0.1 fails one request in ten"
+        )
+    if not (math.isfinite(args.latency_ms) and args.latency_ms >= 0):
+        problems.append(
+            f"--latency-ms must be 0 or more, got {args.latency_ms}; e.g. --latency-ms 150"
+        )
+    if args.search_limit < 1:
+        problems.append(
+            f"--search-limit must be 1 or more, got {args.search_limit}; e.g. --search-limit 500"
+        )
+    return problems
+
+
+def options_from(args: argparse.Namespace) -> SimOptions:
+    return SimOptions(
+        host=args.host,
+        domiq_port=args.domiq_port,
+        resman_port=args.resman_port,
+        seed=args.seed,
+        leads=args.leads,
+        activity_per_min=args.activity_per_min,
+        fault_rate=args.fault_rate,
+        latency_ms=args.latency_ms,
+        search_limit=args.search_limit,
+    )
+
+
+def run_sim_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Validate, serve until interrupted, say goodbye; the exit code."""
+    problems = option_problems(args)
+    if problems:
+        for problem in problems:
+            print(f"leadsync sim: {problem}", file=err)
+        return EXIT_USAGE
+    options = options_from(args)
+    try:
+        asyncio.run(_serve_until_stopped(options, out))
+    except KeyboardInterrupt:
+        pass  # Ctrl+C before our handlers were in place: still a normal stop
+    except SimulatorBindError as exc:
+        print(f"leadsync sim: {bind_problem(exc)}", file=err)
+        return EXIT_USAGE
+    except Exception as exc:
+        print(f"leadsync sim: the simulators stopped unexpectedly: {exc}", file=err)
+        return EXIT_FAILED
+    print("leadsync sim: simulators stopped. Goodbye.", file=out, flush=True)
+    return EXIT_OK
+
+
+async def _serve_until_stopped(options: SimOptions, out: TextIO) -> None:
+    stop = asyncio.Event()
+    async with run_simulators(options) as sims:
+        with _stop_on_signals(stop):
+            out.write(banner(sims, options))
+            out.flush()
+            await stop.wait()
+
+
+@contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` (where the loop supports signal handlers)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or Windows: Ctrl+C still ends asyncio.run
+        installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+def bind_problem(exc: SimulatorBindError) -> str:
+    """Why a simulator could not listen, and what to pass instead."""
+    option = _PORT_OPTIONS[exc.simulator]
+    name = _NAMES[exc.simulator]
+    where = f"{exc.host}:{exc.port}"
+    if isinstance(exc.cause, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot listen on --host {exc.host} ({exc.strerror}); "
+            "use an address of this machine, e.g. --host 127.0.0.1"
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {exc.port} ({option}, {name} simulator) is already in use on {exc.host}; "
+            f"stop what uses it, or pass {option} 0 to pick a free port"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"not allowed to listen on port {exc.port} ({option}, {name} simulator); "
+            f"use a port above 1023, or {option} 0 to pick a free port"
+        )
+    return f"cannot listen on {where} for the {name} simulator ({exc.strerror}); try {option} 0"
+
+
+def banner(sims: RunningSims, options: SimOptions) -> str:
+    """Everything a new user needs, ending with the config block and how to stop."""
+    world = sims.world
+    d, r = sims.domiq_url, sims.resman_url
+    leads = world.domiq.all_leads()
+    qualified = sum(1 for lead in leads if lead.qualification is Qualification.QUALIFIED)
+    width = max(len(p.domiq_id) for p in world.properties)
+    domiq_curl = shlex.join(
+        ["curl", "-H", f"Authorization: Bearer {world.token}", f"{d}/v1/leads?limit=2"]
+    )
+    resman_curl = shlex.join(
+        [
+            "curl", "-X", "POST", f"{r}/Account/GetProperties",
+            "-d", f"IntegrationPartnerID={world.partner_id}",
+            "-d", f"ApiKey={world.api_key}",
+            "-d", f"AccountID={world.account_id}",
+        ]
+    )  # fmt: skip
+    fault_curl = shlex.join(["curl", "-X", "PUT", f"{d}/_sim/faults", "-d", '{"error_rate": 0.2}'])
+    lines = [
+        f"leadsync sim: DomIQ and ResMan simulators are up (seed {options.seed}, "
+        f"{options.leads} conversations, activity {options.activity_per_min:g}/min, "
+        f"fault rate {options.fault_rate:g}, latency {options.latency_ms:g} ms)",
+        "",
+        f"DomIQ   {d}",
+        f"  token            {world.token}",
+        f"ResMan  {r}",
+        f"  partner id       {world.partner_id}",
+        f"  api key          {world.api_key}",
+        f"  account id       {world.account_id}",
+        "",
+        "Properties (DomIQ id -> ResMan PropertyID, default source id, default agent id):",
+        *(
+            line
+            for p in world.properties
+            for line in (
+                f"  {p.domiq_id:<{width}} -> PropertyID {p.property_id}  ({p.name})",
+                f"  {'':<{width}}    source     {p.source_id}  ({DOMIQ_SOURCE_NAME})",
+                f"  {'':<{width}}    agent      {p.agent_id}  ({DOMIQ_AGENT_NAME})",
+            )
+        ),
+        "",
+        f"World: {len(leads)} DomIQ leads ({qualified} qualified), "
+        f"{len(world.domiq.pending_conversations())} chats not yet qualified; "
+        f"{len(world.resman.prospects)} ResMan prospects, {len(world.linked_pairs)} linked "
+        f"({len(world.conflicting_pairs)} in conflict, {len(world.pending_pairs)} changed "
+        f"on one side), {len(world.walk_ins)} walk-ins",
+        "",
+        "Simulator controls (JSON, loopback clients only):",
+        f"  DomIQ   GET|PUT {d}/_sim/faults   GET {d}/_sim/stats",
+        f"  ResMan  GET|PUT {r}/_sim/faults   GET {r}/_sim/stats   GET|PUT {r}/_sim/settings",
+        f"  e.g.    {fault_curl}",
+        "",
+        "Try:",
+        f"  {domiq_curl}",
+        f"  {resman_curl}",
+        "",
+        f"Config for leadsync (save as {default_config_file()}, then chmod 600):",
+        CONFIG_BEGIN,
+        sims.config_toml().rstrip("\n"),
+        CONFIG_END,
+        "",
+        "Serving until Ctrl+C (or SIGTERM).",
+    ]
+    return "\n".join(lines) + "\n"
