@@ -1,0 +1,358 @@
+"""DomIQ's live event feed (`GET /v1/events`, WebSocket) with resume, for the engine.
+
+Why it is built this way:
+- Resume is by event id: every reconnect asks for `since=<last id delivered>`, and ids
+  at or below it are skipped, so a drop neither loses nor repeats an event. The id only
+  advances after `on_event` returned, so an engine that failed on an event sees it again.
+- A gap in the ids, a `since` the server refuses, or the server's own `resync_required`
+  all reach `on_event` as a `resync_required` event: the engine's answer to all of them
+  is the same full pull.
+- Drops reconnect with jittered exponential backoff (bounded; reset once a connection
+  has delivered a frame, so a server that accepts and drops at once is not hammered).
+- A refused token parks the feed in an `auth_failed` state: no reconnect loop, only
+  `request_reconnect()` (the UI's key) tries again.
+- Bad frames are counted and skipped; a silent socket (no frame, not even a heartbeat,
+  for `stale_after` seconds) is treated as dropped.
+
+The token travels in the `Authorization` header only; the websockets library's handshake
+debug log (which would print it) is switched off for our connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from leadsync_tui.models import EventType, SyncEvent, utc_now
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_BAD_REQUEST = 4400
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """The feed's connection as the UI shows it (`real_time_connected`, `last_ping`, ...)."""
+
+    connected: bool = False
+    last_ping: datetime | None = None
+    """When a frame (heartbeat or event) last arrived."""
+    reconnect_attempts: int = 0
+    """Reconnects tried since the feed was last connected."""
+    last_event_id: int | None = None
+    """The resume point: the last event delivered (or, before any, the server's id)."""
+    last_error: str | None = None
+    """Why the last connection ended or failed; None while connected without trouble."""
+    auth_failed: bool = False
+    """DomIQ refused the token; the feed waits for `request_reconnect()`."""
+    bad_frames: int = 0
+    """Frames that could not be read and were skipped."""
+
+    def reportable(self) -> tuple[object, ...]:
+        """What a change must touch to be reported (the id moves with every event)."""
+        return (
+            self.connected,
+            self.last_ping,
+            self.reconnect_attempts,
+            self.last_error,
+            self.auth_failed,
+            self.bad_frames,
+        )
+
+
+class _AuthRefused(Exception):
+    pass
+
+
+class _Ended(Exception):
+    """A connection ended in a way that says how to go on."""
+
+    def __init__(self, reason: str, *, proven: bool, immediate: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.proven = proven
+        self.immediate = immediate
+
+
+class _QuietDebug(logging.LoggerAdapter[logging.Logger]):
+    """websockets logs handshake headers at DEBUG; never let it (the bearer token)."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
+def decode_frame(raw: str | bytes) -> SyncEvent | None:
+    """A frame as a `SyncEvent`, or None when it is not one (bad JSON, shape or type)."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        parsed: Any = json.loads(text)
+        if not isinstance(parsed, dict):
+            return None
+        event = SyncEvent.model_validate(parsed)
+    except (ValueError, UnicodeDecodeError, ValidationError):
+        return None
+    if event.type not in (EventType.RESYNC_REQUIRED, EventType.HEARTBEAT) and event.id is None:
+        return None
+    return event
+
+
+def events_url(base_url: str, since: int | None) -> str:
+    """`http(s)://host/base` -> `ws(s)://host/base/v1/events[?since=N]`."""
+    base = base_url.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base.removeprefix("https://")
+    elif base.startswith("http://"):
+        base = "ws://" + base.removeprefix("http://")
+    elif not base.startswith(("ws://", "wss://")):
+        raise ValueError(f"DomIQ base_url needs an http(s):// scheme, got {base_url!r}")
+    return f"{base}/v1/events" + (f"?since={since}" if since is not None else "")
+
+
+class DomiqFeed:
+    """Runs the live feed until stopped; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        on_event: Callable[[SyncEvent], Awaitable[None]],
+        on_state: Callable[[FeedState], None],
+        since: int | None = None,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        backoff_jitter: float = 0.5,
+        open_timeout: float = 10.0,
+        stale_after: float = 30.0,
+        ping_interval: float | None = 20.0,
+        max_frame_bytes: int = 4 * 1024 * 1024,
+        now: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        events_url(base_url, None)  # validate early
+        if backoff_initial < 0 or backoff_max < backoff_initial or stale_after <= 0:
+            raise ValueError("need 0 <= backoff_initial <= backoff_max and stale_after > 0")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._on_event = on_event
+        self._on_state = on_state
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._jitter = backoff_jitter
+        self._open_timeout = open_timeout
+        self._stale_after = stale_after
+        self._ping_interval = ping_interval
+        self._max_frame = max_frame_bytes
+        self._now = now
+        self._rng = rng or random.Random()
+        self._state = FeedState(last_event_id=since)
+        self._accept_jump = False
+        """Set after resync_required: the next event's id may jump ahead."""
+        self._pending_resync = False
+        """Set when the server refused our resume point: deliver a resync on connect."""
+        self._ws: ClientConnection | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._reconnect_now = False
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    @property
+    def last_event_id(self) -> int | None:
+        return self._state.last_event_id
+
+    def request_reconnect(self) -> None:
+        """Reconnect now: drop the current connection, skip any backoff or auth pause."""
+        self._reconnect_now = True
+        self._wake.set()
+        self._close_current()
+
+    def stop(self) -> None:
+        """End `run()` soon (it returns normally); cancelling its task works too."""
+        self._stopping = True
+        self._wake.set()
+        self._close_current()
+
+    async def run(self) -> None:
+        """Connect, deliver, reconnect, until `stop()` or cancellation."""
+        backoff_step = 0
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                self._reconnect_now = False
+                try:
+                    await self._session()
+                    ended = _Ended("connection closed", proven=True, immediate=True)
+                except _AuthRefused as exc:
+                    self._update(connected=False, auth_failed=True, last_error=str(exc))
+                    logger.warning("DomIQ live feed: %s; waiting for a manual reconnect", exc)
+                    await self._pause(None)
+                    backoff_step = 0
+                    continue
+                except _Ended as exc:
+                    ended = exc
+                if self._stop_requested():
+                    break
+                if ended.proven:
+                    backoff_step = 0
+                immediate = self._reconnect_now or ended.immediate
+                delay = 0.0 if immediate else self._backoff(backoff_step)
+                backoff_step = 0 if immediate else backoff_step + 1
+                self._update(
+                    connected=False,
+                    reconnect_attempts=self._state.reconnect_attempts + 1,
+                    last_error=None if self._reconnect_now else ended.reason,
+                )
+                logger.info("DomIQ live feed: %s; reconnecting in %.2f s", ended.reason, delay)
+                await self._pause(delay)
+        finally:
+            self._ws = None
+            if self._state.connected:
+                self._update(connected=False)
+
+    # ------------------------------------------------------------------ internals
+
+    def _stop_requested(self) -> bool:
+        return self._stopping
+
+    def _backoff(self, step: int) -> float:
+        base = min(self._backoff_max, self._backoff_initial * 2.0**step)
+        return base * (1.0 - self._jitter * self._rng.random())
+
+    async def _pause(self, seconds: float | None) -> None:
+        """Sleep `seconds` (None: until woken), cut short by `request_reconnect`/`stop`."""
+        if self._stopping or self._reconnect_now:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _close_current(self) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        task = asyncio.get_running_loop().create_task(ws.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _session(self) -> None:
+        """One connection, from handshake to its end (raises `_Ended`/`_AuthRefused`)."""
+        url = events_url(self.base_url, self._state.last_event_id)
+        proven = False
+        try:
+            async with connect(
+                url,
+                additional_headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+                open_timeout=self._open_timeout,
+                ping_interval=self._ping_interval,
+                ping_timeout=self._ping_interval,
+                close_timeout=2,
+                max_size=self._max_frame,
+                logger=_QuietDebug(logging.getLogger("websockets.client"), {}),
+            ) as ws:
+                self._ws = ws
+                if self._stopping:
+                    return
+                self._update(
+                    connected=True, reconnect_attempts=0, last_error=None, auth_failed=False
+                )
+                if self._pending_resync:
+                    self._pending_resync = False
+                    self._accept_jump = True
+                    await self._deliver_resync()
+                while True:
+                    try:
+                        async with asyncio.timeout(self._stale_after):
+                            raw = await ws.recv()  # cancel-safe: no frame is lost
+                    except TimeoutError:
+                        raise _Ended(
+                            f"no frame for {self._stale_after:g} s", proven=proven
+                        ) from None
+                    proven = True
+                    await self._handle(raw)
+        except ConnectionClosed as exc:
+            raise self._closed(exc, proven) from None
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (401, 403):
+                raise _AuthRefused(f"DomIQ refused the token (HTTP {status})") from None
+            raise _Ended(f"handshake refused (HTTP {status})", proven=False) from None
+        except InvalidURI as exc:
+            raise _Ended(f"bad feed URL ({exc})", proven=False) from None
+        except (InvalidHandshake, OSError, TimeoutError) as exc:
+            raise _Ended(f"cannot connect ({type(exc).__name__}: {exc})", proven=False) from None
+        finally:
+            self._ws = None
+
+    def _closed(self, exc: ConnectionClosed, proven: bool) -> Exception:
+        frame = exc.rcvd
+        if frame is None:
+            return _Ended("connection dropped", proven=proven)
+        if frame.code == CLOSE_UNAUTHORIZED:
+            return _AuthRefused(f"DomIQ refused the token ({frame.reason or 'unauthorized'})")
+        if frame.code == CLOSE_BAD_REQUEST:
+            # The server refuses our `since`: start over from now, after a full pull.
+            self._state = replace(self._state, last_event_id=None)
+            self._pending_resync = True
+            return _Ended(f"server refused the resume point ({frame.reason})", proven=proven)
+        if frame.code == CLOSE_TRY_AGAIN_LATER:
+            return _Ended("fell behind; resuming", proven=True, immediate=True)
+        return _Ended(f"closed by DomIQ ({frame.code} {frame.reason})".strip(), proven=proven)
+
+    async def _handle(self, raw: str | bytes) -> None:
+        event = decode_frame(raw)
+        now = self._now()
+        if event is None:
+            level = logging.WARNING if self._state.bad_frames < 10 else logging.DEBUG
+            logger.log(level, "DomIQ live feed: skipped an unreadable frame (%d bytes)", len(raw))
+            self._update(bad_frames=self._state.bad_frames + 1, last_ping=now)
+            return
+        last = self._state.last_event_id
+        if event.type is EventType.HEARTBEAT:
+            if event.id is not None and (last is None or self._accept_jump):
+                self._state = replace(self._state, last_event_id=event.id)
+                self._accept_jump = False
+            self._update(last_ping=now)
+            return
+        if event.type is EventType.RESYNC_REQUIRED:
+            self._accept_jump = True
+            await self._on_event(event)
+            self._update(last_ping=now)
+            return
+        assert event.id is not None  # decode_frame guarantees it
+        if last is not None and event.id <= last:
+            self._update(last_ping=now)
+            return  # already delivered (a replay overlapping what we saw)
+        if last is not None and event.id > last + 1 and not self._accept_jump:
+            logger.warning("DomIQ live feed: events %d..%d missing; full pull", last + 1, event.id)
+            await self._deliver_resync()
+        await self._on_event(event)
+        self._accept_jump = False
+        self._state = replace(self._state, last_event_id=event.id)
+        self._update(last_ping=now)
+
+    async def _deliver_resync(self) -> None:
+        await self._on_event(SyncEvent(type=EventType.RESYNC_REQUIRED, at=self._now()))
+
+    def _update(self, **changes: Any) -> None:
+        before = self._state
+        self._state = replace(before, **changes)
+        if self._state.reportable() != before.reportable():
+            self._on_state(self._state)
