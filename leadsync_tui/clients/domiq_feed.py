@@ -162,6 +162,8 @@ class DomiqFeed:
         self._accept_jump = False
         """Set after resync_required: the next event's id may jump ahead."""
         self._pending_resync = False
+        self._sessions = 0
+        """Connections opened so far; a reconnect with no resume point must resync."""
         """Set when the server refused our resume point: deliver a resync on connect."""
         self._ws: ClientConnection | None = None
         self._wake = asyncio.Event()
@@ -254,6 +256,10 @@ class DomiqFeed:
 
     async def _session(self) -> None:
         """One connection, from handshake to its end (raises `_Ended`/`_AuthRefused`)."""
+        if self._sessions and self._state.last_event_id is None:
+            # Dropped before the server told us where we were (no event, no heartbeat):
+            # whatever happened meanwhile is unknown, so the engine must pull in full.
+            self._pending_resync = True
         url = events_url(self.base_url, self._state.last_event_id)
         proven = False
         try:
@@ -270,13 +276,10 @@ class DomiqFeed:
                 self._ws = ws
                 if self._stopping:
                     return
+                self._sessions += 1
                 self._update(
                     connected=True, reconnect_attempts=0, last_error=None, auth_failed=False
                 )
-                if self._pending_resync:
-                    self._pending_resync = False
-                    self._accept_jump = True
-                    await self._deliver_resync()
                 while True:
                     try:
                         async with asyncio.timeout(self._stale_after):
@@ -285,7 +288,13 @@ class DomiqFeed:
                         raise _Ended(
                             f"no frame for {self._stale_after:g} s", proven=proven
                         ) from None
-                    proven = True
+                    if not proven:
+                        # The server has spoken (not just closed on us): resync now.
+                        proven = True
+                        if self._pending_resync:
+                            self._pending_resync = False
+                            self._accept_jump = True
+                            await self._deliver_resync()
                     await self._handle(raw)
         except ConnectionClosed as exc:
             raise self._closed(exc, proven) from None

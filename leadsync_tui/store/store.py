@@ -475,14 +475,19 @@ class LeadSyncStore:
             changes += self._set("error", error, ErrorChanged(error))
         return changes
 
-    async def _advanced_event_id(self, newest: int | None) -> int | None:
-        """`newest` if it moves the persisted event cursor forward, else None."""
-        if newest is None:
-            return None
+    async def last_event_id(self) -> int | None:
+        """The live feed's resume point: the last event applied to the store, if any."""
         if not self._last_event_id_loaded:
             value = await self._db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID)
             self._last_event_id = None if value is None else int(value)
             self._last_event_id_loaded = True
+        return self._last_event_id
+
+    async def _advanced_event_id(self, newest: int | None) -> int | None:
+        """`newest` if it moves the persisted event cursor forward, else None."""
+        if newest is None:
+            return None
+        await self.last_event_id()
         if self._last_event_id is not None and newest <= self._last_event_id:
             return None
         return newest

@@ -1,0 +1,132 @@
+"""Keeps the store's picture of DomIQ current: a full pull, then the live feed.
+
+This is the read half of the engine, the part the dashboard needs to show leads moving.
+The feed connects first and the pull follows, so nothing that happens in between is
+missed (the store ignores a lead older than the one it holds, so the overlap is
+harmless). `resync_required` and an engine `pull` request trigger a full pull again.
+Connection state goes to the store as it changes. Headless: no Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.domiq_feed import DomiqFeed, FeedState
+from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.models import EventType, Lead, SyncEvent
+from leadsync_tui.store.actions import ConnectionChanged, SetError
+from leadsync_tui.store.changes import Change, EngineRequest, EngineRequestKind
+from leadsync_tui.store.store import LeadSyncStore
+
+logger = logging.getLogger(__name__)
+
+PULL_BATCH = 500
+"""Leads merged per store transaction during a full pull."""
+
+
+class DomiqWatcher:
+    """Pulls every DomIQ lead into the store, then applies live events as they come."""
+
+    def __init__(
+        self,
+        store: LeadSyncStore,
+        client: DomiqClient,
+        *,
+        base_url: str,
+        token: SecretStr,
+        backoff_initial: float = 0.5,
+        stale_after: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self._base_url = base_url
+        self._token = token
+        self._backoff_initial = backoff_initial
+        self._stale_after = stale_after
+        self._feed: DomiqFeed | None = None
+        self._pull_wanted = asyncio.Event()
+        self._states: asyncio.Queue[FeedState] = asyncio.Queue()
+
+    async def run(self) -> None:
+        """Until cancelled: the feed, the pulls it asks for, and connection reports."""
+        since = await self.store.last_event_id()
+        self._feed = DomiqFeed(
+            self._base_url,
+            self._token,
+            on_event=self._on_event,
+            on_state=self._states.put_nowait,
+            since=since,
+            backoff_initial=self._backoff_initial,
+            stale_after=self._stale_after,
+        )
+        unsubscribe = self.store.subscribe(self._on_store_changes)
+        self._pull_wanted.set()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._feed.run())
+                tasks.create_task(self._report_states())
+                tasks.create_task(self._pull_when_wanted())
+        finally:
+            unsubscribe()
+
+    def request_reconnect(self) -> None:
+        """The operator asked to reconnect the live feed now."""
+        if self._feed is not None:
+            self._feed.request_reconnect()
+
+    async def pull_all(self) -> int:
+        """Merge every DomIQ lead into the store; returns how many were read."""
+        batch: list[Lead] = []
+        count = 0
+        async for lead in self.client.iter_leads(page_size=PULL_BATCH):
+            batch.append(lead)
+            if len(batch) >= PULL_BATCH:
+                await self.store.merge_leads(batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            await self.store.merge_leads(batch)
+            count += len(batch)
+        return count
+
+    async def _on_event(self, event: SyncEvent) -> None:
+        if event.type is EventType.RESYNC_REQUIRED:
+            self._pull_wanted.set()
+            return
+        await self.store.handle_message(event)
+
+    def _on_store_changes(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            if isinstance(change, EngineRequest):
+                if change.kind is EngineRequestKind.PULL:
+                    self._pull_wanted.set()
+                elif change.kind is EngineRequestKind.RECONNECT:
+                    self.request_reconnect()
+
+    async def _pull_when_wanted(self) -> None:
+        while True:
+            await self._pull_wanted.wait()
+            self._pull_wanted.clear()
+            try:
+                await self.pull_all()
+            except SyncError as exc:
+                logger.warning("DomIQ pull failed: %s", exc)
+                await self.store.dispatch(SetError(f"DomIQ pull failed: {exc}"))
+                await asyncio.sleep(5)
+                self._pull_wanted.set()
+
+    async def _report_states(self) -> None:
+        while True:
+            state = await self._states.get()
+            await self.store.dispatch(
+                ConnectionChanged(
+                    connected=state.connected,
+                    last_ping=state.last_ping,
+                    reconnect_attempts=state.reconnect_attempts,
+                )
+            )
