@@ -97,14 +97,6 @@ def heal_after(faults: FaultSettings, n: int, **knobs: float) -> Callable[[int],
     return then
 
 
-async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while not predicate():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
-
-
 async def sim_stats(app: Starlette) -> dict[str, Any]:
     """A simulator's own `GET /_sim/stats` (its counters of what reached it)."""
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))

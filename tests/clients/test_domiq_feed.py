@@ -21,11 +21,11 @@ from tests.clients.sim_fixtures import (
     DomiqSim,
     WsCounter,
     domiq_sim,
-    eventually,
     lead_data,
     served,
     sim_stats,
 )
+from tests.waiting import eventually
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -137,15 +137,6 @@ async def frame(ws: ClientConnection, within_s: float = 3.0) -> dict[str, Any]:
     raw = await asyncio.wait_for(ws.recv(), within_s)
     parsed: dict[str, Any] = json.loads(raw)
     return parsed
-
-
-async def eventually(predicate: Callable[[], bool], within_s: float = 3.0) -> None:
-    """Wait until `predicate()` holds (e.g. the server registered a subscriber)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while not predicate():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
 
 
 @asynccontextmanager

@@ -8,13 +8,13 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedError
 from leadsync_tui.sim.faults import FaultSettings
 from tests.sim.domiq_fixtures import (
     TOKEN,
-    eventually,
     feed,
     frame,
     lead_data,
     make_sim,
     served,
 )
+from tests.waiting import eventually
 
 
 async def test_a_live_reader_gets_events_as_they_happen() -> None:

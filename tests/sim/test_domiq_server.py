@@ -14,7 +14,8 @@ from starlette.types import Receive, Scope, Send
 from websockets.exceptions import ConnectionClosed
 
 from leadsync_tui.sim.server import serve_asgi
-from tests.sim.domiq_fixtures import eventually, feed, frame, make_sim
+from tests.sim.domiq_fixtures import feed, frame, make_sim
+from tests.waiting import eventually
 
 
 async def hello(scope: Scope, receive: Receive, send: Send) -> None:

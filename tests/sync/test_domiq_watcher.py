@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
+from tests.waiting import eventually
 
 
 @dataclass
@@ -22,14 +23,6 @@ class Rig:
     sims: RunningSims
     store: LeadSyncStore
     watcher: DomiqWatcher
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -57,7 +50,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 async def test_every_domiq_lead_reaches_the_store_and_the_feed_connects(rig: Rig) -> None:
     domiq = rig.sims.world.domiq
-    await eventually(lambda: len(rig.store.state.leads) == domiq.lead_count)
+    await eventually(lambda: len(rig.store.state.leads) == domiq.lead_count, within_s=10)
     await eventually(lambda: rig.store.state.real_time_connected)
     for lead in domiq.all_leads():
         held = rig.store.state.leads[lead.conversation_id]
@@ -67,7 +60,7 @@ async def test_every_domiq_lead_reaches_the_store_and_the_feed_connects(rig: Rig
 
 async def test_a_live_edit_in_domiq_shows_up_in_the_store(rig: Rig) -> None:
     domiq = rig.sims.world.domiq
-    await eventually(lambda: len(rig.store.state.leads) == domiq.lead_count)
+    await eventually(lambda: len(rig.store.state.leads) == domiq.lead_count, within_s=10)
     await eventually(lambda: rig.store.state.real_time_connected)
     target = domiq.all_leads()[0]
     edited = domiq.edit_lead(target.conversation_id, {"notes": "Asked for a top floor."})
