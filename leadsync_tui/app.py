@@ -6,21 +6,20 @@ actions to it. The CLI and the tests both build it through `make_app`.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from datetime import datetime
-from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
+from leadsync_tui.backend import Backend, open_backend
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import utc_now
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
-from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 
 
@@ -50,31 +49,27 @@ class LeadSyncApp(App[int]):
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
-        self._owned_db: Database | None = None
-        self._demo_dir: Path | None = None
+        self._stack = AsyncExitStack()
+        self.backend: Backend | None = None
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         self.sub_title = f"{mode}{' · read-only' if self.read_only else ''}"
         if self.store is None:
-            self.store = await self._open_store()
-            await self.store.fetch_leads()
-            await self.store.fetch_conflicts()
+            self.backend = await self._stack.enter_async_context(
+                open_backend(self.settings, clock=self.clock)
+            )
+            self.store = self.backend.store
+            self.run_worker(
+                self.backend.watcher.run(),
+                name="domiq-watcher",
+                group="sync",
+                description="DomIQ pull and live feed",
+                exit_on_error=False,
+            )
         self.store.subscribe(self._on_store_changes)
         await self.push_screen(DashboardScreen(self.store))
-
-    async def _open_store(self) -> LeadSyncStore:
-        """The store on the configured database; the demo gets a fresh one per run,
-        because its simulators are seeded afresh each time."""
-        if self.settings.is_demo:
-            self._demo_dir = Path(tempfile.mkdtemp(prefix="leadsync-demo-"))
-            path = self._demo_dir / "demo.db"
-        else:
-            path = self.settings.sync.database.expanduser()
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._owned_db = await Database.open(path, now=self.clock)
-        return LeadSyncStore(self._owned_db, now=self.clock)
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         self.post_message(StoreChanged(changes))
@@ -84,11 +79,21 @@ class LeadSyncApp(App[int]):
         for screen in self.screen_stack[1:]:
             screen.post_message(StoreChanged(message.changes))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker failure lands here, once: the user is told, the app stays up."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{event.worker.description or event.worker.name} stopped: {error}",
+                title="Sync error",
+                severity="error",
+                timeout=10,
+            )
+
     async def on_unmount(self) -> None:
-        if self._owned_db is not None:
-            await self._owned_db.close()
-        if self._demo_dir is not None:
-            shutil.rmtree(self._demo_dir, ignore_errors=True)
+        self.workers.cancel_all()
+        await self.workers.wait_for_complete()
+        await self._stack.aclose()
 
 
 def make_app(

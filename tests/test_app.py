@@ -12,6 +12,7 @@ from leadsync_tui.models import Lead
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
+from tests.waiting import eventually
 
 FROZEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -53,3 +54,18 @@ async def test_the_dashboard_follows_the_store() -> None:
         await pilot.pause()
         assert "3 leads in the store" in str(summary.render())
     await db.close()
+
+
+async def test_the_demo_starts_the_simulators_and_shows_their_leads() -> None:
+    app = make_app(load_settings().settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await eventually(lambda: app.backend is not None)
+        backend = app.backend
+        assert backend is not None and backend.sims is not None
+        domiq = backend.sims.world.domiq
+        await eventually(lambda: len(backend.store.state.leads) == domiq.lead_count, 10)
+        await pilot.pause()
+        summary = app.screen.query_one("#empty-state", Static)
+        assert f"{domiq.lead_count} leads in the store" in str(summary.render())
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
