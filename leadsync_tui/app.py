@@ -6,6 +6,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -91,8 +92,10 @@ class LeadSyncApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
-        self.workers.cancel_all()
-        await self.workers.wait_for_complete()
+        workers = list(self.workers)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
         await self._stack.aclose()
 
 

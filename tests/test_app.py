@@ -29,8 +29,10 @@ def make_lead(n: int, version: int = 1) -> Lead:
     )
 
 
-async def test_demo_app_opens_on_an_empty_store_and_quits_with_ctrl_q() -> None:
-    app = make_app(load_settings().settings, read_only=True, clock=lambda: FROZEN)
+async def test_an_empty_store_says_so_and_ctrl_q_quits() -> None:
+    db = await Database.open(":memory:", now=lambda: FROZEN)
+    store = LeadSyncStore(db, now=lambda: FROZEN)
+    app = make_app(load_settings().settings, store=store, read_only=True, clock=lambda: FROZEN)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
@@ -39,6 +41,7 @@ async def test_demo_app_opens_on_an_empty_store_and_quits_with_ctrl_q() -> None:
         assert "No leads yet" in str(summary.render())
         await pilot.press("ctrl+q")
     assert app.return_code == 0
+    await db.close()
 
 
 async def test_the_dashboard_follows_the_store() -> None:

@@ -10,6 +10,7 @@ Connection state goes to the store as it changes. Headless: no Textual here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 PULL_BATCH = 500
 """Leads merged per store transaction during a full pull."""
+FEED_WAIT_BEFORE_PULL_S = 5.0
+"""How long the first pull waits for the live feed to connect."""
 
 
 class DomiqWatcher:
@@ -50,6 +53,7 @@ class DomiqWatcher:
         self._stale_after = stale_after
         self._feed: DomiqFeed | None = None
         self._pull_wanted = asyncio.Event()
+        self._feed_connected = asyncio.Event()
         self._states: asyncio.Queue[FeedState] = asyncio.Queue()
 
     async def run(self) -> None:
@@ -59,7 +63,7 @@ class DomiqWatcher:
             self._base_url,
             self._token,
             on_event=self._on_event,
-            on_state=self._states.put_nowait,
+            on_state=self._on_feed_state,
             since=since,
             backoff_initial=self._backoff_initial,
             stale_after=self._stale_after,
@@ -108,7 +112,17 @@ class DomiqWatcher:
                 elif change.kind is EngineRequestKind.RECONNECT:
                     self.request_reconnect()
 
+    def _on_feed_state(self, state: FeedState) -> None:
+        if state.connected:
+            self._feed_connected.set()
+        self._states.put_nowait(state)
+
     async def _pull_when_wanted(self) -> None:
+        # Pull once the feed is subscribed: anything that changes after the pull has read
+        # past it then arrives as an event instead of being missed. A feed that cannot
+        # connect must not keep the leads off the screen, so pull anyway after a while.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._feed_connected.wait(), FEED_WAIT_BEFORE_PULL_S)
         while True:
             await self._pull_wanted.wait()
             self._pull_wanted.clear()
