@@ -70,7 +70,9 @@ class LeadSyncApp(App[int]):
                 exit_on_error=False,
             )
         self.store.subscribe(self._on_store_changes)
-        await self.push_screen(DashboardScreen(self.store))
+        await self.push_screen(
+            DashboardScreen(self.store, clock=self.clock, mask_pii=self.mask_pii)
+        )
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         self.post_message(StoreChanged(changes))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from textual.widgets import Static
-
 from leadsync_tui.app import make_app
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import Lead
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.widgets import LeadsTable
 from tests.waiting import eventually
 
 FROZEN = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -37,8 +36,7 @@ async def test_an_empty_store_says_so_and_ctrl_q_quits() -> None:
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert app.sub_title == "demo · read-only"
-        summary = app.screen.query_one("#empty-state", Static)
-        assert "No leads yet" in str(summary.render())
+        assert app.screen.query_one(LeadsTable).total_count == 0
         await pilot.press("ctrl+q")
     assert app.return_code == 0
     await db.close()
@@ -51,11 +49,11 @@ async def test_the_dashboard_follows_the_store() -> None:
     app = make_app(load_settings().settings, store=store, clock=lambda: FROZEN)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        summary = app.screen.query_one("#empty-state", Static)
-        assert "2 leads in the store" in str(summary.render())
+        table = app.screen.query_one(LeadsTable)
+        assert table.total_count == 2
         await store.merge_leads([make_lead(3)])
         await pilot.pause()
-        assert "3 leads in the store" in str(summary.render())
+        assert table.total_count == 3
     await db.close()
 
 
@@ -68,7 +66,6 @@ async def test_the_demo_starts_the_simulators_and_shows_their_leads() -> None:
         domiq = backend.sims.world.domiq
         await eventually(lambda: len(backend.store.state.leads) == domiq.lead_count, 10)
         await pilot.pause()
-        summary = app.screen.query_one("#empty-state", Static)
-        assert f"{domiq.lead_count} leads in the store" in str(summary.render())
+        assert app.screen.query_one(LeadsTable).total_count == domiq.lead_count
         await pilot.press("ctrl+q")
     assert app.return_code == 0
