@@ -31,6 +31,7 @@ class LeadSyncApp(App[int]):
     TITLE = "leadsync"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "toggle_help", "Help"),
     ]
 
     def __init__(
@@ -73,6 +74,13 @@ class LeadSyncApp(App[int]):
         await self.push_screen(
             DashboardScreen(self.store, clock=self.clock, mask_pii=self.mask_pii)
         )
+
+    def action_toggle_help(self) -> None:
+        """`?`: every binding of the focused screen, beside it (and `?` again hides it)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         self.post_message(StoreChanged(changes))

@@ -67,3 +67,16 @@ async def test_mask_pii_flag_starts_masked() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.screen.query_one(LeadsTable).mask_pii
+
+
+async def test_question_mark_toggles_the_key_help() -> None:
+    store = await sample_store()
+    app = make_app(load_settings().settings, store=store, clock=frozen_clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")

@@ -39,3 +39,8 @@ def test_dashboard_masked_light(snap_compare: SnapCompare) -> None:
         theme="textual-light",
     )
     assert snap_compare(app, terminal_size=(160, 48))
+
+
+def test_dashboard_help(snap_compare: SnapCompare) -> None:
+    app = make_app(load_settings().settings, store=sample_store_sync(), clock=frozen_clock)
+    assert snap_compare(app, terminal_size=(160, 48), press=["question_mark"])
