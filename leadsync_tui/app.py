@@ -43,8 +43,11 @@ class LeadSyncApp(App[int]):
         mask_pii: bool = False,
         theme: str = "textual-dark",
         clock: Callable[[], datetime] = utc_now,
+        live_timers: bool = True,
     ) -> None:
         super().__init__()
+        self.live_timers = live_timers
+        """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
         self.store = store
         self.read_only = read_only
@@ -72,7 +75,9 @@ class LeadSyncApp(App[int]):
             )
         self.store.subscribe(self._on_store_changes)
         await self.push_screen(
-            DashboardScreen(self.store, clock=self.clock, mask_pii=self.mask_pii)
+            DashboardScreen(
+                self.store, clock=self.clock, mask_pii=self.mask_pii, live_clock=self.live_timers
+            )
         )
 
     def action_toggle_help(self) -> None:
@@ -117,8 +122,15 @@ def make_app(
     mask_pii: bool = False,
     theme: str = "textual-dark",
     clock: Callable[[], datetime] = utc_now,
+    live_timers: bool = True,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
-        settings, store=store, read_only=read_only, mask_pii=mask_pii, theme=theme, clock=clock
+        settings,
+        store=store,
+        read_only=read_only,
+        mask_pii=mask_pii,
+        theme=theme,
+        clock=clock,
+        live_timers=live_timers,
     )

@@ -1,4 +1,10 @@
-"""The dashboard: where `leadsync` opens. Leads, their sync status, and the filter box."""
+"""The dashboard: where `leadsync` opens.
+
+Top to bottom: the header; a status line with the live-feed indicator and the conflict
+banner; the sync error alert (only when there is an error); the leads table; the sync
+metrics with their sparklines; the footer. Every part is fed from the store's state when
+the store says that part changed, and every user action goes back to the store.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +15,42 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import utc_now
-from leadsync_tui.store.changes import LeadsChanged
+from leadsync_tui.screens.alerts import AlertTracker
+from leadsync_tui.store.actions import SetError
+from leadsync_tui.store.changes import (
+    Change,
+    ConflictsChanged,
+    ConnectionStateChanged,
+    ErrorChanged,
+    LeadsChanged,
+    MetricsChanged,
+)
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.widgets import LeadsTable
+from leadsync_tui.widgets import (
+    ConflictNotificationBanner,
+    LeadsTable,
+    RealTimeSyncIndicator,
+    SyncErrorAlert,
+    SyncMetricsWidget,
+    mask_name,
+)
+
+METRICS_REFRESH_S = 2.0
+"""How often the metrics are recomputed from the log and outbox (a few Hz at most)."""
 
 
 class DashboardScreen(Screen[None]):
     """Leads, their sync status, conflicts and health at a glance."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "next_conflict", "Next conflict"),
+        Binding("ctrl+r", "reconnect", "Reconnect"),
         Binding("M", "toggle_mask", "Mask PII"),
         Binding("escape", "close_filter", "Close filter", show=False),
     ]
@@ -33,17 +61,30 @@ class DashboardScreen(Screen[None]):
         *,
         clock: Callable[[], datetime] = utc_now,
         mask_pii: bool = False,
+        live_clock: bool = True,
     ) -> None:
         super().__init__()
         self.store = store
         self._clock = clock
         self._mask_pii = mask_pii
+        self._live_clock = live_clock
+        self._alerts = AlertTracker()
 
     def compose(self) -> ComposeResult:
+        state = self.store.state
         yield Header()
-        yield LeadsTable(
-            self.store.state.leads.values(), clock=self._clock, mask_pii=self._mask_pii
-        )
+        with Horizontal(id="status-line"):
+            yield RealTimeSyncIndicator(
+                state.real_time_connected,
+                state.last_ping,
+                reconnect_attempts=state.reconnect_attempts,
+                clock=self._clock,
+                clock_running=self._live_clock,
+            )
+            yield ConflictNotificationBanner(state.open_conflicts, lead_names=self._lead_names())
+        yield SyncErrorAlert(state.error or "")
+        yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
+        yield SyncMetricsWidget(state.metrics)
         yield Input(placeholder="filter: any column (enter keeps it, esc clears)", id="filter")
         yield Footer()
 
@@ -54,16 +95,83 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.table.focus()
+        self._alerts.prime(self.store.state)
+        if self._live_clock:
+            self.set_interval(METRICS_REFRESH_S, self.store.refresh_metrics)
+
+    # ------------------------------------------------------------ store -> widgets
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        keys: set[str] = set()
-        for change in message.changes:
-            if isinstance(change, LeadsChanged):
-                keys |= change.keys
-        if keys:
-            leads = self.store.state.leads
-            with self.app.batch_update():
+        with self.app.batch_update():
+            for change in message.changes:
+                self._apply(change)
+        for note in self._alerts.notes_for(self.store.state, message.changes):
+            self.notify(note.message, title=note.title, severity=note.severity)
+
+    def _apply(self, change: Change) -> None:
+        state = self.store.state
+        match change:
+            case LeadsChanged(keys=keys):
+                leads = state.leads
                 self.table.upsert(leads[key] for key in keys if key in leads)
+            case ConnectionStateChanged(connected, last_ping, attempts):
+                indicator = self.query_one(RealTimeSyncIndicator)
+                indicator.connected = connected
+                indicator.last_ping = last_ping
+                indicator.reconnect_attempts = attempts
+            case ConflictsChanged():
+                self.query_one(ConflictNotificationBanner).update_conflicts(
+                    state.open_conflicts, self._lead_names()
+                )
+            case MetricsChanged(metrics=metrics):
+                self.query_one(SyncMetricsWidget).metrics = metrics
+            case ErrorChanged(error=error):
+                self.query_one(SyncErrorAlert).error = error or ""
+            case _:
+                pass
+
+    def _lead_names(self) -> dict[str, str]:
+        """Names for the conflicts' leads, masked when PII is masked."""
+        leads = self.store.state.leads
+        names = {}
+        for conflict in self.store.state.open_conflicts:
+            lead = leads.get(conflict.conversation_id)
+            if lead is not None:
+                names[lead.conversation_id] = (
+                    mask_name(lead.first_name, lead.last_name) if self._masked else lead.full_name
+                )
+        return names
+
+    @property
+    def _masked(self) -> bool:
+        tables = self.query(LeadsTable)
+        return tables.first().mask_pii if tables else self._mask_pii
+
+    # ------------------------------------------------------------ user -> store
+
+    @on(RealTimeSyncIndicator.ReconnectRequested)
+    async def action_reconnect(self) -> None:
+        await self.store.connect()
+        self.notify("Reconnecting the live feed…", timeout=2)
+
+    def action_next_conflict(self) -> None:
+        self.query_one(ConflictNotificationBanner).action_triage()
+
+    @on(ConflictNotificationBanner.ConflictSelected)
+    def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:
+        conflict = self.store.conflict(event.conflict_id)
+        if conflict is None:
+            return
+        self.table.move_cursor_to(conflict.conversation_id)
+        self.notify(
+            f"{conflict.field}: DomIQ {conflict.domiq_value!r} vs ResMan "
+            f"{conflict.resman_value!r} ({conflict.conflict_severity.value})",
+            title="Conflict",
+        )
+
+    @on(SyncErrorAlert.Closed)
+    async def clear_error(self) -> None:
+        await self.store.dispatch(SetError(None))
 
     @on(LeadsTable.FilterRequested)
     def open_filter(self) -> None:
@@ -91,5 +199,8 @@ class DashboardScreen(Screen[None]):
 
     def action_toggle_mask(self) -> None:
         self.table.mask_pii = not self.table.mask_pii
+        self.query_one(ConflictNotificationBanner).update_conflicts(
+            self.store.state.open_conflicts, self._lead_names()
+        )
         state = "on" if self.table.mask_pii else "off"
         self.notify(f"PII masking {state}", timeout=2)

@@ -1,29 +1,107 @@
-"""A store with the fixed sample leads, for dashboard flows and snapshots."""
+"""Stores in fixed states, for dashboard flows and snapshots."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from leadsync_tui.models import (
+    ConflictSeverity,
+    ConflictType,
+    LeadSyncConflict,
+    ResolutionStatus,
+    SyncMetrics,
+)
+from leadsync_tui.store.actions import (
+    ConflictsDetected,
+    ConnectionChanged,
+    MetricsUpdated,
+    SetError,
+)
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
-from tests.widgets.sample_leads import frozen_clock, sample_leads
+from tests.widgets.sample_leads import NOW, frozen_clock, sample_leads
 
-__all__ = ["frozen_clock", "sample_store", "sample_store_sync"]
+__all__ = ["frozen_clock", "sample_conflicts", "sample_store", "sample_store_sync"]
 
 
-async def sample_store(*, empty: bool = False) -> LeadSyncStore:
-    """An in-memory store holding the 30 sample leads (or none)."""
+def sample_conflicts(count: int) -> list[LeadSyncConflict]:
+    """Open conflicts on the sample leads in `conflict` status (conv_004, conv_009, ...)."""
+    fields = (
+        ("phone", "+15125550143", "+15125550100", "+15125550199", ConflictSeverity.HIGH),
+        ("desired_move_in", "2027-01-15", "2027-02-01", "2026-12-20", ConflictSeverity.MEDIUM),
+        ("max_rent", 1850, 1900, 1800, ConflictSeverity.MEDIUM),
+    )
+    conflicts = []
+    for n in range(count):
+        field, domiq, resman, base, severity = fields[n % len(fields)]
+        conflicts.append(
+            LeadSyncConflict(
+                id=f"cfl_{n:03d}",
+                conversation_id=f"conv_{4 + 5 * n:03d}",
+                field=field,
+                domiq_value=domiq,
+                resman_value=resman,
+                base_value=base,
+                conflict_type=ConflictType.VALUE_MISMATCH,
+                conflict_severity=severity,
+                resolution_status=ResolutionStatus.MANUAL_REVIEW,
+                detected_at=NOW - timedelta(minutes=10 * (n + 1)),
+            )
+        )
+    return conflicts
+
+
+async def sample_store(
+    *,
+    empty: bool = False,
+    conflicts: int = 0,
+    connected: bool = True,
+    error: str | None = None,
+) -> LeadSyncStore:
+    """An in-memory store with the 30 sample leads (or none) in a chosen state."""
     db = await Database.open(":memory:", now=frozen_clock)
     store = LeadSyncStore(db, now=frozen_clock)
     if not empty:
         await store.merge_leads(sample_leads())
+    if conflicts:
+        await store.dispatch(ConflictsDetected(sample_conflicts(conflicts)))
+    await store.dispatch(
+        ConnectionChanged(
+            connected=connected,
+            last_ping=NOW - timedelta(seconds=3 if connected else 95),
+            reconnect_attempts=0 if connected else 2,
+        )
+    )
+    await store.dispatch(
+        MetricsUpdated(
+            SyncMetrics(
+                sync_success_rate=0.962,
+                avg_sync_latency=182.0,
+                p95_sync_latency=640.0,
+                conflict_rate=0.031,
+                failed_syncs=6,
+                pending_queue=12,
+            )
+        )
+    )
+    if error:
+        await store.dispatch(SetError(error))
     return store
 
 
-def sample_store_sync(*, empty: bool = False) -> LeadSyncStore:
+def sample_store_sync(
+    *,
+    empty: bool = False,
+    conflicts: int = 0,
+    connected: bool = True,
+    error: str | None = None,
+) -> LeadSyncStore:
     """The same, built outside any running loop (for the synchronous `snap_compare`).
 
     aiosqlite runs the connection on its own thread and makes each future on the loop
     that awaits it, so the store works on the snapshot's loop afterwards.
     """
-    return asyncio.run(sample_store(empty=empty))
+    return asyncio.run(
+        sample_store(empty=empty, conflicts=conflicts, connected=connected, error=error)
+    )
