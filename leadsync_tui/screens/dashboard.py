@@ -155,7 +155,11 @@ class DashboardScreen(Screen[None]):
         self.notify("Reconnecting the live feed…", timeout=2)
 
     def action_next_conflict(self) -> None:
-        self.query_one(ConflictNotificationBanner).action_triage()
+        banner = self.query_one(ConflictNotificationBanner)
+        if banner.open_conflicts:
+            banner.action_triage()
+        else:
+            self.notify("No unresolved conflicts.", timeout=3)
 
     @on(ConflictNotificationBanner.ConflictSelected)
     def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:

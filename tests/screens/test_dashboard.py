@@ -80,3 +80,26 @@ async def test_question_mark_toggles_the_key_help() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
+
+
+async def test_c_jumps_to_the_first_conflict_in_triage_order() -> None:
+    store = await sample_store(conflicts=3)
+    app = make_app(load_settings().settings, store=store, clock=frozen_clock, live_timers=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(LeadsTable)
+        await pilot.press("c")
+        await pilot.pause()
+        # High severity first: the phone conflict on conv_004.
+        assert table.cursor_key == "conv_004"
+
+
+async def test_c_with_no_conflicts_says_so() -> None:
+    store = await sample_store()
+    app = make_app(load_settings().settings, store=store, clock=frozen_clock, live_timers=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert toasts == ["No unresolved conflicts."]
