@@ -137,12 +137,29 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _not_implemented(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
-    def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-        print(f"leadsync: `{name}` is not implemented yet", file=err)
+def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = _load(args, err)
+    if loaded is None:
         return EXIT_USAGE
+    from leadsync_tui.sync.headless import run_headless
 
-    return run
+    return run_headless(
+        loaded.settings,
+        once=args.once,
+        max_wait=args.max_wait,
+        retry_failed=args.retry_failed,
+        out=out,
+        err=err,
+    )
+
+
+def run_status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = _load(args, err)
+    if loaded is None:
+        return EXIT_USAGE
+    from leadsync_tui.sync.status import run_status
+
+    return run_status(loaded.settings, as_json=args.json, out=out, err=err)
 
 
 def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -178,8 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_config_check(args, out, err)
     handlers: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
         "tui": run_tui,
-        "sync": _not_implemented("sync --headless"),
-        "status": _not_implemented("status"),
+        "sync": run_sync,
+        "status": run_status_command,
         "sim": run_sim,
     }
     try:

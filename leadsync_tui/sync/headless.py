@@ -1,0 +1,180 @@
+"""`leadsync sync --headless`: the engine without a UI, for systemd and cron.
+
+Stdout gets one JSON object per line: every sync attempt, every status change, every
+conflict, each reconcile pass, and a last `done` line. Lines hold ids, kinds, counts and
+error texts, never a credential or a field value. SIGTERM/SIGINT stop the engine after
+the items in flight; the outbox is consistent at any moment anyway.
+
+Exit codes: the long-running mode exits 0 once stopped by a signal; `--once` exits 0
+when the outbox is empty and nothing failed, 1 otherwise (work left after `--max-wait`
+seconds of waiting on retries, parked items, an upstream that could not be read); 2 when
+it cannot start (the database cannot be opened, the settings are unusable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.config import Settings
+from leadsync_tui.models import format_utc, utc_now
+from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
+from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.wiring import database_file, open_engine
+
+EXIT_OK = 0
+EXIT_UNHEALTHY = 1
+EXIT_USAGE = 2
+
+
+class JsonLines:
+    """Writes each event as one compact JSON line and flushes it (a pipe reads it now)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if "at" not in event:
+            event = {"at": format_utc(utc_now()), **event}
+        self._out.write(json.dumps(event, separators=(",", ":"), default=str) + "\n")
+        self._out.flush()
+
+
+def run_headless(
+    settings: Settings,
+    *,
+    once: bool,
+    max_wait: float,
+    retry_failed: bool,
+    out: TextIO,
+    err: TextIO | None = None,
+    sim_options: SimOptions | None = None,
+) -> int:
+    """Run the engine; the process exit code."""
+    err = err or sys.stderr
+    if max_wait < 0:
+        print("leadsync: --max-wait must be 0 or more seconds, e.g. --max-wait 60", file=err)
+        return EXIT_USAGE
+    sink = JsonLines(out)
+    try:
+        return asyncio.run(
+            _run(settings, once, max_wait, retry_failed, sink, err, sim_options),
+        )
+    except KeyboardInterrupt:  # before our handlers were in place
+        return EXIT_OK if not once else EXIT_UNHEALTHY
+
+
+async def _run(
+    settings: Settings,
+    once: bool,
+    max_wait: float,
+    retry_failed: bool,
+    sink: JsonLines,
+    err: TextIO,
+    sim_options: SimOptions | None,
+) -> int:
+    if settings.is_demo and sim_options is None:
+        sim_options = SimOptions(
+            domiq_port=0, resman_port=0, activity_per_min=0.0 if once else 30.0
+        )
+    try:
+        async with open_engine(settings, on_event=sink, sim_options=sim_options) as setup:
+            engine = setup.engine
+            sink(
+                {
+                    "event": "started",
+                    "mode": "once" if once else "run",
+                    "demo": setup.sims is not None,
+                    "database": str(setup.database_path),
+                }
+            )
+            with _stop_on_signals(engine):
+                if retry_failed:
+                    await engine.retry_failed(actor="cli")
+                if once:
+                    return await _once(engine, max_wait, sink)
+                await engine.run()
+                sink({"event": "stopped"})
+                return EXIT_OK
+    except (DatabaseError, sqlite3.Error, OSError) as exc:
+        if isinstance(exc, SimulatorBindError):
+            message = f"the demo simulators could not start: {exc}"
+        else:
+            path = database_file(settings)
+            message = (
+                f"cannot use the sync database {path}: {exc}; check the path ([sync] "
+                "database), its permissions and free disk space"
+            )
+        print(f"leadsync: {message}", file=err)
+        sink({"event": "error", "error": message})
+        return EXIT_USAGE
+    except SyncError as exc:
+        print(f"leadsync: the sync stopped: {exc.message}", file=err)
+        sink({"event": "error", "error": exc.message})
+        return EXIT_UNHEALTHY
+
+
+async def _once(engine: SyncEngine, max_wait: float, sink: JsonLines) -> int:
+    result = await engine.run_once(max_wait)
+    code = EXIT_OK if result.complete else EXIT_UNHEALTHY
+    left = await engine.db.outbox_items(limit=50)
+    sink(
+        {
+            "event": "done",
+            "exit_code": code,
+            "passes": result.passes,
+            "sent": result.sent,
+            "pending": result.pending + result.in_flight,
+            "failed": result.failed,
+            "open_conflicts": result.open_conflicts,
+            "metrics": engine.store.state.metrics.model_dump(),
+            "error": result.error,
+            "left": [
+                {
+                    "outbox_id": item.id,
+                    "conversation_id": item.conversation_id,
+                    "direction": item.direction.value,
+                    "type": item.sync_type.value,
+                    "status": item.status.value,
+                    "attempts": item.attempts,
+                    "error": item.last_error,
+                }
+                for item in left
+            ]
+            or None,
+        }
+    )
+    return code
+
+
+@contextmanager
+def _stop_on_signals(engine: SyncEngine) -> Iterator[None]:
+    """SIGTERM and SIGINT ask the engine to stop after the items in flight."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    tasks: set[asyncio.Task[None]] = set()
+
+    def stop() -> None:
+        task = loop.create_task(engine.stop())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,478 @@
+"""Sends one outbox item to the other side and says what to commit when it is confirmed.
+
+The sender only talks to the network and reads; it never writes the database. It returns
+an `Outcome` (the link and snapshot to store, follow-up items, conflicts found, the DomIQ
+lead as DomIQ now holds it) which the worker commits in one transaction with the item's
+completion and its log row. Every path is safe to run twice, because a crash may come
+after the write and before the commit:
+- a create searches ResMan first (email, then phone, then name) and adopts a match, so a
+  create whose answer was lost (`PostOutcomeUnknown`) or whose commit died is found;
+- field writes set absolute values; a lost/reactivate event is only posted when the
+  prospect is not already in that state;
+- a DomIQ PATCH that meets 412 reads the lead: if it holds our values, our write landed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.errors import (
+    DuplicateRecord,
+    NotFound,
+    SyncError,
+    TransientError,
+    ValidationFailed,
+    VersionConflict,
+)
+from leadsync_tui.clients.mits import (
+    FirstContact,
+    Prospect,
+    ProspectIds,
+    build_create,
+    build_lost,
+    build_reactivate,
+    build_update,
+)
+from leadsync_tui.clients.resman import MappingMissing, PropertyMapping, ResmanClient
+from leadsync_tui.config import ResmanSettings
+from leadsync_tui.models import (
+    AttemptStatus,
+    Lead,
+    Qualification,
+    Resolution,
+    SyncDirection,
+    SyncType,
+)
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.records import Link, NewOutboxItem, OutboxItem
+from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.lead_status import DomiqView
+from leadsync_tui.sync.mapping import (
+    StatusChange,
+    fields_to_domiq_patch,
+    fields_to_prospect_fields,
+    is_invalid,
+    lead_to_fields,
+    new_prospect_fields,
+    normalise_field,
+    prospect_to_fields,
+    resman_status_change,
+)
+from leadsync_tui.sync.merge import FieldConflict
+from leadsync_tui.sync.plan import (
+    MARKER,
+    adopted_base,
+    created_for,
+    inferred_base,
+    plan_items,
+    plan_pair,
+    valid_only,
+)
+
+
+@dataclass
+class Outcome:
+    """What a confirmed send changes here (committed by the worker in one transaction)."""
+
+    sync_type: SyncType
+    outcome: str
+    """created, adopted, linked, merged, updated, resolved, reported, superseded, skipped"""
+    link: Link | None = None
+    follow_ups: list[NewOutboxItem] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    domiq_lead: Lead | None = None
+    """DomIQ's copy after our write: merged into the store before the commit."""
+    resolution: Resolution | None = None
+    status: AttemptStatus = AttemptStatus.SUCCESS
+    error: str | None = None
+    recheck: bool = False
+    """The lead must be merged again (DomIQ moved on under a planned write)."""
+
+
+class Sender:
+    """Knows how to deliver each kind of outbox item (see `plan` for the payloads)."""
+
+    def __init__(
+        self,
+        *,
+        store: LeadSyncStore,
+        db: Database,
+        domiq: DomiqClient,
+        resman: ResmanClient,
+        resman_settings: ResmanSettings,
+        view: DomiqView,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._db = db
+        self._domiq = domiq
+        self._resman = resman
+        self._settings = resman_settings
+        self._mapping = PropertyMapping.from_settings(resman_settings)
+        self._view = view
+        self._now = now
+
+    async def send(self, item: OutboxItem) -> Outcome:
+        payload = item.payload
+        if item.sync_type is SyncType.RESOLUTION:
+            return await self._resolution(item)
+        if payload.get("report"):
+            return await self._report(item)
+        if "fields" in payload:
+            if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
+                return await self._fields_to_resman(item)
+            return await self._fields_to_domiq(item)
+        if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
+            return await self._sync_lead(item)
+        raise SyncError(f"outbox item {item.id} has a payload this engine cannot send")
+
+    # ----------------------------------------------------------------- reading
+
+    async def _lead(self, cid: str) -> Lead:
+        lead = self._store.state.leads.get(cid) or await self._db.get_lead(cid)
+        if lead is None:
+            raise NotFound(f"lead {cid} is not in the local store")
+        return lead
+
+    async def _link(self, cid: str) -> Link:
+        link = await self._db.get_link(cid)
+        if link is None:
+            raise NotFound(f"lead {cid} has no ResMan prospect linked yet")
+        return link
+
+    async def _prospect(self, property_id: str, prospect_id: str) -> Prospect | None:
+        found = await self._resman.search_prospects(property_id, prospect_id=prospect_id)
+        wanted = prospect_id.strip("{}").lower()
+        return next((p for p in found if p.prospect_id.strip("{}").lower() == wanted), None)
+
+    async def _changed_since(self, property_id: str, prospect_id: str, since: datetime) -> bool:
+        found = await self._resman.search_prospects(
+            property_id, prospect_id=prospect_id, modified_start=since
+        )
+        return bool(found)
+
+    def _open_fields(self, cid: str) -> frozenset[str]:
+        return frozenset(c.field for c in self._store.open_conflicts_for(cid))
+
+    # ----------------------------------------------------------------- link, create, adopt
+
+    async def _sync_lead(self, item: OutboxItem) -> Outcome:
+        """A push, a first link or a resync: merge the lead with its prospect as it is
+        now; create (or adopt) the prospect when there is none."""
+        lead = await self._lead(item.conversation_id)
+        link = await self._db.get_link(lead.conversation_id)
+        if link is not None:
+            prospect = await self._prospect(link.property_id, link.prospect_id)
+            if prospect is None:
+                raise NotFound(
+                    f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
+                    "unlink or re-create it by hand, then retry"
+                )
+            return self._merged(lead, link.snapshot, prospect, link.property_id, "merged")
+        if lead.resman_prospect_id:
+            property_id = self._mapping.property_id(lead.property_id)
+            prospect = await self._prospect(property_id, lead.resman_prospect_id)
+            if prospect is not None:
+                await self._check_free(lead.conversation_id, prospect)
+                d, r = lead_to_fields(lead), prospect_to_fields(prospect)
+                if lead.last_sync_at is None:
+                    base = None
+                else:
+                    base = inferred_base(
+                        d,
+                        r,
+                        domiq_changed=lead.updated_at > lead.last_sync_at,
+                        resman_changed=await self._changed_since(
+                            property_id, prospect.prospect_id, lead.last_sync_at
+                        ),
+                    )
+                return self._merged(lead, base, prospect, property_id, "linked", SyncType.CREATE)
+        if lead.qualification is Qualification.DISQUALIFIED:
+            return Outcome(
+                SyncType.CREATE,
+                "skipped",
+                status=AttemptStatus.FAILED,
+                error="DomIQ disqualified this lead; it is not sent to ResMan",
+            )
+        return await self._create_or_adopt(lead)
+
+    async def _check_free(self, cid: str, prospect: Prospect) -> None:
+        taken = await self._db.links_by_prospect([prospect.prospect_id])
+        other = taken.get(prospect.prospect_id)
+        if other is not None and other.conversation_id != cid:
+            raise DuplicateRecord(
+                f"ResMan prospect {prospect.prospect_id} is already linked to conversation "
+                f"{other.conversation_id}; merge the two conversations in DomIQ, then retry"
+            )
+
+    async def _create_or_adopt(self, lead: Lead) -> Outcome:
+        target = self._mapping.for_create(lead.property_id)
+        d = lead_to_fields(lead)
+        usable = valid_only(d)
+        matches = await self._resman.find_matches(
+            target.property_id,
+            usable.get("email"),
+            usable.get("phone"),
+            usable.get("first_name"),
+            usable.get("last_name"),
+        )
+        if matches:
+            adopted = await self._pick(lead.conversation_id, matches)
+            base = adopted_base(adopted, lead.conversation_id, prospect_to_fields(adopted))
+            return self._merged(lead, base, adopted, target.property_id, "adopted", SyncType.CREATE)
+        fields = new_prospect_fields(d)
+        xml = build_create(
+            fields,
+            FirstContact(
+                agent_id=target.agent_id,
+                source_id=target.source_id,
+                event_date=self._now(),
+                comments=f"{MARKER} {lead.conversation_id}",
+            ),
+        )
+        result = await self._resman.post_lead(target.property_id, xml)
+        link = Link(
+            conversation_id=lead.conversation_id,
+            prospect_id=result.prospect_id,
+            person_id=result.person_id,
+            property_id=target.property_id,
+            snapshot=usable,
+            agreed_at=self._now(),
+        )
+        return Outcome(SyncType.CREATE, "created", link=link)
+
+    async def _pick(self, cid: str, matches: list[Prospect]) -> Prospect:
+        """The match to adopt: ours if the marker says so, else the only free one."""
+        ours = [p for p in matches if created_for(p) == cid]
+        if ours:
+            return ours[0]
+        taken = await self._db.links_by_prospect([p.prospect_id for p in matches])
+        free = [
+            p
+            for p in matches
+            if p.prospect_id not in taken
+            and created_for(p) is None
+            and await self._unclaimed(cid, p.prospect_id)
+        ]
+        if len(free) == 1:
+            return free[0]
+        if free:
+            ids = ", ".join(p.prospect_id for p in free)
+            raise DuplicateRecord(
+                f"{len(free)} ResMan prospects could be this lead ({ids}); merge them in "
+                "ResMan, then retry"
+            )
+        owners = ", ".join(sorted({link.conversation_id for link in taken.values()}))
+        raise DuplicateRecord(
+            f"this person is already in ResMan, linked to conversation(s) {owners or '?'}; "
+            "merge the conversations in DomIQ, then retry"
+        )
+
+    async def _unclaimed(self, cid: str, prospect_id: str) -> bool:
+        """No other lead says (in DomIQ) that it is this prospect."""
+        claimant = await self._db.lead_by_prospect(prospect_id)
+        return claimant is None or claimant.conversation_id == cid
+
+    def _merged(
+        self,
+        lead: Lead,
+        base: Mapping[str, Any] | None,
+        prospect: Prospect,
+        property_id: str,
+        outcome: str,
+        sync_type: SyncType = SyncType.UPDATE,
+    ) -> Outcome:
+        plan = plan_pair(
+            base,
+            lead_to_fields(lead),
+            prospect_to_fields(prospect),
+            open_fields=self._open_fields(lead.conversation_id),
+        )
+        link = Link(
+            conversation_id=lead.conversation_id,
+            prospect_id=prospect.prospect_id,
+            person_id=prospect.person_id,
+            property_id=property_id,
+            snapshot=plan.snapshot,
+            agreed_at=self._now(),
+        )
+        return Outcome(
+            sync_type,
+            outcome,
+            link=link,
+            follow_ups=plan_items(lead.conversation_id, lead.version, plan),
+            conflicts=list(plan.result.conflicts),
+        )
+
+    # ----------------------------------------------------------------- field writes
+
+    async def _fields_to_resman(self, item: OutboxItem) -> Outcome:
+        lead = await self._lead(item.conversation_id)
+        link = await self._link(item.conversation_id)
+        fields: dict[str, Any] = item.payload["fields"]
+        link = await self._write_resman(link, lead.property_id, fields)
+        return Outcome(item.sync_type, "updated", link=_moved(link, fields, self._now()))
+
+    async def _write_resman(
+        self, link: Link, domiq_property_id: str, fields: Mapping[str, Any]
+    ) -> Link:
+        """Post the field values and the status event they carry; returns the link with
+        the person id filled in (updates need it)."""
+        person_id = link.person_id
+        current: Prospect | None = None
+        if person_id is None:
+            current = await self._prospect(link.property_id, link.prospect_id)
+            person_id = current.person_id if current else None
+        if person_id is None:
+            raise NotFound(f"ResMan prospect {link.prospect_id} has no main contact to update")
+        link = link.model_copy(update={"person_id": person_id})
+        ids = ProspectIds(prospect_id=link.prospect_id, person_id=person_id)
+        values = {name: value for name, value in fields.items() if name != "qualification"}
+        if values:
+            await self._resman.post_lead(
+                link.property_id, build_update(ids, fields_to_prospect_fields(values))
+            )
+        change = resman_status_change(fields)
+        if change is not None:
+            current = await self._prospect(link.property_id, link.prospect_id)
+            if current is None:
+                raise NotFound(f"ResMan no longer has prospect {link.prospect_id}")
+            await self._post_status(ids, link.property_id, domiq_property_id, change, current)
+        return link
+
+    async def _post_status(
+        self,
+        ids: ProspectIds,
+        property_id: str,
+        domiq_property_id: str,
+        change: StatusChange,
+        current: Prospect,
+    ) -> None:
+        entry = self._settings.properties.get(domiq_property_id)
+        agent = entry.agent_id if entry else None
+        if change is StatusChange.LOST and not current.is_lost:
+            reason = entry.lost_reason_id if entry else None
+            if not reason:
+                raise MappingMissing(
+                    f"DomIQ disqualified a lead of {domiq_property_id}, and ResMan marks a "
+                    f"prospect lost only with a reason: set [resman.properties."
+                    f"{domiq_property_id}] lost_reason_id (an ID from GetLostProspectReasons)",
+                    field=f"resman.properties.{domiq_property_id}.lost_reason_id",
+                )
+            xml = build_lost(ids, reason_id=reason, event_date=self._now(), agent_id=agent)
+            await self._resman.post_lead(property_id, xml)
+        elif change is StatusChange.REACTIVATE and current.is_lost:
+            xml = build_reactivate(
+                ids,
+                event_date=self._now(),
+                agent_id=agent,
+                source_id=entry.source_id if entry else None,
+            )
+            await self._resman.post_lead(property_id, xml)
+
+    async def _fields_to_domiq(self, item: OutboxItem) -> Outcome:
+        lead = await self._lead(item.conversation_id)
+        link = await self._link(item.conversation_id)
+        fields: dict[str, Any] = item.payload["fields"]
+        planned = int(item.payload["version"])
+        body = fields_to_domiq_patch(fields)
+        if lead.version != planned:
+            if lead.version == planned + 1 and _holds(lead, body):  # ours, seen on the feed
+                return Outcome(item.sync_type, "updated", link=_moved(link, fields, self._now()))
+            return _superseded(item, planned, lead.version, None)
+        try:
+            updated = await self._domiq.patch_lead(lead.conversation_id, body, planned)
+        except VersionConflict:
+            current = await self._domiq.get_lead(lead.conversation_id)
+            if current.version != planned + 1 or not _holds(current, body):
+                return _superseded(item, planned, current.version, current)
+            updated = current  # our own write, whose answer was lost
+        self._view.seen(updated)
+        return Outcome(
+            item.sync_type,
+            "updated",
+            link=_moved(link, fields, self._now()),
+            domiq_lead=updated,
+        )
+
+    # ----------------------------------------------------------------- resolutions, reports
+
+    async def _resolution(self, item: OutboxItem) -> Outcome:
+        """Write a conflict's decided value to one side; the snapshot takes it."""
+        payload = item.payload
+        name = str(payload["field"])
+        value = normalise_field(name, payload.get("value"))
+        if is_invalid(value):
+            raise ValidationFailed(
+                f"the value chosen for {name} cannot be written: {value.reason}; resolve the "
+                "conflict again with a valid value",
+                field=name,
+            )
+        lead = await self._lead(item.conversation_id)
+        link = await self._link(item.conversation_id)
+        fields = {name: value}
+        updated: Lead | None = None
+        if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
+            link = await self._write_resman(link, lead.property_id, fields)
+        else:
+            updated = await self._patch_latest(lead, fields_to_domiq_patch(fields))
+            self._view.seen(updated)
+        return Outcome(
+            SyncType.RESOLUTION,
+            "resolved",
+            link=_moved(link, fields, self._now()),
+            domiq_lead=updated,
+            resolution=Resolution(str(payload["resolution"])),
+        )
+
+    async def _patch_latest(self, lead: Lead, body: dict[str, Any]) -> Lead:
+        """A decided value goes onto the lead as it is now, whatever its version."""
+        version = lead.version
+        for _ in range(2):
+            try:
+                return await self._domiq.patch_lead(lead.conversation_id, body, version)
+            except VersionConflict:
+                current = await self._domiq.get_lead(lead.conversation_id)
+                if _holds(current, body):
+                    return current
+                version = current.version
+        raise TransientError(f"DomIQ lead {lead.conversation_id} keeps changing; will retry")
+
+    async def _report(self, item: OutboxItem) -> Outcome:
+        lead = await self._lead(item.conversation_id)
+        answer = await self._domiq.report_sync(
+            lead.conversation_id,
+            lead.resman_sync_status,
+            lead.resman_prospect_id,
+            lead.last_sync_at,
+        )
+        self._view.seen(answer)
+        return Outcome(SyncType.STATUS, "reported")
+
+
+def _moved(link: Link, fields: Mapping[str, Any], at: datetime) -> Link:
+    """The link once both sides hold `fields`."""
+    return link.model_copy(update={"snapshot": {**link.snapshot, **fields}, "agreed_at": at})
+
+
+def _holds(lead: Lead, body: Mapping[str, Any]) -> bool:
+    current = lead.model_dump(mode="json")
+    return all(current.get(name) == value for name, value in body.items())
+
+
+def _superseded(item: OutboxItem, planned: int, now_at: int, current: Lead | None) -> Outcome:
+    return Outcome(
+        item.sync_type,
+        "superseded",
+        domiq_lead=current,
+        status=AttemptStatus.FAILED,
+        error=(
+            f"DomIQ changed the lead after this write was planned (version {planned}, now "
+            f"{now_at}); it is merged again instead"
+        ),
+        recheck=True,
+    )

@@ -1,0 +1,251 @@
+"""`leadsync status`: sync health from the database alone (no network, no engine needed).
+
+Healthy (exit 0): nothing parked, nothing overdue, attempts mostly succeed, the last
+pass could read both sides. Degraded (exit 1): any of those is not so; each problem is
+one line that says what to do. Unusable (exit 2): there is no database, or it cannot be
+read. Open conflicts are listed but are not a fault: they wait for a person by design.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from leadsync_tui.config import Settings
+from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
+from leadsync_tui.store.db import Database, DatabaseError
+from leadsync_tui.store.metrics import compute_metrics
+from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxItem, OutboxStatus
+from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
+from leadsync_tui.sync.outbox_worker import precise_now
+from leadsync_tui.sync.wiring import database_file
+
+EXIT_HEALTHY = 0
+EXIT_DEGRADED = 1
+EXIT_UNUSABLE = 2
+
+WINDOW = timedelta(hours=1)
+"""The metrics' sliding window (the dashboard's too)."""
+MIN_SUCCESS_RATE = 0.9
+MIN_ATTEMPTS_FOR_RATE = 10
+OVERDUE = timedelta(minutes=15)
+"""A pending item due this long ago means nobody is sending the outbox."""
+LISTED = 20
+
+
+@dataclass
+class Report:
+    """Everything `status` prints."""
+
+    database: Path
+    demo: bool
+    metrics: SyncMetrics
+    attempts: int
+    outbox: OutboxCounts
+    conflicts: list[LeadSyncConflict]
+    failed: list[OutboxItem]
+    engine: dict[str, Any] | None
+    feed: dict[str, Any] | None
+    last_event_id: str | None
+    resman_polled_through: str | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def health(self) -> str:
+        return "degraded" if self.problems else "healthy"
+
+
+def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | None = None) -> int:
+    """Print the health report; the exit code (0 healthy, 1 degraded, 2 unusable)."""
+    err = err or sys.stderr
+    path = database_file(settings)
+    if not path.is_file():
+        how = "leadsync sync --headless --once" + ("" if settings.is_demo else " --config PATH")
+        return _unusable(
+            path, f"there is no sync database at {path}; run `{how}` first", as_json, out, err
+        )
+    try:
+        report = asyncio.run(_read(path, settings.is_demo))
+    except (DatabaseError, sqlite3.Error, OSError) as exc:
+        message = (
+            f"cannot read the sync database {path}: {exc}; check [sync] database points at a "
+            "leadsync database and that this user may read it"
+        )
+        return _unusable(path, message, as_json, out, err)
+    if as_json:
+        out.write(json.dumps(_as_dict(report), default=str) + "\n")
+    else:
+        out.write(_as_text(report))
+    return EXIT_DEGRADED if report.problems else EXIT_HEALTHY
+
+
+def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO) -> int:
+    if as_json:
+        out.write(json.dumps({"health": "unusable", "database": str(path), "error": message}))
+        out.write("\n")
+    print(f"leadsync status: {message}", file=err)
+    return EXIT_UNUSABLE
+
+
+async def _read(path: Path, demo: bool) -> Report:
+    db = await Database.open(path, reclaim_in_flight=False)
+    try:
+        now = precise_now()
+        logs = await db.recent_logs(now - WINDOW)
+        counts = await db.outbox_counts()
+        report = Report(
+            database=path,
+            demo=demo,
+            metrics=compute_metrics(logs, counts, now, WINDOW),
+            attempts=len(logs),
+            outbox=counts,
+            conflicts=await db.open_conflicts(),
+            failed=await db.outbox_items(status=OutboxStatus.FAILED, limit=LISTED),
+            engine=_json(await db.get_cursor(ENGINE_CURSOR)),
+            feed=_json(await db.get_cursor(FEED_CURSOR)),
+            last_event_id=await db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID),
+            resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
+        )
+        pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
+    finally:
+        await db.close()
+    report.problems = _problems(report, pending, now, logs_failed=_failed_share(logs))
+    return report
+
+
+def _json(value: str | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _failed_share(logs: list[Any]) -> float:
+    failed = sum(1 for log in logs if log.sync_status is AttemptStatus.FAILED)
+    return failed / len(logs) if logs else 0.0
+
+
+def _problems(
+    report: Report, pending: list[OutboxItem], now: datetime, *, logs_failed: float
+) -> list[str]:
+    problems = []
+    if report.outbox.failed:
+        problems.append(
+            f"{report.outbox.failed} outbox item(s) failed and wait for a person: read their "
+            "errors below, fix the cause, then `leadsync sync --headless --once --retry-failed`"
+        )
+    overdue = [item for item in pending if now - item.next_attempt_at > OVERDUE]
+    if overdue:
+        problems.append(
+            f"{len(overdue)} outbox item(s) are overdue by more than "
+            f"{int(OVERDUE.total_seconds() // 60)} minutes: is `leadsync sync --headless` running?"
+        )
+    metrics = report.metrics
+    if report.attempts >= MIN_ATTEMPTS_FOR_RATE and metrics.sync_success_rate < MIN_SUCCESS_RATE:
+        problems.append(
+            f"only {metrics.sync_success_rate:.0%} of the last hour's attempts succeeded "
+            f"({logs_failed:.0%} failed): see the errors in the sync log"
+        )
+    engine = report.engine or {}
+    if engine.get("ok") is False:
+        problems.append(
+            f"the last sync pass could not read DomIQ or ResMan: {engine.get('error')}; check "
+            "the endpoints and credentials (`leadsync config check`)"
+        )
+    return problems
+
+
+def _as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "health": report.health,
+        "database": str(report.database),
+        "demo": report.demo,
+        "metrics": report.metrics.model_dump(),
+        "attempts_in_window": report.attempts,
+        "window_s": WINDOW.total_seconds(),
+        "outbox": report.outbox.model_dump(),
+        "open_conflicts": [
+            {
+                "id": c.id,
+                "conversation_id": c.conversation_id,
+                "field": c.field,
+                "type": c.conflict_type.value,
+                "severity": c.conflict_severity.value,
+                "status": c.resolution_status.value,
+                "detected_at": None if c.detected_at is None else format_utc(c.detected_at),
+            }
+            for c in report.conflicts
+        ],
+        "failed": [
+            {
+                "outbox_id": item.id,
+                "conversation_id": item.conversation_id,
+                "direction": item.direction.value,
+                "type": item.sync_type.value,
+                "attempts": item.attempts,
+                "error": item.last_error,
+            }
+            for item in report.failed
+        ],
+        "feed": {
+            "state": report.feed,
+            "last_event_id": report.last_event_id,
+            "resman_polled_through": report.resman_polled_through,
+            "last_pass": report.engine,
+        },
+        "problems": report.problems,
+    }
+
+
+def _as_text(report: Report) -> str:
+    m = report.metrics
+    lines = [
+        f"leadsync status: {report.health}",
+        f"  database   {report.database}{' (demo)' if report.demo else ''}",
+        f"  last hour  {report.attempts} attempts, {m.sync_success_rate:.1%} succeeded, "
+        f"avg {m.avg_sync_latency:.0f} ms, p95 {m.p95_sync_latency:.0f} ms, "
+        f"conflict rate {m.conflict_rate:.1%}",
+        f"  outbox     {report.outbox.pending} pending, {report.outbox.in_flight} in flight, "
+        f"{report.outbox.failed} failed",
+    ]
+    feed = report.feed or {}
+    engine = report.engine or {}
+    state = feed.get("connected")
+    connected = "unknown" if state is None else "connected" if state else "disconnected"
+    lines.append(
+        f"  live feed  {connected}"
+        + (f" since {feed['at']}" if feed.get("at") else "")
+        + f"; last event {report.last_event_id or '-'}"
+        + f"; ResMan polled through {report.resman_polled_through or '-'}"
+    )
+    if engine:
+        outcome = "ok" if engine.get("ok") else f"failed: {engine.get('error')}"
+        lines.append(f"  last pass  {engine.get('at')} ({engine.get('mode')}): {outcome}")
+    lines.append(f"  conflicts  {len(report.conflicts)} open")
+    for c in report.conflicts[:LISTED]:
+        lines.append(
+            f"    {c.conversation_id}  {c.field}  {c.conflict_type.value}  "
+            f"{c.conflict_severity.value}  {c.resolution_status.value}"
+        )
+    if len(report.conflicts) > LISTED:
+        lines.append(f"    ... and {len(report.conflicts) - LISTED} more")
+    if report.failed:
+        lines.append("  failed items")
+        for item in report.failed:
+            lines.append(
+                f"    #{item.id} {item.conversation_id} {item.direction.value} "
+                f"{item.sync_type.value} after {item.attempts} attempt(s): {item.last_error}"
+            )
+    if report.problems:
+        lines.append("  problems")
+        lines += [f"    - {problem}" for problem in report.problems]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""Builds a ready engine from settings: database, store, clients, watcher (and demo sims).
+
+In demo mode (no endpoints configured) the embedded simulators are started on free
+loopback ports and the settings point at them, exactly as the TUI does
+(`backend.settings_for_sims`); the demo database is `demo_database_file()`, started
+afresh on every demo run (the simulators are seeded afresh too) and kept afterwards,
+so `leadsync status` can read what the last demo run did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from leadsync_tui.backend import settings_for_sims
+from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.clients.retry import RetryPolicy
+from leadsync_tui.config import Settings
+from leadsync_tui.locations import default_database_file
+from leadsync_tui.models import utc_now
+from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.domiq_watcher import DomiqWatcher
+from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.journal import EventSink, ignore
+from leadsync_tui.sync.wait_budget import WaitBudget
+
+DEMO_LOST_REASON = "Inactive (Lack of Response)"
+"""The lost reason the demo uses when DomIQ disqualifies a linked lead (as DWELL does)."""
+
+
+def demo_database_file() -> Path:
+    """Where the demo's database lives, beside the real one but never the same file."""
+    return default_database_file().with_name("leadsync-demo.db")
+
+
+def database_file(settings: Settings) -> Path:
+    """The database `sync --headless` and `status` use with these settings."""
+    return demo_database_file() if settings.is_demo else settings.sync.database.expanduser()
+
+
+def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
+    """Retries inside one call stay short (the outbox retries across calls) and wait
+    out of the engine's budget, so `--max-wait` bounds them too."""
+    return RetryPolicy(
+        attempts=5,
+        total_seconds=max(10.0, 2 * settings.sync.request_timeout),
+        initial_wait=0.2,
+        max_wait=5.0,
+        sleep=budget.sleep,
+        on_retry=budget.note,
+    )
+
+
+def demo_settings(settings: Settings, sims: RunningSims) -> Settings:
+    """The settings pointed at running simulators, with a lost reason per property."""
+    pointed = settings_for_sims(settings, sims)
+    reason = next(
+        (r.reason_id for r in sims.world.resman.lost_reasons if r.name == DEMO_LOST_REASON), None
+    )
+    properties = {
+        key: prop.model_copy(update={"lost_reason_id": prop.lost_reason_id or reason})
+        for key, prop in pointed.resman.properties.items()
+    }
+    resman = pointed.resman.model_copy(update={"properties": properties})
+    return pointed.model_copy(update={"resman": resman})
+
+
+def _fresh(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class EngineSetup:
+    """An engine and what it was built from; `settings` are the effective ones."""
+
+    settings: Settings
+    engine: SyncEngine
+    database_path: Path
+    sims: RunningSims | None
+
+
+@asynccontextmanager
+async def open_engine(
+    settings: Settings,
+    *,
+    on_event: EventSink = ignore,
+    clock: Callable[[], datetime] = utc_now,
+    sim_options: SimOptions | None = None,
+    watcher: bool = True,
+) -> AsyncIterator[EngineSetup]:
+    """Open everything the engine needs (and the simulators in demo mode); close on exit."""
+    async with AsyncExitStack() as stack:
+        sims: RunningSims | None = None
+        path = database_file(settings)
+        if settings.is_demo:
+            options = sim_options or SimOptions(domiq_port=0, resman_port=0)
+            sims = await stack.enter_async_context(run_simulators(options))
+            settings = demo_settings(settings, sims)
+            _fresh(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = await Database.open(path, now=clock)
+        stack.push_async_callback(db.close)
+        store = LeadSyncStore(db, now=clock)
+        await store.fetch_leads()
+        await store.fetch_conflicts()
+        timeout = settings.sync.request_timeout
+        budget = WaitBudget()
+        retry = client_retry(settings, budget)
+        domiq = await stack.enter_async_context(
+            DomiqClient.from_settings(settings.domiq, timeout=timeout, retry=retry)
+        )
+        resman = await stack.enter_async_context(
+            ResmanClient.from_settings(settings.resman, timeout=timeout, retry=retry)
+        )
+        feed: DomiqWatcher | None = None
+        if watcher:
+            assert settings.domiq.base_url is not None and settings.domiq.token is not None
+            feed = DomiqWatcher(
+                store, domiq, base_url=settings.domiq.base_url, token=settings.domiq.token
+            )
+        engine = SyncEngine(
+            settings,
+            store=store,
+            db=db,
+            domiq=domiq,
+            resman=resman,
+            watcher=feed,
+            on_event=on_event,
+            budget=budget,
+        )
+        yield EngineSetup(settings, engine, path, sims)
