@@ -1,10 +1,11 @@
 """Builds a ready engine from settings: database, store, clients, watcher (and demo sims).
 
 In demo mode (no endpoints configured) the embedded simulators are started on free
-loopback ports and the settings point at them, exactly as the TUI does
-(`backend.settings_for_sims`); the demo database is `demo_database_file()`, started
-afresh on every demo run (the simulators are seeded afresh too) and kept afterwards,
-so `leadsync status` can read what the last demo run did.
+loopback ports and the settings point at them (the TUI and `sync --headless` share this
+path, so a demo runs exactly the code that runs against the real systems); the demo
+database is `demo_database_file()`, started afresh on every demo run (the simulators
+are seeded afresh too) and kept afterwards, so `leadsync status` can read what the last
+demo run did.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from leadsync_tui.backend import settings_for_sims
+from pydantic import SecretStr
+
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
-from leadsync_tui.config import Settings
+from leadsync_tui.config import DomiqSettings, ResmanProperty, ResmanSettings, Settings
 from leadsync_tui.locations import default_database_file
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
@@ -54,6 +56,30 @@ def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
         max_wait=5.0,
         sleep=budget.sleep,
         on_retry=budget.note,
+    )
+
+
+def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
+    """The configured settings, pointed at the running simulators."""
+    world = sims.world
+    return settings.model_copy(
+        update={
+            "domiq": DomiqSettings(base_url=sims.domiq_url, token=SecretStr(world.token)),
+            "resman": ResmanSettings(
+                base_url=sims.resman_url,
+                integration_partner_id=world.partner_id,
+                api_key=SecretStr(world.api_key),
+                account_id=world.account_id,
+                properties={
+                    link.domiq_id: ResmanProperty(
+                        property_id=link.property_id,
+                        source_id=link.source_id,
+                        agent_id=link.agent_id,
+                    )
+                    for link in world.properties
+                },
+            ),
+        }
     )
 
 
