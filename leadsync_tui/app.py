@@ -7,6 +7,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -44,6 +45,7 @@ class LeadSyncApp(App[int]):
         theme: str = "textual-dark",
         clock: Callable[[], datetime] = utc_now,
         live_timers: bool = True,
+        actor: str | None = None,
     ) -> None:
         super().__init__()
         self.live_timers = live_timers
@@ -51,6 +53,8 @@ class LeadSyncApp(App[int]):
         self.settings = settings
         self.store = store
         self.read_only = read_only
+        self.actor = actor or default_actor()
+        """Who the audit log names for this session's decisions (default: `$USER`)."""
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
@@ -76,7 +80,12 @@ class LeadSyncApp(App[int]):
         self.store.subscribe(self._on_store_changes)
         await self.push_screen(
             DashboardScreen(
-                self.store, clock=self.clock, mask_pii=self.mask_pii, live_clock=self.live_timers
+                self.store,
+                clock=self.clock,
+                mask_pii=self.mask_pii,
+                live_clock=self.live_timers,
+                read_only=self.read_only,
+                actor=self.actor,
             )
         )
 
@@ -114,6 +123,11 @@ class LeadSyncApp(App[int]):
         await self._stack.aclose()
 
 
+def default_actor() -> str:
+    """The person at the keyboard, as far as the session knows: `$USER`, else "operator"."""
+    return os.environ.get("USER") or "operator"
+
+
 def make_app(
     settings: Settings,
     *,
@@ -123,6 +137,7 @@ def make_app(
     theme: str = "textual-dark",
     clock: Callable[[], datetime] = utc_now,
     live_timers: bool = True,
+    actor: str | None = None,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
@@ -133,4 +148,5 @@ def make_app(
         theme=theme,
         clock=clock,
         live_timers=live_timers,
+        actor=actor,
     )

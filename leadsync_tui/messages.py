@@ -11,7 +11,11 @@ from leadsync_tui.store.changes import Change
 
 
 @dataclass
-class StoreChanged(Message):
-    """The store applied an action; `changes` names what to redraw."""
+class StoreChanged(Message, bubble=False):
+    """The store applied an action; `changes` names what to redraw.
+
+    It does not bubble: the app hands a copy to each screen, and a copy bubbling back
+    to the app would be handed out again, for ever (twice as fast with a modal open).
+    """
 
     changes: Sequence[Change]

@@ -4,12 +4,17 @@ Top to bottom: the header; a status line with the live-feed indicator and the co
 banner; the sync error alert (only when there is an error); the leads table; the sync
 metrics with their sparklines; the footer. Every part is fed from the store's state when
 the store says that part changed, and every user action goes back to the store.
+
+Conflict triage: `c` (or a click on the banner) opens the first open conflict in triage
+order in the `ConflictResolutionModal`; after each decision (or skip) the next one not yet
+seen in this round opens, until none is left or the manager presses escape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -20,8 +25,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from leadsync_tui.messages import StoreChanged
-from leadsync_tui.models import utc_now
+from leadsync_tui.models import ConflictResolution, LeadSyncConflict, Resolution, utc_now
 from leadsync_tui.screens.alerts import AlertTracker
+from leadsync_tui.screens.conflict_modal import ConflictOutcome, ConflictResolutionModal
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
@@ -40,6 +46,7 @@ from leadsync_tui.widgets import (
     SyncMetricsWidget,
     mask_name,
 )
+from leadsync_tui.widgets.conflict_banner import triage_order
 
 METRICS_REFRESH_S = 2.0
 """How often the metrics are recomputed from the log and outbox (a few Hz at most)."""
@@ -62,13 +69,21 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], datetime] = utc_now,
         mask_pii: bool = False,
         live_clock: bool = True,
+        read_only: bool = False,
+        actor: str = "operator",
     ) -> None:
+        """`read_only` opens conflicts without actions; `actor` is who the audit log names."""
         super().__init__()
         self.store = store
+        self.read_only = read_only
+        self.actor = actor
         self._clock = clock
         self._mask_pii = mask_pii
         self._live_clock = live_clock
         self._alerts = AlertTracker()
+        self._triaged: set[str] = set()
+        """Conflicts decided or skipped in this triage round (so manual review and
+        escalated ones, still open, do not come back until the next `c`)."""
 
     def compose(self) -> ComposeResult:
         state = self.store.state
@@ -163,15 +178,68 @@ class DashboardScreen(Screen[None]):
 
     @on(ConflictNotificationBanner.ConflictSelected)
     def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:
+        """Start a triage round at the selected conflict."""
         conflict = self.store.conflict(event.conflict_id)
         if conflict is None:
             return
+        self._triaged.clear()
+        self._open_conflict(conflict)
+
+    def _open_conflict(self, conflict: LeadSyncConflict) -> None:
         self.table.move_cursor_to(conflict.conversation_id)
-        self.notify(
-            f"{conflict.field}: DomIQ {conflict.domiq_value!r} vs ResMan "
-            f"{conflict.resman_value!r} ({conflict.conflict_severity.value})",
-            title="Conflict",
+        done, waiting = len(self._triaged), len(self._untriaged())  # waiting counts this one
+        modal = ConflictResolutionModal(
+            conflict,
+            lead_name=self._lead_name(conflict.conversation_id),
+            submit=partial(self._resolve, conflict.id),
+            escalate=partial(self._escalate, conflict.id),
+            position=(done + 1, done + max(waiting, 1)),
+            read_only=self.read_only,
+            mask_pii=self._masked,
         )
+        self.app.push_screen(modal, self._after_conflict)
+
+    async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
+        if resolution.resolution is Resolution.MANUAL_REVIEW:
+            # The manager chose it here: no "manual review required" toast about it.
+            self._alerts.announced_reviews.add(conflict_id)
+        await self.store.resolve_conflict(conflict_id, resolution, self.actor)
+
+    async def _escalate(self, conflict_id: str, reason: str) -> None:
+        await self.store.escalate_conflict(conflict_id, self.actor, reason)
+
+    def _after_conflict(self, outcome: ConflictOutcome | None) -> None:
+        """Toast the decision, then open the next conflict of the round (escape ends it)."""
+        if outcome is None:
+            self._triaged.clear()
+            return
+        self._triaged.add(outcome.conflict_id)
+        if outcome.resolution is not None:
+            resolution = outcome.resolution.resolution
+            if resolution is Resolution.MANUAL_REVIEW:
+                self.notify("Conflict left for manual review", timeout=3)
+            else:
+                self.notify(f"Conflict resolved ({resolution.value})", timeout=3)
+        elif outcome.action == "escalated":
+            self.notify("Escalated", timeout=3)
+        following = self._untriaged()
+        if following:
+            self._open_conflict(following[0])
+            return
+        left = len(self.store.state.open_conflicts)
+        self._triaged.clear()
+        if left:
+            self.notify(f"End of the triage queue; {left} still open (c starts again).", timeout=4)
+        else:
+            self.notify("No unresolved conflicts left.", timeout=4)
+
+    def _untriaged(self) -> list[LeadSyncConflict]:
+        """Open conflicts not yet seen in this round, in triage order."""
+        waiting = (c for c in self.store.state.open_conflicts if c.id not in self._triaged)
+        return sorted(waiting, key=triage_order)
+
+    def _lead_name(self, conversation_id: str) -> str:
+        return self._lead_names().get(conversation_id, conversation_id)
 
     @on(SyncErrorAlert.Closed)
     async def clear_error(self) -> None:
