@@ -7,6 +7,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
@@ -16,13 +17,17 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from leadsync_tui.backend import Backend, open_backend
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import utc_now
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.wiring import EngineSetup, open_engine
+
+SHUTDOWN_GRACE_S = 5.0
+"""How long quitting waits for writes in flight before cancelling them (they stay in
+the outbox and are sent on the next start)."""
 
 
 class LeadSyncApp(App[int]):
@@ -59,22 +64,23 @@ class LeadSyncApp(App[int]):
         self.clock = clock
         self._initial_theme = theme
         self._stack = AsyncExitStack()
-        self.backend: Backend | None = None
+        self.engine_setup: EngineSetup | None = None
+        """The running engine (and demo simulators) when the app built its own."""
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         self.sub_title = f"{mode}{' · read-only' if self.read_only else ''}"
         if self.store is None:
-            self.backend = await self._stack.enter_async_context(
-                open_backend(self.settings, clock=self.clock)
+            self.engine_setup = await self._stack.enter_async_context(
+                open_engine(self.settings, clock=self.clock)
             )
-            self.store = self.backend.store
+            self.store = self.engine_setup.engine.store
             self.run_worker(
-                self.backend.watcher.run(),
-                name="domiq-watcher",
+                self.engine_setup.engine.run(),
+                name="sync-engine",
                 group="sync",
-                description="DomIQ pull and live feed",
+                description="The sync engine",
                 exit_on_error=False,
             )
         self.store.subscribe(self._on_store_changes)
@@ -116,7 +122,13 @@ class LeadSyncApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
+        """Let the engine finish the items in flight (briefly), then close everything."""
         workers = list(self.workers)
+        if self.engine_setup is not None:
+            await self.engine_setup.engine.stop()
+            done = asyncio.gather(*(w.wait() for w in workers), return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done, SHUTDOWN_GRACE_S)
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)

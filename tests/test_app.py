@@ -60,11 +60,12 @@ async def test_the_dashboard_follows_the_store() -> None:
 async def test_the_demo_starts_the_simulators_and_shows_their_leads() -> None:
     app = make_app(load_settings().settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await eventually(lambda: app.backend is not None)
-        backend = app.backend
-        assert backend is not None and backend.sims is not None
-        domiq = backend.sims.world.domiq
-        await eventually(lambda: len(backend.store.state.leads) == domiq.lead_count, 10)
+        await eventually(lambda: app.engine_setup is not None)
+        setup = app.engine_setup
+        assert setup is not None and setup.sims is not None
+        domiq = setup.sims.world.domiq
+        store = setup.engine.store
+        await eventually(lambda: len(store.state.leads) == domiq.lead_count, 10)
         await pilot.pause()
         assert app.screen.query_one(LeadsTable).total_count == domiq.lead_count
         await pilot.press("ctrl+q")

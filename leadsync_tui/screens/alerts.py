@@ -102,7 +102,7 @@ class AlertTracker:
             count = len(reviews)
             yield Note(
                 "Manual review required",
-                f"{count} conflict{'s' if count > 1 else ''} wait for a person to decide.",
+                f"{count} conflict{'s wait' if count > 1 else ' waits'} for a person to decide.",
                 "warning",
             )
 
