@@ -22,7 +22,23 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from tests.widgets.sample_leads import NOW, frozen_clock, sample_leads
 
-__all__ = ["frozen_clock", "sample_conflicts", "sample_store", "sample_store_sync"]
+__all__ = [
+    "close_opened_databases",
+    "frozen_clock",
+    "sample_conflicts",
+    "sample_store",
+    "sample_store_sync",
+]
+
+_opened: list[Database] = []
+"""Databases the fixtures opened; closed after each test (see conftest.py)."""
+
+
+def close_opened_databases() -> None:
+    """Close what the fixtures opened, so no aiosqlite thread outlives its test."""
+    while _opened:
+        db = _opened.pop()
+        asyncio.run(db.close())
 
 
 def sample_conflicts(count: int) -> list[LeadSyncConflict]:
@@ -61,6 +77,7 @@ async def sample_store(
 ) -> LeadSyncStore:
     """An in-memory store with the 30 sample leads (or none) in a chosen state."""
     db = await Database.open(":memory:", now=frozen_clock)
+    _opened.append(db)
     store = LeadSyncStore(db, now=frozen_clock)
     if not empty:
         await store.merge_leads(sample_leads())

@@ -1,0 +1,15 @@
+"""Screen tests: the fixture stores are closed after every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.screens.dashboard_fixtures import close_opened_databases
+
+
+@pytest.fixture(autouse=True)
+def _close_fixture_databases() -> Iterator[None]:
+    yield
+    close_opened_databases()
