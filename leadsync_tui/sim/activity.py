@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from leadsync_tui.models import Lead, LeadSource, MessageRole, Qualification, TranscriptMessage
+from leadsync_tui.models import Lead, MessageRole, Qualification, TranscriptMessage
 from leadsync_tui.sim.people import make_person, make_transcript
 from leadsync_tui.sim.resman import Prospect
 from leadsync_tui.sim.world import (
@@ -32,6 +32,7 @@ from leadsync_tui.sim.world import (
     other_value,
     prospect_values,
     resman_changes,
+    start_chat,
 )
 
 logger = logging.getLogger(__name__)
@@ -184,21 +185,7 @@ class ActivityGenerator:
             TranscriptMessage(at=at - shift, role=MessageRole(role), text=text)
             for at, role, text in lines
         ]
-        cid = self.world.domiq.start_conversation(
-            link.domiq_id,
-            person.first_name,
-            person.last_name,
-            email=person.email,
-            phone=person.phone,
-            desired_move_in=person.desired_move_in,
-            desired_bedrooms=person.desired_bedrooms,
-            desired_bathrooms=person.desired_bathrooms,
-            max_rent=person.max_rent,
-            pets=person.pets,
-            source=LeadSource(person.source),
-            notes=person.notes,
-            transcript=transcript,
-        )
+        cid = start_chat(self.world.domiq, link, person, transcript)
         return cid, f"{person.first_name} {person.last_name} at {link.name}"
 
     def _record(

@@ -373,21 +373,7 @@ class _Builder:
         person = self.person(link)
         start = self.ago(300, 2 * _DAY)
         self.clock.pinned = start
-        self.domiq.start_conversation(
-            link.domiq_id,
-            person.first_name,
-            person.last_name,
-            email=person.email,
-            phone=person.phone,
-            desired_move_in=person.desired_move_in,
-            desired_bedrooms=person.desired_bedrooms,
-            desired_bathrooms=person.desired_bathrooms,
-            max_rent=person.max_rent,
-            pets=person.pets,
-            source=LeadSource(person.source),
-            notes=person.notes,
-            transcript=self.transcript(person, link, start),
-        )
+        start_chat(self.domiq, link, person, self.transcript(person, link, start))
 
     def lead(self, qualification: Qualification) -> tuple[Lead, PropertyLink]:
         """A lead as DomIQ holds it: qualified at the end of its chat, maybe edited since."""
@@ -601,6 +587,30 @@ def _add_property(resman: ResmanState, rng: random.Random, info: PropertyInfo) -
     resman.add_employee(prop.property_id, human, f"{human.lower().replace(' ', '.')}@{domain}")
     return PropertyLink(
         info.domiq_id, info.name, prop.property_id, source.source_id, agent.employee_id
+    )
+
+
+def start_chat(
+    domiq: DomiqState,
+    link: PropertyLink,
+    person: PersonWishes,
+    transcript: list[TranscriptMessage],
+) -> str:
+    """A chat (not yet a lead) with this person at this property; its conversation id."""
+    return domiq.start_conversation(
+        link.domiq_id,
+        person.first_name,
+        person.last_name,
+        email=person.email,
+        phone=person.phone,
+        desired_move_in=person.desired_move_in,
+        desired_bedrooms=person.desired_bedrooms,
+        desired_bathrooms=person.desired_bathrooms,
+        max_rent=person.max_rent,
+        pets=person.pets,
+        source=LeadSource(person.source),
+        notes=person.notes,
+        transcript=transcript,
     )
 
 
