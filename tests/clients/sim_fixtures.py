@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -35,26 +35,13 @@ from leadsync_tui.sim.resman import (
     create_resman_app,
 )
 from leadsync_tui.sim.server import serve_asgi
+from tests.clocks import FrozenClock
 
 TOKEN = "domiq-test-token-7f3a9c"
 API_KEY = "resman-test-key-51be2d"
 PARTNER = "leadsync-client-test"
 ACCOUNT = 400
 T0 = datetime(2026, 11, 24, 9, 0, 0, tzinfo=UTC)
-
-
-class FrozenClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> datetime:
-        self.at += timedelta(seconds=seconds)
-        return self.at
 
 
 class RecordingSleep:
@@ -131,7 +118,7 @@ def domiq_sim(
     heartbeat_interval: float = 5.0,
     faults: FaultSettings | None = None,
 ) -> DomiqSim:
-    clock = FrozenClock()
+    clock = FrozenClock(T0)
     state = DomiqState(seed=seed, now=clock, event_window=event_window)
     faults = faults or FaultSettings(seed=1)
     app = create_domiq_app(state, token=TOKEN, faults=faults, heartbeat_interval=heartbeat_interval)
@@ -257,7 +244,7 @@ def resman_world(
     *, seed: int = 7, search_limit: int = 500, faults: FaultSettings | None = None
 ) -> ResmanWorld:
     """An account with two properties (a source and an agent each) and a lost reason."""
-    clock = FrozenClock()
+    clock = FrozenClock(T0)
     state = ResmanState(
         seed=seed, now=clock, integration_partner_id=PARTNER, api_key=API_KEY, account_id=ACCOUNT
     )

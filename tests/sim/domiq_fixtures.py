@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,24 +22,11 @@ from leadsync_tui.models import LeadData
 from leadsync_tui.sim.domiq import DomiqState, create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.server import serve_asgi
+from tests.clocks import FrozenClock
 
 TOKEN = "sim-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 T0 = datetime(2026, 11, 24, 9, 0, 0, tzinfo=UTC)
-
-
-class FrozenClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> datetime:
-        self.at += timedelta(seconds=seconds)
-        return self.at
 
 
 @dataclass
@@ -58,7 +45,7 @@ def make_sim(
     heartbeat_interval: float = 5.0,
     faults: FaultSettings | None = None,
 ) -> Sim:
-    clock = FrozenClock()
+    clock = FrozenClock(T0)
     state = DomiqState(
         seed=seed, now=clock, event_window=event_window, subscriber_queue_size=queue_size
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 import defusedxml.ElementTree as SafeET
@@ -25,6 +25,7 @@ from leadsync_tui.sim.resman import (
     Source,
     create_resman_app,
 )
+from tests.clocks import FrozenClock
 
 PARTNER = "leadsync-test"
 API_KEY = "s3cret-Key"
@@ -33,20 +34,6 @@ T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 POST = "/MITS/PostLeadManagement4_0"
 LITE = "/MITSLite/PostLeadManagement4_0"
 SEARCH = "/MITS/SearchProspects"
-
-
-class FrozenClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> datetime:
-        self.at += timedelta(seconds=seconds)
-        return self.at
 
 
 @dataclass
@@ -65,7 +52,7 @@ class World:
 
 def make_world(seed: int = 7) -> World:
     """Two properties, each with a source and agents, one lost reason, no prospects."""
-    clock = FrozenClock()
+    clock = FrozenClock(T0)
     state = ResmanState(
         seed=seed, now=clock, integration_partner_id=PARTNER, api_key=API_KEY, account_id=ACCOUNT
     )

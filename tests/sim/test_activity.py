@@ -20,7 +20,8 @@ from leadsync_tui.sim.world import (
     lead_values,
     prospect_values,
 )
-from tests.sim.domiq_fixtures import T0, FrozenClock
+from tests.clocks import FrozenClock
+from tests.sim.domiq_fixtures import T0
 from tests.waiting import eventually
 
 

@@ -16,13 +16,14 @@ from leadsync_tui.models import (
     TranscriptMessage,
 )
 from leadsync_tui.sim.domiq import BadRequest, DomiqState, InvalidField, NotFound, VersionMismatch
-from tests.sim.domiq_fixtures import T0, FrozenClock, lead_data
+from tests.clocks import FrozenClock
+from tests.sim.domiq_fixtures import T0, lead_data
 
 ID_RE = re.compile(r"^cnv_[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 def make_state(seed: int = 7, **kwargs: int) -> DomiqState:
-    return DomiqState(seed=seed, now=FrozenClock(), **kwargs)
+    return DomiqState(seed=seed, now=FrozenClock(T0), **kwargs)
 
 
 def test_ids_are_ulid_like_and_repeat_for_a_seed() -> None:

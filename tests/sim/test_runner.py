@@ -14,7 +14,8 @@ import pytest
 
 from leadsync_tui.config import load_settings
 from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators
-from tests.sim.domiq_fixtures import T0, FrozenClock
+from tests.clocks import FrozenClock
+from tests.sim.domiq_fixtures import T0
 from tests.waiting import eventually
 
 

@@ -22,7 +22,8 @@ import pytest
 from leadsync_tui.cli import main
 from leadsync_tui.sim.command import CONFIG_BEGIN, CONFIG_END, banner, bind_problem
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError, run_simulators
-from tests.sim.domiq_fixtures import T0, FrozenClock
+from tests.clocks import FrozenClock
+from tests.sim.domiq_fixtures import T0
 
 QUICK = ["--domiq-port", "0", "--resman-port", "0", "--leads", "20", "--activity-per-min", "0"]
 
