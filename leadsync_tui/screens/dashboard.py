@@ -57,6 +57,7 @@ class DashboardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "next_conflict", "Next conflict"),
+        Binding("r", "retry", "Retry"),
         Binding("ctrl+r", "reconnect", "Reconnect"),
         Binding("M", "toggle_mask", "Mask PII"),
         Binding("escape", "close_filter", "Close filter", show=False),
@@ -168,6 +169,22 @@ class DashboardScreen(Screen[None]):
     async def action_reconnect(self) -> None:
         await self.store.connect()
         self.notify("Reconnecting the live feed…", timeout=2)
+
+    async def action_retry(self) -> None:
+        """`r`: send the marked leads' failed writes (or the current lead's) again."""
+        if self.read_only:
+            self.notify("Read-only: retrying is not allowed.", severity="warning")
+            return
+        table = self.table
+        keys = set(table.marked_keys) or ({table.cursor_key} if table.cursor_key else set())
+        if not keys:
+            return
+        count = await self.store.retry_leads(keys, actor=self.actor)
+        if count:
+            self.notify(f"Retrying {count} failed write{'s' if count > 1 else ''}.", timeout=3)
+        else:
+            which = "the marked leads" if len(keys) > 1 else "this lead"
+            self.notify(f"Nothing to retry: {which} has no failed write.", timeout=3)
 
     def action_next_conflict(self) -> None:
         banner = self.query_one(ConflictNotificationBanner)

@@ -73,7 +73,7 @@ from leadsync_tui.store.changes import (
 )
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.metrics import compute_metrics
-from leadsync_tui.store.records import AuditEntry, Cursor, NewOutboxItem
+from leadsync_tui.store.records import AuditEntry, Cursor, NewOutboxItem, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +270,21 @@ class LeadSyncStore:
         self, outbox_ids: Sequence[int] | None = None, *, actor: str = "operator"
     ) -> None:
         await self.dispatch(RetryFailed(outbox_ids, actor))
+
+    async def retry_leads(self, conversation_ids: Iterable[str], *, actor: str) -> int:
+        """Put these leads' parked outbox items back in the queue; how many there were.
+
+        The operator's `r`: the UI knows leads, the outbox knows items.
+        """
+        ids: list[int] = []
+        for conversation_id in conversation_ids:
+            items = await self._db.outbox_items(
+                conversation_id=conversation_id, status=OutboxStatus.FAILED
+            )
+            ids.extend(item.id for item in items)
+        if ids:
+            await self.dispatch(RetryFailed(outbox_ids=tuple(ids), actor=actor))
+        return len(ids)
 
     async def refresh_metrics(self) -> None:
         await self.dispatch(RefreshMetrics())

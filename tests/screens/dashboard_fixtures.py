@@ -10,7 +10,9 @@ from leadsync_tui.models import (
     ConflictType,
     LeadSyncConflict,
     ResolutionStatus,
+    SyncDirection,
     SyncMetrics,
+    SyncType,
 )
 from leadsync_tui.store.actions import (
     ConflictsDetected,
@@ -19,12 +21,15 @@ from leadsync_tui.store.actions import (
     SetError,
 )
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.records import NewOutboxItem
 from leadsync_tui.store.store import LeadSyncStore
 from tests.widgets.sample_leads import NOW, frozen_clock, sample_leads
 
 __all__ = [
     "close_opened_databases",
     "frozen_clock",
+    "outbox_status",
+    "park_failed_write",
     "sample_conflicts",
     "sample_store",
     "sample_store_sync",
@@ -122,3 +127,27 @@ def sample_store_sync(
     return asyncio.run(
         sample_store(empty=empty, conflicts=conflicts, connected=connected, error=error)
     )
+
+
+async def park_failed_write(conversation_id: str) -> int:
+    """Put a parked (failed) outbox item for this lead in the newest fixture store."""
+    db = _opened[-1]
+    [item_id] = await db.enqueue(
+        [
+            NewOutboxItem(
+                conversation_id=conversation_id,
+                direction=SyncDirection.DOMIQ_TO_RESMAN,
+                sync_type=SyncType.UPDATE,
+                dedupe_key=f"test:{conversation_id}",
+            )
+        ]
+    )
+    await db.claim_due(NOW, 10)
+    await db.fail(item_id, "Transaction Source could not be found", NOW, park=True)
+    return item_id
+
+
+async def outbox_status(item_id: int) -> str:
+    """The status of one outbox item in the newest fixture store."""
+    [item] = [i for i in await _opened[-1].outbox_items() if i.id == item_id]
+    return item.status.value

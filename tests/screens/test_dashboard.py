@@ -8,7 +8,12 @@ from leadsync_tui.app import make_app
 from leadsync_tui.config import load_settings
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.widgets import LeadsTable
-from tests.screens.dashboard_fixtures import frozen_clock, sample_store
+from tests.screens.dashboard_fixtures import (
+    frozen_clock,
+    outbox_status,
+    park_failed_write,
+    sample_store,
+)
 from tests.widgets.sample_leads import sample_leads
 
 
@@ -103,3 +108,35 @@ async def test_c_with_no_conflicts_says_so() -> None:
         await pilot.pause()
         toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
         assert toasts == ["No unresolved conflicts."]
+
+
+async def test_r_sends_the_current_leads_failed_write_again() -> None:
+    store = await sample_store()
+    item_id = await park_failed_write("conv_000")
+    app = make_app(load_settings().settings, store=store, clock=frozen_clock, live_timers=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(LeadsTable).cursor_key == "conv_000"
+        await pilot.press("r")
+        await pilot.pause()
+        assert await outbox_status(item_id) == "pending"
+        assert store.state.leads["conv_000"].resman_sync_status.value == "syncing"
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert toasts == ["Retrying 1 failed write."]
+        await pilot.press("r")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert toasts[-1] == "Nothing to retry: this lead has no failed write."
+
+
+async def test_read_only_refuses_to_retry() -> None:
+    store = await sample_store()
+    item_id = await park_failed_write("conv_000")
+    app = make_app(
+        load_settings().settings, store=store, clock=frozen_clock, live_timers=False, read_only=True
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert await outbox_status(item_id) == "failed"
