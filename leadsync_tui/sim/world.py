@@ -64,6 +64,9 @@ LOST_REASON_NAMES = (
     "Price Too High",
     "Not Qualified",
 )
+DEFAULT_LOST_REASON_NAME = LOST_REASON_NAMES[0]
+"""What leadsync marks a prospect lost with when DomIQ disqualifies its lead (as DWELL
+does): the `lost_reason_id` of the printed config and of the demo."""
 CONFLICT_FIELDS = ("phone", "desired_move_in", "max_rent")
 """Seeded conflicts take these fields in turn: contact, preference, money."""
 DOMIQ_EDIT_FIELDS = ("desired_move_in", "desired_bedrooms", "notes")
@@ -146,6 +149,13 @@ class World:
 
     def property_link(self, domiq_id: str) -> PropertyLink:
         return next(p for p in self.properties if p.domiq_id == domiq_id)
+
+    @property
+    def default_lost_reason_id(self) -> str:
+        """The id of `DEFAULT_LOST_REASON_NAME` in this world's ResMan."""
+        return next(
+            r.reason_id for r in self.resman.lost_reasons if r.name == DEFAULT_LOST_REASON_NAME
+        )
 
 
 class _Clock:

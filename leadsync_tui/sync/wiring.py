@@ -32,9 +32,6 @@ from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink, ignore
 from leadsync_tui.sync.wait_budget import WaitBudget
 
-DEMO_LOST_REASON = "Inactive (Lack of Response)"
-"""The lost reason the demo uses when DomIQ disqualifies a linked lead (as DWELL does)."""
-
 
 def demo_database_file() -> Path:
     """Where the demo's database lives, beside the real one but never the same file."""
@@ -60,7 +57,8 @@ def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
 
 
 def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
-    """The configured settings, pointed at the running simulators."""
+    """The configured settings, pointed at the running simulators (with the world's
+    default lost reason, which a disqualification needs)."""
     world = sims.world
     return settings.model_copy(
         update={
@@ -75,26 +73,13 @@ def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
                         property_id=link.property_id,
                         source_id=link.source_id,
                         agent_id=link.agent_id,
+                        lost_reason_id=world.default_lost_reason_id,
                     )
                     for link in world.properties
                 },
             ),
         }
     )
-
-
-def demo_settings(settings: Settings, sims: RunningSims) -> Settings:
-    """The settings pointed at running simulators, with a lost reason per property."""
-    pointed = settings_for_sims(settings, sims)
-    reason = next(
-        (r.reason_id for r in sims.world.resman.lost_reasons if r.name == DEMO_LOST_REASON), None
-    )
-    properties = {
-        key: prop.model_copy(update={"lost_reason_id": prop.lost_reason_id or reason})
-        for key, prop in pointed.resman.properties.items()
-    }
-    resman = pointed.resman.model_copy(update={"properties": properties})
-    return pointed.model_copy(update={"resman": resman})
 
 
 def _fresh(path: Path) -> None:
@@ -129,7 +114,7 @@ async def open_engine(
         if settings.is_demo:
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
-            settings = demo_settings(settings, sims)
+            settings = settings_for_sims(settings, sims)
             _fresh(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

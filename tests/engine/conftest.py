@@ -19,7 +19,7 @@ from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.sync.resman_poller import EPOCH
-from leadsync_tui.sync.wiring import demo_settings, open_engine
+from leadsync_tui.sync.wiring import open_engine, settings_for_sims
 
 
 @dataclass
@@ -52,7 +52,7 @@ async def sim_rig(
             sync=SyncSettings(database=tmp_path / "leadsync.db", **sync),
             policy=policy or PolicySettings(),
         )
-        yield Rig(sims, demo_settings(base, sims))
+        yield Rig(sims, settings_for_sims(base, sims))
 
 
 @dataclass(frozen=True)

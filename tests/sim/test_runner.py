@@ -91,13 +91,17 @@ async def test_the_config_block_loads_in_leadsync(tmp_path: Path) -> None:
     assert settings.resman.api_key is not None
     assert settings.resman.api_key.get_secret_value() == sims.world.api_key
     assert settings.resman.account_id == sims.world.account_id
+    reason = sims.world.default_lost_reason_id
     assert {
-        key: (p.property_id, p.source_id, p.agent_id)
+        key: (p.property_id, p.source_id, p.agent_id, p.lost_reason_id)
         for key, p in settings.resman.properties.items()
     } == {
-        link.domiq_id: (link.property_id, link.source_id, link.agent_id)
+        link.domiq_id: (link.property_id, link.source_id, link.agent_id, reason)
         for link in sims.world.properties
     }
+    assert [r.name for r in sims.world.resman.lost_reasons if r.reason_id == reason] == [
+        "Inactive (Lack of Response)"
+    ]
 
 
 async def test_fault_rate_and_latency_apply_to_both_and_turn_at_run_time() -> None:
