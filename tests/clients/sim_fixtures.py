@@ -23,8 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
-from leadsync_tui.models import LeadData
-from leadsync_tui.sim.domiq import DomiqState, create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import (
     Employee,
@@ -36,6 +34,8 @@ from leadsync_tui.sim.resman import (
 )
 from leadsync_tui.sim.server import serve_asgi
 from tests.clocks import FrozenClock
+from tests.sim.domiq_fixtures import Sim, make_sim
+from tests.sim.domiq_fixtures import lead_data as lead_data  # re-exported for the client tests
 
 TOKEN = "domiq-test-token-7f3a9c"
 API_KEY = "resman-test-key-51be2d"
@@ -103,12 +103,8 @@ async def served(app: ASGIApp) -> AsyncIterator[str]:
 # --------------------------------------------------------------------------- DomIQ
 
 
-@dataclass
-class DomiqSim:
-    state: DomiqState
-    faults: FaultSettings
-    clock: FrozenClock
-    app: Starlette
+DomiqSim = Sim
+"""The DomIQ simulator rig of the simulator tests, reused here with this module's token."""
 
 
 def domiq_sim(
@@ -118,30 +114,13 @@ def domiq_sim(
     heartbeat_interval: float = 5.0,
     faults: FaultSettings | None = None,
 ) -> DomiqSim:
-    clock = FrozenClock(T0)
-    state = DomiqState(seed=seed, now=clock, event_window=event_window)
-    faults = faults or FaultSettings(seed=1)
-    app = create_domiq_app(state, token=TOKEN, faults=faults, heartbeat_interval=heartbeat_interval)
-    return DomiqSim(state, faults, clock, app)
-
-
-def lead_data(**overrides: Any) -> LeadData:
-    fields: dict[str, Any] = {
-        "property_id": "prop_oakridge",
-        "first_name": "Maya",
-        "last_name": "Okafor",
-        "email": "maya.okafor@example.com",
-        "phone": "+15125550143",
-        "desired_move_in": "2027-01-15",
-        "desired_bedrooms": 2,
-        "desired_bathrooms": 1.5,
-        "max_rent": 1850,
-        "pets": True,
-        "source": "website_chat",
-        "notes": "Wants a ground floor unit.",
-    }
-    fields.update(overrides)
-    return LeadData.model_validate(fields)
+    return make_sim(
+        seed=seed,
+        event_window=event_window,
+        heartbeat_interval=heartbeat_interval,
+        faults=faults,
+        token=TOKEN,
+    )
 
 
 def domiq_client(

@@ -44,13 +44,14 @@ def make_sim(
     queue_size: int = 1_000,
     heartbeat_interval: float = 5.0,
     faults: FaultSettings | None = None,
+    token: str = TOKEN,
 ) -> Sim:
     clock = FrozenClock(T0)
     state = DomiqState(
         seed=seed, now=clock, event_window=event_window, subscriber_queue_size=queue_size
     )
     faults = faults or FaultSettings(seed=1)
-    app = create_domiq_app(state, token=TOKEN, faults=faults, heartbeat_interval=heartbeat_interval)
+    app = create_domiq_app(state, token=token, faults=faults, heartbeat_interval=heartbeat_interval)
     return Sim(state, faults, clock, app)
 
 
