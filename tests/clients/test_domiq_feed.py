@@ -87,7 +87,7 @@ async def test_live_events_are_delivered_in_order() -> None:
         feed = new_feed(base_url, recorder)
         async with running(feed):
             await eventually(lambda: sim.state.subscriber_count == 1)
-            assert recorder.connected
+            await eventually(lambda: recorder.connected)
             make_events(sim, 5)
             [cid] = [sim.state.all_leads()[0].conversation_id]
             sim.state.edit_lead(cid, {"notes": "updated"})
