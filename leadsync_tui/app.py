@@ -23,6 +23,7 @@ from leadsync_tui.models import utc_now
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.wiring import EngineSetup, open_engine
 
 SHUTDOWN_GRACE_S = 5.0
@@ -51,6 +52,7 @@ class LeadSyncApp(App[int]):
         clock: Callable[[], datetime] = utc_now,
         live_timers: bool = True,
         actor: str | None = None,
+        desk: LeadDesk | None = None,
     ) -> None:
         super().__init__()
         self.live_timers = live_timers
@@ -66,6 +68,9 @@ class LeadSyncApp(App[int]):
         self._stack = AsyncExitStack()
         self.engine_setup: EngineSetup | None = None
         """The running engine (and demo simulators) when the app built its own."""
+        self.desk = desk
+        """DomIQ and ResMan for the screens' own calls; None when the app has no
+        systems to talk to (a fixture store): those screens then say so."""
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
@@ -76,6 +81,7 @@ class LeadSyncApp(App[int]):
                 open_engine(self.settings, clock=self.clock)
             )
             self.store = self.engine_setup.engine.store
+            self.desk = self.engine_setup.desk
             self.run_worker(
                 self.engine_setup.engine.run(),
                 name="sync-engine",
@@ -150,6 +156,7 @@ def make_app(
     clock: Callable[[], datetime] = utc_now,
     live_timers: bool = True,
     actor: str | None = None,
+    desk: LeadDesk | None = None,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
@@ -161,4 +168,5 @@ def make_app(
         clock=clock,
         live_timers=live_timers,
         actor=actor,
+        desk=desk,
     )

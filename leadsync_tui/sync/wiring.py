@@ -30,6 +30,7 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink, ignore
+from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.wait_budget import WaitBudget
 
 
@@ -96,6 +97,8 @@ class EngineSetup:
     engine: SyncEngine
     database_path: Path
     sims: RunningSims | None
+    desk: LeadDesk
+    """The same clients, for the screens' own calls (a transcript, a new lead, ...)."""
 
 
 @asynccontextmanager
@@ -148,4 +151,5 @@ async def open_engine(
             on_event=on_event,
             budget=budget,
         )
-        yield EngineSetup(settings, engine, path, sims)
+        desk = LeadDesk(settings, store, db, domiq, resman)
+        yield EngineSetup(settings, engine, path, sims, desk)
