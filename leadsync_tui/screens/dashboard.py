@@ -58,6 +58,13 @@ class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "next_conflict", "Next conflict"),
         Binding("r", "retry", "Retry"),
+        Binding("n", "new_lead", "New lead"),
+        Binding("o", "open_conversation", "Conversation"),
+        Binding("m", "metrics", "Metrics"),
+        Binding("b", "bulk_resolve", "Bulk resolve"),
+        Binding("e", "export", "Export CSV"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("g", "jump", "Go to id"),
         Binding("ctrl+r", "reconnect", "Reconnect"),
         Binding("M", "toggle_mask", "Mask PII"),
         Binding("escape", "close_filter", "Close filter", show=False),
@@ -162,6 +169,41 @@ class DashboardScreen(Screen[None]):
     def _masked(self) -> bool:
         tables = self.query(LeadsTable)
         return tables.first().mask_pii if tables else self._mask_pii
+
+    # ------------------------------------------------------------ other screens
+
+    @on(LeadsTable.LeadSelected)
+    def open_lead(self, event: LeadsTable.LeadSelected) -> None:
+        """`enter`: the lead detail screen (both systems side by side, its sync log)."""
+        self.notify(f"Lead detail for {event.key}: not built yet.", timeout=2)
+
+    def action_new_lead(self) -> None:
+        """`n`: the lead creation form."""
+        self.notify("New lead: not built yet.", timeout=2)
+
+    def action_open_conversation(self) -> None:
+        """`o`: the current lead's DomIQ conversation (transcript; qualify)."""
+        self.notify("Conversation: not built yet.", timeout=2)
+
+    def action_metrics(self) -> None:
+        """`m`: the metrics screen (history, errors grouped by type)."""
+        self.notify("Metrics: not built yet.", timeout=2)
+
+    def action_bulk_resolve(self) -> None:
+        """`b`: resolve the conflicts of the marked (or filtered) leads at once."""
+        self.notify("Bulk resolve: not built yet.", timeout=2)
+
+    def action_export(self) -> None:
+        """`e`: the rows in view, as shown, to a CSV file."""
+        self.notify("Export: not built yet.", timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        """`p`: freeze the table while reading; changes are kept and shown on resume."""
+        self.notify("Pause: not built yet.", timeout=2)
+
+    def action_jump(self) -> None:
+        """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
+        self.notify("Go to: not built yet.", timeout=2)
 
     # ------------------------------------------------------------ user -> store
 
