@@ -11,14 +11,24 @@ a form body or a secret.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
-from leadsync_tui.clients.errors import MalformedResponse, SyncError, TransientError
+from leadsync_tui.clients.errors import (
+    MalformedResponse,
+    SyncError,
+    TransientError,
+    UnexpectedRedirect,
+)
+
+logger = logging.getLogger("leadsync_tui.clients")
 
 DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 """Largest body read from either upstream; DomIQ pages of 500 leads are well below it."""
@@ -32,6 +42,10 @@ USER_AGENT = "leadsync/0.1"
 class NotDelivered(TransientError):
     """The request never reached the server (connection refused, DNS, connect or pool
     timeout): resending is safe even for a write that is not idempotent."""
+
+
+class AnswerTimedOut(TransientError):
+    """No complete answer within the call's deadline (a stalled or slow-drip server)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ async def fetch(
             finally:
                 await response.aclose()
     except TimeoutError:
-        raise TransientError(f"{what}: no complete answer within {deadline:g} s") from None
+        raise AnswerTimedOut(f"{what}: no complete answer within {deadline:g} s") from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise NotDelivered(f"{what}: could not connect ({type(exc).__name__}: {exc})") from None
     except httpx.TimeoutException as exc:
@@ -111,6 +125,46 @@ async def _read_capped(response: httpx.Response, what: str, max_bytes: int) -> b
 def _too_large(what: str, max_bytes: int) -> MalformedResponse:
     # The same request would be just as large next time: not retryable.
     return MalformedResponse(f"{what}: answer exceeds {max_bytes} bytes", retryable=False)
+
+
+def load_json(body: bytes | str, what: str) -> Any:
+    """Parse a JSON answer; anything unreadable (bad syntax or encoding, nesting too deep
+    for the parser) is `MalformedResponse`, never another exception."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise MalformedResponse(f"{what}: the answer is not valid JSON ({reason})") from None
+
+
+def is_refusal(error: SyncError) -> bool:
+    """Whether `error` refuses an answer as unreadable, unsafe, too large or too slow
+    (as opposed to an answer that was read and says no)."""
+    return isinstance(error, MalformedResponse | AnswerTimedOut | UnexpectedRedirect)
+
+
+def log_failure(error: SyncError) -> None:
+    """Log one failed attempt once, with its reason (call after `redact`): a refused
+    answer at WARNING, an answer that says no (4xx/5xx, `Status=Error`) at INFO. The
+    retry policy sees `error.logged` and does not repeat the reason."""
+    if error.logged:
+        return
+    error.logged = True
+    kind = "retryable" if error.retryable else "permanent"
+    if is_refusal(error):
+        logger.warning("refused an answer: %s (%s, %s)", error.message, type(error).__name__, kind)
+    else:
+        logger.info("failed: %s (%s, %s)", error.message, type(error).__name__, kind)
+
+
+def redirect_error(answer: Answer, what: str) -> UnexpectedRedirect:
+    """A 3xx: never followed; the message says where it pointed (no query string)."""
+    location = answer.headers.get("location", "")
+    where = snippet(location.split("?", 1)[0].encode(), 120) or "nowhere"
+    return UnexpectedRedirect(
+        f"{what}: HTTP {answer.status_code} redirect to {where}; redirects are not "
+        "followed: check the base_url setting"
+    )
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

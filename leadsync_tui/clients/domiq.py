@@ -279,7 +279,9 @@ class DomiqClient:
                 raise error_for(answer, what)
             return parse(_decode_json(answer.body, what), what)
         except SyncError as exc:
-            raise _http.redact(exc, self._token.get_secret_value()) from None
+            error = _http.redact(exc, self._token.get_secret_value())
+            _http.log_failure(error)
+            raise error from None
 
 
 # ---------------------------------------------------------------------- errors
@@ -288,6 +290,8 @@ class DomiqClient:
 def error_for(answer: _http.Answer, what: str) -> SyncError:
     """The typed error for a non-2xx DomIQ answer (contract: `{"error": {code, message}}`)."""
     status = answer.status_code
+    if 300 <= status < 400:
+        return _http.redirect_error(answer, what)
     code, message = _error_body(answer)
     text = f"{what}: HTTP {status} {code or answer.reason}: {message}".rstrip(": ")
     if status == 401 or status == 403:
@@ -319,7 +323,7 @@ def _error_body(answer: _http.Answer) -> tuple[str | None, str]:
         code, message = error.get("code"), error.get("message")
         if isinstance(code, str) and isinstance(message, str):
             return code, message
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         pass
     return None, _http.snippet(answer.body)
 
@@ -328,10 +332,7 @@ def _error_body(answer: _http.Answer) -> tuple[str | None, str]:
 
 
 def _decode_json(body: bytes, what: str) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedResponse(f"{what}: the answer is not valid JSON ({exc})") from None
+    return _http.load_json(body, what)
 
 
 def _wrong_shape(what: str, exc: ValidationError | str) -> MalformedResponse:

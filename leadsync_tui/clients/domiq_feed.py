@@ -11,8 +11,16 @@ Why it is built this way:
   has delivered a frame, so a server that accepts and drops at once is not hammered).
 - A refused token parks the feed in an `auth_failed` state: no reconnect loop, only
   `request_reconnect()` (the UI's key) tries again.
-- Bad frames are counted and skipped; a silent socket (no frame, not even a heartbeat,
-  for `stale_after` seconds) is treated as dropped.
+- Bad frames (binary, not JSON, not an event, a lead event whose lead is unreadable) are
+  refused as `BadFrame` with a reason, logged, counted and skipped; a connection that
+  sends more than `max_bad_frames` of them is dropped and resumed after a full pull
+  (a stream that broken cannot be trusted), with backoff. A silent socket (no frame,
+  not even a heartbeat, for `stale_after` seconds) is treated as dropped.
+- Memory is bounded whatever the server sends: frames over `max_frame_bytes` close the
+  connection, and at most `MAX_QUEUED_FRAMES` frames wait unread (then the library stops
+  reading the socket: a flood is held back by TCP, not buffered here). Compression is
+  off, or one socket read could inflate thousands of tiny frames past that queue. The
+  loop yields after every frame, so a flood cannot starve the UI.
 
 The token travels in the `Authorization` header only; the websockets library's handshake
 debug log (which would print it) is switched off for our connections.
@@ -34,13 +42,20 @@ from pydantic import SecretStr, ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from leadsync_tui.models import EventType, SyncEvent, utc_now
+from leadsync_tui.clients.errors import MalformedResponse
+from leadsync_tui.models import EventType, Lead, SyncEvent, utc_now
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_BAD_REQUEST = 4400
 CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_MESSAGE_TOO_BIG = 1009
+MAX_QUEUED_FRAMES = 16
+"""Frames received but not yet read, at most; then the socket is not read."""
+LOGGED_BAD_FRAMES = 10
+"""Bad frames per connection logged at WARNING; the rest at DEBUG (counted all the same)."""
+_LEAD_EVENTS = (EventType.LEAD_CREATED, EventType.LEAD_UPDATED, EventType.CONVERSATION_QUALIFIED)
 
 
 @dataclass(frozen=True)
@@ -94,19 +109,56 @@ class _QuietDebug(logging.LoggerAdapter[logging.Logger]):
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 
-def decode_frame(raw: str | bytes) -> SyncEvent | None:
-    """A frame as a `SyncEvent`, or None when it is not one (bad JSON, shape or type)."""
+class BadFrame(MalformedResponse):
+    """A live-feed frame that is not a readable DomIQ event; the message says why."""
+
+    default_retryable = False
+
+
+def parse_frame(raw: str | bytes) -> SyncEvent:
+    """A frame as a `SyncEvent` the engine can use, or `BadFrame` saying why not.
+
+    A lead event's lead is validated here, so a delivered event never fails later; a
+    refused one leaves a gap in the ids, which the feed answers with a full pull.
+    """
+    if isinstance(raw, bytes):
+        raise BadFrame(f"a binary frame of {len(raw)} bytes (DomIQ sends JSON text)")
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        parsed: Any = json.loads(text)
-        if not isinstance(parsed, dict):
-            return None
+        parsed: Any = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BadFrame(f"not JSON ({reason})") from None
+    if not isinstance(parsed, dict):
+        raise BadFrame(f"a JSON {type(parsed).__name__}, not an event object")
+    try:
         event = SyncEvent.model_validate(parsed)
-    except (ValueError, UnicodeDecodeError, ValidationError):
-        return None
+    except ValidationError as exc:
+        raise BadFrame(f"not an event ({_first_problem(exc)})") from None
     if event.type not in (EventType.RESYNC_REQUIRED, EventType.HEARTBEAT) and event.id is None:
-        return None
+        raise BadFrame(f"a {event.type} event without an id")
+    if event.type in _LEAD_EVENTS:
+        try:
+            Lead.model_validate(event.data)
+        except ValidationError as exc:
+            raise BadFrame(
+                f"a {event.type} event (id {event.id}) whose lead is unreadable "
+                f"({_first_problem(exc)})"
+            ) from None
     return event
+
+
+def decode_frame(raw: str | bytes) -> SyncEvent | None:
+    """`parse_frame`, with None instead of `BadFrame`."""
+    try:
+        return parse_frame(raw)
+    except BadFrame:
+        return None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "frame"
+    return f"{exc.error_count()} problem(s), first: {where}: {first.get('msg', '?')}"
 
 
 def events_url(base_url: str, since: int | None) -> str:
@@ -138,13 +190,16 @@ class DomiqFeed:
         open_timeout: float = 10.0,
         stale_after: float = 30.0,
         ping_interval: float | None = 20.0,
-        max_frame_bytes: int = 4 * 1024 * 1024,
+        max_frame_bytes: int = 1024 * 1024,
+        max_bad_frames: int = 100,
         now: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
     ) -> None:
         events_url(base_url, None)  # validate early
         if backoff_initial < 0 or backoff_max < backoff_initial or stale_after <= 0:
             raise ValueError("need 0 <= backoff_initial <= backoff_max and stale_after > 0")
+        if max_bad_frames < 1 or max_frame_bytes < 1024:
+            raise ValueError("need max_bad_frames >= 1 and max_frame_bytes >= 1024")
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._on_event = on_event
@@ -156,6 +211,9 @@ class DomiqFeed:
         self._stale_after = stale_after
         self._ping_interval = ping_interval
         self._max_frame = max_frame_bytes
+        self._max_bad = max_bad_frames
+        self._session_bad = 0
+        """Bad frames on the current connection."""
         self._now = now
         self._rng = rng or random.Random()
         self._state = FeedState(last_event_id=since)
@@ -271,12 +329,17 @@ class DomiqFeed:
                 ping_timeout=self._ping_interval,
                 close_timeout=2,
                 max_size=self._max_frame,
+                max_queue=MAX_QUEUED_FRAMES,
+                # No permessage-deflate: a compressed flood inflates many frames per
+                # socket read before the queue can push back (a zip bomb in slices).
+                compression=None,
                 logger=_QuietDebug(logging.getLogger("websockets.client"), {}),
             ) as ws:
                 self._ws = ws
                 if self._stopping:
                     return
                 self._sessions += 1
+                self._session_bad = 0
                 self._update(
                     connected=True, reconnect_attempts=0, last_error=None, auth_failed=False
                 )
@@ -296,6 +359,7 @@ class DomiqFeed:
                             self._accept_jump = True
                             await self._deliver_resync()
                     await self._handle(raw)
+                    await asyncio.sleep(0)  # a flood of ready frames must not starve the loop
         except ConnectionClosed as exc:
             raise self._closed(exc, proven) from None
         except InvalidStatus as exc:
@@ -311,6 +375,10 @@ class DomiqFeed:
             self._ws = None
 
     def _closed(self, exc: ConnectionClosed, proven: bool) -> Exception:
+        if exc.sent is not None and exc.sent.code == CLOSE_MESSAGE_TOO_BIG:
+            return _Ended(
+                f"DomIQ sent a frame over {self._max_frame} bytes; reconnecting", proven=False
+            )
         frame = exc.rcvd
         if frame is None:
             return _Ended("connection dropped", proven=proven)
@@ -326,12 +394,11 @@ class DomiqFeed:
         return _Ended(f"closed by DomIQ ({frame.code} {frame.reason})".strip(), proven=proven)
 
     async def _handle(self, raw: str | bytes) -> None:
-        event = decode_frame(raw)
         now = self._now()
-        if event is None:
-            level = logging.WARNING if self._state.bad_frames < 10 else logging.DEBUG
-            logger.log(level, "DomIQ live feed: skipped an unreadable frame (%d bytes)", len(raw))
-            self._update(bad_frames=self._state.bad_frames + 1, last_ping=now)
+        try:
+            event = parse_frame(raw)
+        except BadFrame as exc:
+            self._bad_frame(exc, now)
             return
         last = self._state.last_event_id
         if event.type is EventType.HEARTBEAT:
@@ -356,6 +423,21 @@ class DomiqFeed:
         self._accept_jump = False
         self._state = replace(self._state, last_event_id=event.id)
         self._update(last_ping=now)
+
+    def _bad_frame(self, error: BadFrame, now: datetime) -> None:
+        """Count and log a refused frame; too many on one connection end it."""
+        self._session_bad += 1
+        level = logging.WARNING if self._session_bad <= LOGGED_BAD_FRAMES else logging.DEBUG
+        logger.log(level, "DomIQ live feed: skipped a bad frame: %s", error.message)
+        self._update(bad_frames=self._state.bad_frames + 1, last_ping=now)
+        if self._session_bad > self._max_bad:
+            # A stream this broken may have hidden real events among the garbage.
+            self._pending_resync = True
+            raise _Ended(
+                f"DomIQ sent {self._session_bad} bad frames on one connection (last: "
+                f"{error.message}); reconnecting, then a full pull",
+                proven=False,
+            )
 
     async def _deliver_resync(self) -> None:
         await self._on_event(SyncEvent(type=EventType.RESYNC_REQUIRED, at=self._now()))

@@ -27,6 +27,9 @@ class SyncError(Exception):
         super().__init__(message)
         self.message = message
         self._retryable = retryable
+        self.logged = False
+        """Set once the client has logged this error (see `_http.log_failure`), so the
+        retry policy does not log its reason a second time."""
 
     @property
     def retryable(self) -> bool:
@@ -106,6 +109,12 @@ class MalformedResponse(TransientError):
     """A body we cannot read: cut short, not XML/JSON, no envelope, or refused as unsafe
     (DTD, entities, oversized). Retryable: the simulators' `malformed` fault and real
     proxies produce these intermittently."""
+
+
+class UnexpectedRedirect(SyncError):
+    """A 3xx answer. Redirects are never followed (a loop could not hang us, and a
+    form body with the API key is never re-sent elsewhere); the base URL is wrong or
+    the server is misconfigured: a person must look, so not retryable."""
 
 
 class SearchTooBroad(SyncError):

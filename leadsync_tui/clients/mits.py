@@ -489,7 +489,10 @@ def canonical_event_type(value: str | None) -> str | None:
 def parse_utc_datetime(value: str) -> datetime:
     """ISO 8601 with or without offset; no offset means UTC (ResMan's convention)."""
     moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed out of range by the offset
+        raise ValueError(f"date out of range: {value!r}") from None
 
 
 def parse_loose_date(value: str) -> date:
@@ -500,7 +503,10 @@ def parse_loose_date(value: str) -> date:
     except ValueError:
         pass
     month, day, year = raw.split(" ")[0].split("/")
-    return date(int(year), int(month), int(day))
+    try:
+        return date(int(year), int(month), int(day))
+    except OverflowError:  # a year of twenty digits is unreadable, not a crash
+        raise ValueError(f"date out of range: {value!r}") from None
 
 
 def parse_number(value: str) -> float:
@@ -515,6 +521,21 @@ def parse_number(value: str) -> float:
     return float(number)
 
 
+_HTML_START = re.compile(r"^(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html[\s>])", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_page(text: str | bytes) -> str | None:
+    """The title (or "no title") when a body is an HTML page: a proxy's or IIS's error
+    page, which would otherwise be reported as a mere DTD or parse error."""
+    head = text[:4096].decode("utf-8", "replace") if isinstance(text, bytes) else text[:4096]
+    if not _HTML_START.match(head):
+        return None
+    found = _HTML_TITLE.search(head)
+    title = " ".join(found.group(1).split())[:120] if found else ""
+    return f"title {title!r}" if title else "no title"
+
+
 def _parse_xml(body: str | bytes, max_bytes: int) -> ET.Element:
     size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
@@ -524,6 +545,9 @@ def _parse_xml(body: str | bytes, max_bytes: int) -> ET.Element:
     )
     if not text:
         raise MalformedResponse("ResMan answered an empty body")
+    page = _html_page(text)
+    if page is not None:
+        raise MalformedResponse(f"ResMan answered an HTML page ({page}), not MITS XML")
     try:
         root: ET.Element = SafeET.fromstring(text, forbid_dtd=True)
     except defusedxml.DefusedXmlException as exc:

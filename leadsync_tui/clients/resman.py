@@ -502,7 +502,9 @@ class ResmanClient:
                 raise error
             return parse(answer.body)
         except SyncError as exc:
-            raise _http.redact(exc, self._api_key.get_secret_value()) from None
+            error = _http.redact(exc, self._api_key.get_secret_value())
+            _http.log_failure(error)
+            raise error from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -553,6 +555,8 @@ def http_error(answer: _http.Answer, what: str) -> SyncError | None:
     status = answer.status_code
     if status == 200:
         return None
+    if 300 <= status < 400:
+        return _http.redirect_error(answer, what)
     title = _title(answer.body)
     text = f"{what}: HTTP {status} ({title})"
     if status == 502 and b"buffer overflow" in answer.body.lower():
@@ -578,10 +582,7 @@ def _json_rows(body: bytes, what: str, key: str) -> list[Any]:
     """A JSON answer's rows under `key`, after its `Status` says Success."""
     if len(body) > mits.MAX_RESPONSE_BYTES:
         raise MalformedResponse(f"ResMan {what}: answer too large", retryable=False)
-    try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedResponse(f"ResMan {what}: the answer is not valid JSON ({exc})") from None
+    parsed = _http.load_json(body, f"ResMan {what}")
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Status"), str):
         raise MalformedResponse(f"ResMan {what}: the answer has no Status")
     status = parsed["Status"]

@@ -122,11 +122,13 @@ class RetryPolicy:
         error = state.outcome.exception() if state.outcome is not None else None
         if error is None:  # pragma: no cover - we only retry on exceptions
             return
+        # Our clients log each failed attempt with its reason (`_http.log_failure`): once.
+        reason = "logged above" if getattr(error, "logged", False) else str(error)
         logger.info(
             "attempt %d failed (%s: %s); retrying in %.2f s",
             state.attempt_number,
             type(error).__name__,
-            error,
+            reason,
             state.upcoming_sleep,
         )
         if self._on_retry is not None:
