@@ -1,19 +1,21 @@
 """The `leadsync` command: a thin layer that parses, loads config and hands over.
 
-`leadsync` (or `leadsync tui`) opens the TUI; `sync --headless`, `status`, `sim` and
-`config check` are the other subcommands. Every user error ends in a message that names
+`leadsync` (or `leadsync tui`) opens the TUI; `sync --headless`, `status`, `audit`, `sim`
+and `config check` are the other subcommands. Every user error ends in a message that names
 the problem and the fix, and exit code 2; never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
+from leadsync_tui.roles import role_for
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
@@ -88,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(status)
     status.add_argument("--json", action="store_true", help="one JSON object")
 
+    audit = commands.add_parser("audit", help="list who did what (oldest first)")
+    _add_config_option(audit)
+    audit.add_argument(
+        "--since",
+        metavar="WHEN",
+        default=None,
+        help="only entries from then on: ISO date/time (UTC) or an age like 30m, 2h, 1d",
+    )
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+
     sim = commands.add_parser("sim", help="run the DomIQ and ResMan simulators alone")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--domiq-port", type=int, default=8701, metavar="PORT", help="0 = any free")
@@ -129,6 +141,8 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source = f"{loaded.path} ({loaded.path_reason})" if loaded.path else "none (demo mode)"
     print(f"config file: {source}", file=out)
     print(f"mode: {'demo (embedded simulators)' if loaded.settings.is_demo else 'live'}", file=out)
+    user = os.environ.get("USER") or "operator"
+    print(f"role: {role_for(loaded.settings, user).value} (user {user})", file=out)
     rows = list(loaded.effective_values())
     width = max(len(key) for key, _, _ in rows)
     for key, value, origin in rows:
@@ -162,6 +176,29 @@ def run_status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return run_status(loaded.settings, as_json=args.json, out=out, err=err)
 
 
+def run_audit_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from leadsync_tui.audit_report import SinceError, parse_since, run_audit
+
+    try:
+        since = None if args.since is None else parse_since(args.since)
+    except SinceError as exc:
+        print(f"leadsync audit: {exc}", file=err)
+        return EXIT_USAGE
+    loaded = _load(args, err)
+    if loaded is None:
+        return EXIT_USAGE
+    from leadsync_tui.sync.wiring import database_file
+
+    return run_audit(
+        loaded.settings,
+        database_file(loaded.settings),
+        since=since,
+        as_json=args.json,
+        out=out,
+        err=err,
+    )
+
+
 def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = _load(args, err)
     if loaded is None:
@@ -175,6 +212,9 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         theme=getattr(args, "theme", None) or "textual-dark",
     )
     app.run()
+    # The TUI's screen hid what was printed before it; say the warnings again on exit.
+    for warning in loaded.warnings:
+        print(f"leadsync: warning: {warning}", file=err)
     return app.return_code or EXIT_OK
 
 
@@ -197,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tui": run_tui,
         "sync": run_sync,
         "status": run_status_command,
+        "audit": run_audit_command,
         "sim": run_sim,
     }
     try:

@@ -11,7 +11,11 @@ CLI prints them and exits 2. Secrets are `SecretStr` and are never printed.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
+import shlex
+import ssl
 import stat
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import certifi
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,10 +34,16 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from leadsync_tui.locations import default_database_file, find_config_file
 from leadsync_tui.models import Resolution
+from leadsync_tui.roles import Role
 
 ENV_PREFIX = "LEADSYNC_"
 ENV_NESTED_DELIMITER = "__"
@@ -68,6 +79,12 @@ def _require_http_url(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
+    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+        # Not echoed: the part before @ is a password.
+        raise ValueError(
+            "holds a user name or password (user:password@host); remove it: "
+            "credentials belong in the token / api_key keys"
+        )
     if not value.startswith(("http://", "https://")):
         raise ValueError(
             f"{value!r} has no http:// or https:// scheme; write it as https://host/path"
@@ -191,6 +208,58 @@ class PolicySettings(_Section):
         return self.fields.get(name, self.default)
 
 
+class RolesSettings(_Section):
+    """`[roles]`: what each OS user (`$USER`) may do; see `leadsync_tui.roles`.
+
+    ```toml
+    [roles]
+    default = "viewer"        # anyone not listed below
+    [roles.users]
+    alice = "manager"
+    bob = "operator"
+    ```
+    """
+
+    default: Role | None = None
+    """Role of users not listed; unset = manager in demo mode, operator when live."""
+    users: dict[str, Role] = Field(default_factory=dict)
+    """OS user name -> viewer, operator or manager."""
+
+
+class TlsSettings(_Section):
+    """`[tls]`: certificate checks on the real endpoints are always on; this only adds
+    a private CA (a company proxy, a self-hosted gateway). Every start warns about it."""
+
+    ca_bundle: Path | None = None
+    """A PEM file of extra CA certificates trusted besides the public ones."""
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _check_bundle(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        path = value.expanduser()
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ValueError(
+                f"cannot read {path}: {exc.strerror}; point it at a readable PEM file "
+                "of CA certificates, or remove the key"
+            ) from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError(
+                f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----); "
+                "export the CA certificate as PEM"
+            )
+        try:
+            ssl.create_default_context().load_verify_locations(cafile=str(path))
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"{path} is not a usable CA bundle ({exc.reason}); export the CA certificate as PEM"
+            ) from None
+        return path
+
+
 class _DictSource(PydanticBaseSettingsSource):
     """The already-parsed TOML file as a settings source (parsed by us for good errors)."""
 
@@ -222,6 +291,8 @@ class Settings(BaseSettings):
     resman: ResmanSettings = Field(default_factory=ResmanSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    roles: RolesSettings = Field(default_factory=RolesSettings)
+    tls: TlsSettings = Field(default_factory=TlsSettings)
 
     @model_validator(mode="after")
     def _complete_when_not_demo(self) -> Settings:
@@ -264,6 +335,79 @@ _REQUIRED_KEYS = {
 }
 
 SECRET_KEYS = frozenset({"domiq.token", "resman.api_key"})
+
+_TABLE_KEYS = frozenset({"resman.properties", "policy.fields", "roles.users"})
+"""Keys whose value is a table: one environment variable can set them only as JSON."""
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS context for the real endpoints: verification on, hostnames checked,
+    trusting the public CAs (certifi, as httpx does) plus `[tls] ca_bundle` if set."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if settings.tls.ca_bundle is not None:
+        context.load_verify_locations(cafile=str(settings.tls.ca_bundle))
+    return context
+
+
+def _is_loopback(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_SYSTEM_TRUST_STORES = frozenset(
+    {
+        "/etc/ssl/certs",
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/ssl/cert.pem",
+        "/etc/pki/tls/certs",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/pki/tls/cert.pem",
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+        "/etc/ssl/ca-bundle.pem",
+        "/usr/lib/ssl/certs",
+        "/usr/lib/ssl/cert.pem",
+    }
+)
+"""Where operating systems keep their public CA store (often exported as $SSL_CERT_FILE
+system-wide): pointing there is not a weakening."""
+
+
+def _is_system_trust_store(value: str) -> bool:
+    paths = ssl.get_default_verify_paths()
+    known = _SYSTEM_TRUST_STORES | {paths.openssl_cafile, paths.openssl_capath, certifi.where()}
+    return os.path.normpath(value) in known
+
+
+def _tls_warnings(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Anything that weakens how the real endpoints are checked is said on every start."""
+    if settings.is_demo:
+        return ()
+    warnings = []
+    for section, url in (("domiq", settings.domiq.base_url), ("resman", settings.resman.base_url)):
+        if url is not None and url.startswith("http://") and not _is_loopback(url):
+            warnings.append(
+                f"{section}.base_url uses http:// to a remote host: credentials and lead data "
+                "travel unencrypted and the server is not verified; use https://"
+            )
+    if settings.tls.ca_bundle is not None:
+        warnings.append(
+            f"tls.ca_bundle: also trusting the CA certificate(s) in {settings.tls.ca_bundle}; "
+            "any server with a certificate from that CA is believed. Remove the key once "
+            "the endpoints have public certificates"
+        )
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if environ.get(name) and not _is_system_trust_store(environ[name]):
+            warnings.append(
+                f"${name} is set ({environ[name]}): TLS certificates may be checked against "
+                f"it instead of the public CAs; unset it, and use [tls] ca_bundle to trust "
+                "a private CA"
+            )
+    return tuple(warnings)
 
 
 @dataclass(frozen=True)
@@ -335,11 +479,28 @@ def _read_toml(path: Path, reason: str) -> dict[str, Any]:
             ],
             path,
         )
+    if path.is_dir():
+        raise ConfigError(
+            [
+                f"config file {path} (from {reason}) is a directory; point {reason} at the "
+                "TOML file itself"
+            ],
+            path,
+        )
     try:
         text = path.read_text(encoding="utf-8")
+    except PermissionError:
+        raise ConfigError(
+            [
+                f"cannot read config file {path}: permission denied; run leadsync as the "
+                f"user who owns it, or as its owner: chmod 600 {shlex.quote(str(path))} "
+                "(owner may read; nobody else)"
+            ],
+            path,
+        ) from None
     except OSError as exc:
         raise ConfigError(
-            [f"cannot read config file {path}: {exc.strerror}; check it exists and `chmod 600`"],
+            [f"cannot read config file {path}: {exc.strerror}; check the path and its mode"],
             path,
         ) from None
     except UnicodeDecodeError:
@@ -363,9 +524,10 @@ def _permission_warnings(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]
     except OSError:
         return ()
     if holds_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        shown = path if path.is_absolute() else path.absolute()
         return (
-            f"{path} holds secrets and is readable by other users "
-            f"(mode {stat.filemode(mode)}); fix with: chmod 600 {path}",
+            f"{shown} holds secrets and is readable by other users "
+            f"(mode {stat.filemode(mode)}); fix with: chmod 600 {shlex.quote(str(shown))}",
         )
     return ()
 
@@ -389,8 +551,69 @@ def _describe_validation_error(
         if error["type"] == "missing" and not loc:
             key = "(config)"
         hint = _hint_for(error["type"])
+        if error["type"] != "value_error":  # our own validators say what they need to
+            hint += _got(key, error.get("input"))
         problems.append(f"{key or '(config)'}: {message}{hint}" + _where(key, file_keys, env_keys))
     return problems
+
+
+def _got(key: str, value: Any) -> str:
+    """The offending value, unless it is (or holds) a secret or is not a plain scalar."""
+    if any(_covers(key, secret) for secret in SECRET_KEYS):
+        return ""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= 60):
+        return f" (got {value!r})"
+    return ""
+
+
+def _unknown_env_problems(environ: Mapping[str, str]) -> list[str]:
+    sections = ", ".join(Settings.model_fields)
+    return [
+        f"${name}: unknown setting in the environment; remove it or check its spelling "
+        f"(settings are LEADSYNC_<SECTION>__<KEY>; sections: {sections}; "
+        "and LEADSYNC_CONFIG names the file)"
+        for name in sorted(environ)
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper() != "LEADSYNC_CONFIG"
+        and name[len(ENV_PREFIX) :].lower().split(ENV_NESTED_DELIMITER)[0]
+        not in Settings.model_fields
+    ]
+
+
+def _env_parse_problems(exc: SettingsError, environ: Mapping[str, str]) -> list[str]:
+    """pydantic-settings could not parse a variable as JSON; name it (not its value)."""
+    field = str(exc).split('field "', 1)[-1].split('"', 1)[0]
+    candidates = sorted(
+        name
+        for name in environ
+        if name.upper() == f"{ENV_PREFIX}{field.upper()}"
+        or name.upper().startswith(f"{ENV_PREFIX}{field.upper()}{ENV_NESTED_DELIMITER}")
+    )
+    culprits = [name for name in candidates if _needs_json(name) and not _is_json(environ[name])]
+    return [
+        f"${name}: is not valid JSON; a variable that sets a whole section or table must be "
+        'a JSON object (e.g. \'{"key": "value"}\'), or set one key per variable: '
+        f"{name}{ENV_NESTED_DELIMITER}<KEY>=value"
+        for name in culprits or candidates
+    ] or [f"an environment variable for [{field}] could not be parsed; check LEADSYNC_*"]
+
+
+def _needs_json(name: str) -> bool:
+    parts = name[len(ENV_PREFIX) :].lower().split(ENV_NESTED_DELIMITER)
+    dotted = ".".join(parts)
+    return (
+        len(parts) == 1
+        or dotted in _TABLE_KEYS
+        or (dotted.startswith("resman.properties.") and len(parts) == 3)
+    )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _hint_for(error_type: str) -> str:
@@ -427,10 +650,17 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> LoadedSe
     file_keys = frozenset(key for key, _ in _flatten(file_data))
     env_keys = _env_keys(os.environ)
 
+    unknown_env = _unknown_env_problems(os.environ)
     loaded_cls = type("LoadedSettingsModel", (Settings,), {"file_data": file_data})
     try:
         settings = loaded_cls()
     except ValidationError as exc:
-        raise ConfigError(_describe_validation_error(exc, file_keys, env_keys), path) from None
+        problems = _describe_validation_error(exc, file_keys, env_keys)
+        raise ConfigError(unknown_env + problems, path) from None
+    except SettingsError as exc:
+        raise ConfigError(unknown_env + _env_parse_problems(exc, os.environ), path) from None
+    if unknown_env:
+        raise ConfigError(unknown_env, path)
     warnings = _permission_warnings(path, file_data) if path is not None else ()
+    warnings += _tls_warnings(settings, os.environ)
     return LoadedSettings(settings, path, reason, file_keys, env_keys, warnings)

@@ -22,7 +22,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("tui", "sync", "status", "sim", "config"):
+    for command in ("tui", "sync", "status", "audit", "sim", "config"):
         assert command in out
 
 
@@ -32,6 +32,9 @@ def test_subcommand_options_parse() -> None:
     assert (sync.headless, sync.once, sync.max_wait) == (True, True, 5.0)
     status = parser.parse_args(["status", "--json"])
     assert status.json
+    audit = parser.parse_args(["audit", "--since", "2h", "--json", "--config", "x.toml"])
+    assert (audit.since, audit.json, audit.config) == ("2h", True, "x.toml")
+    assert parser.parse_args(["audit"]).since is None
     sim = parser.parse_args(["sim", "--domiq-port", "0", "--resman-port", "0", "--seed", "3"])
     assert (sim.domiq_port, sim.resman_port, sim.seed, sim.leads) == (0, 0, 3, 200)
     tui = parser.parse_args(["--config", "x.toml", "tui", "--read-only", "--theme", "nord"])
