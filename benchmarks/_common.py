@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
 import sys
 import uuid
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadsync_tui.models import Lead, Qualification, SyncStatus
+from leadsync_tui.store.db import Database
 
 FROZEN_NOW = datetime(2026, 11, 2, 15, 0, 0, tzinfo=UTC)
 """The clock every benchmark runs on, so ages and therefore output are repeatable."""
@@ -128,3 +130,33 @@ def emit_json(result: dict[str, Any]) -> None:
     """The machine-readable result: always the last line of output."""
     sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
     sys.stdout.flush()
+
+
+async def seed_database(path: str, leads: Sequence[Lead], *, chunk: int = 5_000) -> None:
+    """A real leadsync SQLite file holding `leads`, written the way the store writes them."""
+    db = await Database.open(path)
+    try:
+        for start in range(0, len(leads), chunk):
+            await db.upsert_leads(leads[start : start + chunk])
+    finally:
+        await db.close()
+
+
+def rss_mb() -> float:
+    """This process's resident set size now, in MB (from /proc; the peak if /proc is absent)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The `share` (0..1) percentile by nearest rank; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]

@@ -18,7 +18,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -33,11 +33,14 @@ from leadsync_tui.models import (
     ConflictSeverity,
     ConflictType,
     Lead,
+    LeadSource,
     LeadSyncConflict,
     LeadSyncLog,
+    Qualification,
     Resolution,
     ResolutionStatus,
     SyncDirection,
+    SyncStatus,
     SyncType,
     utc_now,
 )
@@ -244,6 +247,61 @@ def _leads_from(rows: Sequence[Sequence[Any]]) -> list[Lead]:
         chunk = rows[start : start + _LEAD_CHUNK]
         leads += _LEADS.validate_json("[" + ",".join(row[0] for row in chunk) + "]")
     return leads
+
+
+_LEAD_DATETIMES: Final = ("created_at", "updated_at", "last_sync_at")
+_LEAD_ENUMS: Final = (
+    ("source", LeadSource),
+    ("qualification", Qualification),
+    ("resman_sync_status", SyncStatus),
+)
+
+
+def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[Lead]:
+    """Leads from rows this module wrote (`model_dump_json` of a validated `Lead`).
+
+    The bulk read at start-up: it decodes exactly what that dump holds (UTC instants,
+    a date, three enums; every other field is a JSON scalar already) and builds the
+    models without validating them again, which profiled at ~3x faster than
+    `_leads_from` for 100k rows (pydantic's per-datetime `AfterValidator` alone was
+    40% of the load). Anything unexpected falls back to full validation.
+    """
+    try:
+        records = pydantic_core.from_json("[" + ",".join(row[0] for row in rows) + "]")
+        leads = []
+        fromisoformat = datetime.fromisoformat
+        for record in records:
+            for name in _LEAD_DATETIMES:
+                value = record.get(name)
+                if value is not None:
+                    instant = fromisoformat(value)
+                    record[name] = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+            move_in = record.get("desired_move_in")
+            if move_in is not None:
+                record["desired_move_in"] = date.fromisoformat(move_in)
+            for name, enum in _LEAD_ENUMS:
+                if name in record:
+                    record[name] = enum(record[name])
+            leads.append(_built_lead(record))
+        return leads
+    except (ValueError, TypeError, KeyError):
+        return _leads_from(rows)
+
+
+_LEAD_FIELD_NAMES: Final = frozenset(Lead.model_fields)
+
+
+def _built_lead(values: dict[str, Any]) -> Lead:
+    """What `Lead.model_construct(**values)` builds, minus its per-field loop, when
+    `values` holds every field (as a stored dump does)."""
+    if values.keys() != _LEAD_FIELD_NAMES:
+        return Lead.model_construct(**values)
+    lead = Lead.__new__(Lead)
+    object.__setattr__(lead, "__dict__", values)
+    object.__setattr__(lead, "__pydantic_fields_set__", set(values))
+    object.__setattr__(lead, "__pydantic_extra__", None)
+    object.__setattr__(lead, "__pydantic_private__", None)
+    return lead
 
 
 def _outbox_item(row: Sequence[Any]) -> OutboxItem:
@@ -489,7 +547,7 @@ class Database:
         rows = await self._fetch("SELECT data FROM leads ORDER BY updated_at DESC")
         leads: list[Lead] = []
         for start in range(0, len(rows), _LEAD_CHUNK):
-            leads += _leads_from(rows[start : start + _LEAD_CHUNK])
+            leads += _stored_leads(rows[start : start + _LEAD_CHUNK])
             await asyncio.sleep(0)
         return leads
 
