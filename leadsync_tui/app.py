@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
-from leadsync_tui.models import utc_now
+from leadsync_tui.models import ConflictSeverity, utc_now
+from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
@@ -39,7 +41,11 @@ class LeadSyncApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("question_mark", "toggle_help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
     ]
+
+    LIGHT_THEME = "textual-light"
+    DARK_THEME = "textual-dark"
 
     def __init__(
         self,
@@ -59,9 +65,11 @@ class LeadSyncApp(App[int]):
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
         self.store = store
-        self.read_only = read_only
         self.actor = actor or default_actor()
         """Who the audit log names for this session's decisions (default: `$USER`)."""
+        self.role = role_for(settings, self.actor, read_only=read_only)
+        """What this user may do (`[roles]` in the config; `--read-only` forces viewer)."""
+        self.read_only = self.role is Role.VIEWER
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
@@ -75,7 +83,8 @@ class LeadSyncApp(App[int]):
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
-        self.sub_title = f"{mode}{' · read-only' if self.read_only else ''}"
+        access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
+        self.sub_title = f"{mode} · {access}"
         if self.store is None:
             self.engine_setup = await self._stack.enter_async_context(
                 open_engine(self.settings, clock=self.clock)
@@ -100,6 +109,43 @@ class LeadSyncApp(App[int]):
                 actor=self.actor,
             )
         )
+
+    # ------------------------------------------------------------ roles
+
+    def may(self, permission: Permission, severity: ConflictSeverity | None = None) -> bool:
+        """Whether this session's user may take the action (screens hide what is not)."""
+        return allows(self.role, permission, severity)
+
+    def refuse_unless(
+        self, permission: Permission, severity: ConflictSeverity | None = None
+    ) -> bool:
+        """True when allowed; otherwise say why (once, as a warning) and return False.
+
+        Screens call this at the top of every mutating action, so an action reached by a
+        path that did not hide it (the palette, a stale binding) is still refused."""
+        if self.may(permission, severity):
+            return True
+        self.notify(
+            refusal(self.role, permission, severity), title="Not allowed", severity="warning"
+        )
+        return False
+
+    # ------------------------------------------------------------ palette, help, theme
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own commands, then every action of the screen in front (those the
+        role allows): a new user finds each action by name."""
+        yield from super().get_system_commands(screen)
+        commands: Callable[[], Iterable[SystemCommand]] | None = getattr(
+            screen, "palette_commands", None
+        )
+        if commands is not None:
+            yield from commands()
+
+    def action_toggle_theme(self) -> None:
+        """`ctrl+t`: light for a sunny room or a projector, dark otherwise."""
+        self.theme = self.DARK_THEME if self.theme == self.LIGHT_THEME else self.LIGHT_THEME
+        self.notify(f"Theme: {self.theme}", timeout=2)
 
     def action_toggle_help(self) -> None:
         """`?`: every binding of the focused screen, beside it (and `?` again hides it)."""

@@ -207,10 +207,14 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         escalate: Escalate,
         position: tuple[int, int] = (1, 1),
         read_only: bool = False,
+        can_escalate: bool = True,
+        read_only_note: str = "",
         mask_pii: bool = False,
     ) -> None:
         """`position` is (this one, how many) in the triage queue; `read_only` shows the
-        conflict without any action; `mask_pii` masks names, emails and phones shown."""
+        conflict without any action (`read_only_note` says why: the session or the role);
+        `can_escalate` offers escalation (managers); `mask_pii` masks names, emails and
+        phones shown."""
         super().__init__()
         self.conflict = conflict
         self.lead_name = lead_name
@@ -218,6 +222,10 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self._escalate = escalate
         self.position = position
         self.read_only = read_only
+        self.can_escalate = can_escalate and not read_only
+        self.read_only_note = read_only_note or (
+            "Read-only session: you can see this conflict, not resolve or escalate it."
+        )
         self.mask_pii = mask_pii
         self.choice: Resolution | None = None
         """The resolution picked so far (None until one is)."""
@@ -245,10 +253,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
                 yield from self._value_column("ResMan", conflict.resman_value, "resman")
                 yield from self._value_column("Last agreed", conflict.base_value, "base")
             if self.read_only:
-                yield Static(
-                    "Read-only session: you can see this conflict, not resolve or escalate it.",
-                    id="read-only-note",
-                )
+                yield Static(self.read_only_note, id="read-only-note")
             else:
                 yield from self._form()
             yield from self._buttons()
@@ -303,6 +308,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         with Horizontal(id="buttons"):
             if not self.read_only:
                 yield Button("Resolve ^s", id="resolve", variant="primary")
+            if self.can_escalate:
                 yield Button("Escalate e", id="escalate", variant="warning")
             yield Button("Skip n", id="skip")
             yield Button("Close esc" if self.read_only else "Cancel esc", id="cancel")
@@ -314,7 +320,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.query_one("#final-row").display = False
         for message in self.query(".message"):
             message.display = False
-        if self.conflict.resolution_status is ResolutionStatus.ESCALATED:
+        if self.can_escalate and self.conflict.resolution_status is ResolutionStatus.ESCALATED:
             self.query_one("#escalate", Button).disabled = True
         self.query_one("#choice", RadioSet).focus()
 
@@ -328,7 +334,10 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             if self.read_only or self.busy:
                 return False
             if action == "escalate":
-                return self.conflict.resolution_status is not ResolutionStatus.ESCALATED
+                return (
+                    self.can_escalate
+                    and self.conflict.resolution_status is not ResolutionStatus.ESCALATED
+                )
         return True
 
     def action_choose(self, resolution: str) -> None:
@@ -383,7 +392,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
     @on(Button.Pressed, "#escalate")
     def action_escalate(self) -> None:
         """Escalate with the reason typed; a reason is required here too."""
-        if self.read_only or self.busy:
+        if not self.can_escalate or self.busy:
             return
         reason = self._reason()
         if reason is not None:
@@ -486,7 +495,8 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.busy = busy
         for widget in self.query("#choice, Input, Button"):
             widget.disabled = busy
-        if not busy and self.conflict.resolution_status is ResolutionStatus.ESCALATED:
+        escalated = self.conflict.resolution_status is ResolutionStatus.ESCALATED
+        if not busy and self.can_escalate and escalated:
             self.query_one("#escalate", Button).disabled = True
         if not busy and self._focused_before is not None:
             self._focused_before.focus()

@@ -702,6 +702,29 @@ class LeadSyncStore:
         self._put_conflict(escalated)
         return [ConflictsChanged(frozenset({conflict.id}))]
 
+    async def record_audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Write one entry to the audit log for a human action the store does not
+        perform itself (an export, a bulk action's summary)."""
+        entry = AuditEntry(
+            at=self._now(),
+            actor=actor,
+            action=action,
+            target=target,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+        await self._db.append_audit([entry])
+
 
 def _checked_resolution(conflict: LeadSyncConflict, action: ResolveConflict) -> ConflictResolution:
     """The resolution to record, with `final_value` filled in; refuses what makes no sense."""
