@@ -18,17 +18,20 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import pytest
+import trustme
 from pydantic import SecretStr
 
 import leadsync_tui.sim.world as sim_world
 from leadsync_tui.app import make_app
 from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.errors import CertificateRejected
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.config import DomiqSettings, ResmanSettings, load_settings
 from leadsync_tui.csv_export import write_csv
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
+from tests.clients.tls_fixtures import https_upstreams
 from tests.waiting import eventually
 
 TOKEN = "SEKRET-domiq-token-7c1e2f"
@@ -236,11 +239,20 @@ async def test_an_upstream_that_is_down_fails_without_the_secret() -> None:
     assert_clean("a ResMan connection failure", *_exception_texts(exc))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clients/resman.py passes the credential form (ApiKey in clear) down its call "
-    "frames as the local `form`; a crash traceback with locals (Textual's) shows it",
-)
 async def test_a_resman_traceback_with_locals_never_holds_the_api_key() -> None:
     exc = await _failure(None, _wrong_resman(DOWN))
     assert_clean("a ResMan traceback with locals", _traceback_with_locals(exc))
+
+
+async def test_a_refused_certificate_fails_without_the_secret(tmp_path: Path) -> None:
+    """A server whose certificate is refused (a private CA not in `[tls] ca_bundle`)."""
+    ca = trustme.CA()
+    async with https_upstreams(ca.issue_cert("localhost"), tmp_path) as untrusted:
+        domiq = DomiqSettings(base_url=untrusted.domiq_url, token=SecretStr(WRONG_TOKEN))
+        for exc in (
+            await _failure(domiq, None),
+            await _failure(None, _wrong_resman(untrusted.resman_url)),
+        ):
+            assert isinstance(exc, CertificateRejected), exc
+            texts = (*_exception_texts(exc), _traceback_with_locals(exc))
+            assert_clean("a refused certificate", *texts)

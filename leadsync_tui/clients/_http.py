@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,10 +23,12 @@ from typing import Any
 import httpx
 
 from leadsync_tui.clients.errors import (
+    CertificateRejected,
     MalformedResponse,
     SyncError,
     TransientError,
     UnexpectedRedirect,
+    certificate_problem,
 )
 
 logger = logging.getLogger("leadsync_tui.clients")
@@ -65,10 +68,22 @@ def new_client(
     headers: dict[str, str],
     transport: httpx.AsyncBaseTransport | None,
     limits: httpx.Limits | None,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """The one pooled client of an upstream."""
+    """The one pooled client of an upstream.
+
+    `verify` is how `https://` servers are checked: the settings' context
+    (`config.tls_context`: public CAs plus `[tls] ca_bundle`); True is httpx's default
+    (public CAs, hostname checked).
+    """
     if timeout <= 0:
         raise ValueError("timeout must be > 0 seconds")
+    if verify is False and base_url.startswith("https://"):
+        logger.warning(
+            "TLS certificate checks are OFF for %s: anyone on the path can pose as it; "
+            "pass the TLS context (trust a private CA with [tls] ca_bundle) instead",
+            base_url.rstrip("/"),
+        )
     return httpx.AsyncClient(
         base_url=base_url.rstrip("/"),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -76,6 +91,7 @@ def new_client(
         headers={"User-Agent": USER_AGENT, **headers},
         transport=transport,
         follow_redirects=False,
+        verify=verify,
     )
 
 
@@ -97,7 +113,12 @@ async def fetch(
                 await response.aclose()
     except TimeoutError:
         raise AnswerTimedOut(f"{what}: no complete answer within {deadline:g} s") from None
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    except httpx.ConnectError as exc:
+        problem = certificate_problem(exc)
+        if problem is not None:
+            raise CertificateRejected(f"{what}: {problem}") from None
+        raise NotDelivered(f"{what}: could not connect ({type(exc).__name__}: {exc})") from None
+    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise NotDelivered(f"{what}: could not connect ({type(exc).__name__}: {exc})") from None
     except httpx.TimeoutException as exc:
         raise TransientError(f"{what}: timed out ({type(exc).__name__})") from None
@@ -138,9 +159,11 @@ def load_json(body: bytes | str, what: str) -> Any:
 
 
 def is_refusal(error: SyncError) -> bool:
-    """Whether `error` refuses an answer as unreadable, unsafe, too large or too slow
-    (as opposed to an answer that was read and says no)."""
-    return isinstance(error, MalformedResponse | AnswerTimedOut | UnexpectedRedirect)
+    """Whether `error` refuses an answer as unreadable, unsafe, too large or too slow,
+    or the server itself as unverified (as opposed to an answer that was read and says no)."""
+    return isinstance(
+        error, MalformedResponse | AnswerTimedOut | UnexpectedRedirect | CertificateRejected
+    )
 
 
 def log_failure(error: SyncError) -> None:

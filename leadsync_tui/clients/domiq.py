@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -71,6 +72,7 @@ class DomiqClient:
         transport: httpx.AsyncBaseTransport | None = None,
         limits: httpx.Limits | None = None,
         max_response_bytes: int = _http.DEFAULT_MAX_RESPONSE_BYTES,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._token = token
         self._timeout = timeout
@@ -85,6 +87,7 @@ class DomiqClient:
             },
             transport=transport,
             limits=limits,
+            verify=verify,
         )
         self.base_url = base_url.rstrip("/")
 
@@ -96,12 +99,19 @@ class DomiqClient:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> DomiqClient:
-        """From `[domiq]`; `timeout` is `[sync] request_timeout`."""
+        """From `[domiq]`; `timeout` is `[sync] request_timeout`, `verify` the TLS context
+        (`config.tls_context(settings)`, which adds `[tls] ca_bundle`)."""
         if settings.base_url is None or settings.token is None:
             raise ValueError("[domiq] base_url and token are both required")
         return cls(
-            settings.base_url, settings.token, timeout=timeout, retry=retry, transport=transport
+            settings.base_url,
+            settings.token,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            verify=verify,
         )
 
     def __repr__(self) -> str:

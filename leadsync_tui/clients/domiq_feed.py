@@ -22,6 +22,10 @@ Why it is built this way:
   off, or one socket read could inflate thousands of tiny frames past that queue. The
   loop yields after every frame, so a flood cannot starve the UI.
 
+A `wss://` server is checked with the `tls` context the engine gives (public CAs plus
+`[tls] ca_bundle`); a certificate that fails the check ends the connection with a reason
+naming the problem and the fix, like the HTTP clients' `CertificateRejected`.
+
 The token travels in the `Authorization` header only; the websockets library's handshake
 debug log (which would print it) is switched off for our connections.
 """
@@ -33,6 +37,7 @@ import contextlib
 import json
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -42,7 +47,7 @@ from pydantic import SecretStr, ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from leadsync_tui.clients.errors import MalformedResponse
+from leadsync_tui.clients.errors import MalformedResponse, certificate_problem
 from leadsync_tui.models import EventType, Lead, SyncEvent, utc_now
 
 logger = logging.getLogger(__name__)
@@ -194,7 +199,10 @@ class DomiqFeed:
         max_bad_frames: int = 100,
         now: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls` checks a `wss://` server (`config.tls_context`: public CAs plus
+        `[tls] ca_bundle`); None is the websockets default (the system's CAs)."""
         events_url(base_url, None)  # validate early
         if backoff_initial < 0 or backoff_max < backoff_initial or stale_after <= 0:
             raise ValueError("need 0 <= backoff_initial <= backoff_max and stale_after > 0")
@@ -215,6 +223,7 @@ class DomiqFeed:
         self._session_bad = 0
         """Bad frames on the current connection."""
         self._now = now
+        self._tls = tls
         self._rng = rng or random.Random()
         self._state = FeedState(last_event_id=since)
         self._accept_jump = False
@@ -319,6 +328,9 @@ class DomiqFeed:
             # whatever happened meanwhile is unknown, so the engine must pull in full.
             self._pending_resync = True
         url = events_url(self.base_url, self._state.last_event_id)
+        # ssl= only for wss:// (websockets refuses it for ws://, the demo's loopback sims).
+        secure = self._tls is not None and url.startswith("wss://")
+        tls: dict[str, Any] = {"ssl": self._tls} if secure else {}
         proven = False
         try:
             async with connect(
@@ -334,6 +346,7 @@ class DomiqFeed:
                 # socket read before the queue can push back (a zip bomb in slices).
                 compression=None,
                 logger=_QuietDebug(logging.getLogger("websockets.client"), {}),
+                **tls,
             ) as ws:
                 self._ws = ws
                 if self._stopping:
@@ -370,6 +383,9 @@ class DomiqFeed:
         except InvalidURI as exc:
             raise _Ended(f"bad feed URL ({exc})", proven=False) from None
         except (InvalidHandshake, OSError, TimeoutError) as exc:
+            problem = certificate_problem(exc)
+            if problem is not None:
+                raise _Ended(f"cannot connect: {problem}", proven=False) from None
             raise _Ended(f"cannot connect ({type(exc).__name__}: {exc})", proven=False) from None
         finally:
             self._ws = None

@@ -14,6 +14,7 @@ catches a bad DomIQ token and a bad ResMan API key alike.
 from __future__ import annotations
 
 import re
+import ssl
 from enum import StrEnum
 
 
@@ -109,6 +110,52 @@ class MalformedResponse(TransientError):
     """A body we cannot read: cut short, not XML/JSON, no envelope, or refused as unsafe
     (DTD, entities, oversized). Retryable: the simulators' `malformed` fault and real
     proxies produce these intermittently."""
+
+
+class CertificateRejected(SyncError):
+    """The server's TLS certificate could not be verified (unknown or private CA, another
+    host name, expired). Not retryable: nothing changes until a person fixes the trust
+    (`[tls] ca_bundle`), the `base_url` or the server's certificate; the message says which."""
+
+
+_HOSTNAME_MISMATCH = frozenset({62, 64})
+"""OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH."""
+_OUT_OF_DATE = frozenset({9, 10})
+"""X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED."""
+
+
+def certificate_problem(error: BaseException) -> str | None:
+    """What is wrong with a server's certificate and how to fix it, when `error` (or
+    anything in its cause/context chain) is a failed certificate check; else None."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return _certificate_advice(current)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _certificate_advice(error: ssl.SSLCertVerificationError) -> str:
+    reason = (error.verify_message or error.reason or "certificate verify failed").strip()
+    reason = reason.rstrip(".")
+    if error.verify_code in _HOSTNAME_MISMATCH:
+        fix = (
+            "the certificate is for another host name: put the host name it was issued for "
+            "in base_url, or have the server's certificate fixed"
+        )
+    elif error.verify_code in _OUT_OF_DATE:
+        fix = (
+            "the certificate is outside its validity dates: have the server's certificate "
+            "renewed (and check this machine's clock)"
+        )
+    else:
+        fix = (
+            "if the server's certificate comes from a private or company CA, set "
+            "[tls] ca_bundle to a PEM file of that CA's certificate"
+        )
+    return f"the server's TLS certificate was not accepted ({reason}); {fix}"
 
 
 class UnexpectedRedirect(SyncError):

@@ -14,13 +14,16 @@ ResMan is a form-POST API whose answers need care (sections 3, 7, 10 of the doc)
 - Creates need a per-property source and agent: `PropertyMapping` resolves them from
   `[resman.properties]` and names the exact config key when one is missing.
 
-The API key goes in the form body only (never a URL), and is scrubbed from any error.
+The API key goes in the form body only (never a URL), is added to it by `_request` alone
+(no other frame of a call holds it, so a traceback printed with locals cannot show it),
+and is scrubbed from any error.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import ssl
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -215,6 +218,7 @@ class ResmanClient:
         transport: httpx.AsyncBaseTransport | None = None,
         limits: httpx.Limits | None = None,
         max_response_bytes: int = mits.MAX_RESPONSE_BYTES,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.account_id = account_id
@@ -224,7 +228,12 @@ class ResmanClient:
         self._retry = retry or RetryPolicy()
         self._max_bytes = max_response_bytes
         self._http = _http.new_client(
-            base_url, timeout=timeout, headers={}, transport=transport, limits=limits
+            base_url,
+            timeout=timeout,
+            headers={},
+            transport=transport,
+            limits=limits,
+            verify=verify,
         )
 
     @classmethod
@@ -235,8 +244,10 @@ class ResmanClient:
         timeout: float = 15.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> ResmanClient:
-        """From `[resman]`; `timeout` is `[sync] request_timeout`."""
+        """From `[resman]`; `timeout` is `[sync] request_timeout`, `verify` the TLS context
+        (`config.tls_context(settings)`, which adds `[tls] ca_bundle`)."""
         if (
             settings.base_url is None
             or settings.integration_partner_id is None
@@ -254,6 +265,7 @@ class ResmanClient:
             timeout=timeout,
             retry=retry,
             transport=transport,
+            verify=verify,
         )
 
     def __repr__(self) -> str:
@@ -282,11 +294,11 @@ class ResmanClient:
         answer is lost; see the module docstring.
         """
         creates = not names_prospect(xml)
-        form = self._form(property_id, Xml=xml)
+        fields = self._fields(property_id, Xml=xml)
         retry_if = _safe_to_resend if creates else None
         try:
             return await self._call(
-                POST_LEAD, form, parse=mits.parse_post_response, xml=True, retry_if=retry_if
+                POST_LEAD, fields, parse=mits.parse_post_response, xml=True, retry_if=retry_if
             )
         except SyncError as exc:
             if creates and exc.retryable and not _safe_to_resend(exc):
@@ -328,8 +340,10 @@ class ResmanClient:
             "StartDate": _instant(start_date),
             "EndDate": _instant(end_date, ceil=True),
         }
-        form = self._form(property_id, **{k: v for k, v in filters.items() if v is not None})
-        return await self._call(SEARCH_PROSPECTS, form, parse=mits.parse_search_response, xml=True)
+        fields = self._fields(property_id, **{k: v for k, v in filters.items() if v is not None})
+        return await self._call(
+            SEARCH_PROSPECTS, fields, parse=mits.parse_search_response, xml=True
+        )
 
     async def search_modified(
         self,
@@ -403,19 +417,19 @@ class ResmanClient:
 
     async def prospect_sources(self, property_id: str) -> list[ProspectSource]:
         return await self._rows(
-            GET_SOURCES, self._form(property_id), "ProspectSources", ProspectSource
+            GET_SOURCES, self._fields(property_id), "ProspectSources", ProspectSource
         )
 
     async def employees(self, property_id: str) -> list[Employee]:
-        return await self._rows(GET_EMPLOYEES, self._form(property_id), "Employees", Employee)
+        return await self._rows(GET_EMPLOYEES, self._fields(property_id), "Employees", Employee)
 
     async def lost_reasons(self) -> list[LostReason]:
         return await self._rows(
-            GET_LOST_REASONS, self._form(None), "LostProspectReasons", LostReason
+            GET_LOST_REASONS, self._fields(None), "LostProspectReasons", LostReason
         )
 
     async def properties(self) -> list[PropertyInfo]:
-        return await self._rows(GET_PROPERTIES, self._form(None), "Properties", PropertyInfo)
+        return await self._rows(GET_PROPERTIES, self._fields(None), "Properties", PropertyInfo)
 
     async def check_mapping(self, mapping: PropertyMapping) -> list[str]:
         """Problems with `[resman.properties]` as ResMan sees them, one line each (empty
@@ -445,21 +459,35 @@ class ResmanClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _form(self, property_id: str | None, **params: str) -> dict[str, str]:
-        form = {
-            "IntegrationPartnerID": self._partner_id,
-            "ApiKey": self._api_key.get_secret_value(),
-            "AccountID": str(self.account_id),
-        }
+    def _fields(self, property_id: str | None, **params: str) -> dict[str, str]:
+        """A call's form fields without the credentials (`_request` adds them), so that
+        no frame down the call holds the API key: a crash traceback printed with its
+        locals (Textual's) shows every dict in every frame."""
+        fields = {"AccountID": str(self.account_id)}
         if property_id is not None:
             if not property_id.strip():
                 raise ValueError("property_id must not be blank")
-            form["PropertyID"] = property_id
-        form.update(params)
-        return form
+            fields["PropertyID"] = property_id
+        fields.update(params)
+        return fields
+
+    def _request(self, path: str, fields: Mapping[str, str], accept: str) -> httpx.Request:
+        """The POST with the credentials added to `fields`, form-encoded. The only frame
+        that ever holds the API key in clear; it returns before anything can fail on
+        the network (a `Request`'s repr shows neither its body nor its headers)."""
+        return self._http.build_request(
+            "POST",
+            path,
+            data={
+                "IntegrationPartnerID": self._partner_id,
+                "ApiKey": self._api_key.get_secret_value(),
+                **fields,
+            },
+            headers={"Accept": accept},
+        )
 
     async def _rows(
-        self, path: str, form: dict[str, str], key: str, record: type[_Record]
+        self, path: str, fields: dict[str, str], key: str, record: type[_Record]
     ) -> list[Any]:
         def parse(body: bytes) -> list[Any]:
             what = _method(path)
@@ -471,28 +499,27 @@ class ResmanClient:
                     retryable=False,
                 ) from None
 
-        return await self._call(path, form, parse=parse, xml=False)
+        return await self._call(path, fields, parse=parse, xml=False)
 
     async def _call(
         self,
         path: str,
-        form: dict[str, str],
+        fields: dict[str, str],
         *,
         parse: Callable[[bytes], T],
         xml: bool,
         retry_if: Callable[[BaseException], bool] | None = None,
     ) -> T:
         async def attempt() -> T:
-            return await self._send(path, form, parse=parse, xml=xml)
+            return await self._send(path, fields, parse=parse, xml=xml)
 
         return await self._retry.run(attempt, retry_if=retry_if)
 
     async def _send(
-        self, path: str, form: dict[str, str], *, parse: Callable[[bytes], T], xml: bool
+        self, path: str, fields: dict[str, str], *, parse: Callable[[bytes], T], xml: bool
     ) -> T:
         what = f"ResMan {_method(path)}"
-        accept = "application/xml" if xml else "application/json"
-        request = self._http.build_request("POST", path, data=form, headers={"Accept": accept})
+        request = self._request(path, fields, "application/xml" if xml else "application/json")
         try:
             answer = await _http.fetch(
                 self._http, request, what=what, deadline=self._timeout, max_bytes=self._max_bytes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Sequence
 
 from pydantic import SecretStr
@@ -44,6 +45,7 @@ class DomiqWatcher:
         token: SecretStr,
         backoff_initial: float = 0.5,
         stale_after: float = 30.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -51,6 +53,7 @@ class DomiqWatcher:
         self._token = token
         self._backoff_initial = backoff_initial
         self._stale_after = stale_after
+        self._tls = tls
         self._feed: DomiqFeed | None = None
         self._pull_wanted = asyncio.Event()
         self._feed_connected = asyncio.Event()
@@ -67,6 +70,7 @@ class DomiqWatcher:
             since=since,
             backoff_initial=self._backoff_initial,
             stale_after=self._stale_after,
+            tls=self._tls,
         )
         unsubscribe = self.store.subscribe(self._on_store_changes)
         self._pull_wanted.set()

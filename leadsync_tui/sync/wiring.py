@@ -6,6 +6,9 @@ path, so a demo runs exactly the code that runs against the real systems); the d
 database is `demo_database_file()`, started afresh on every demo run (the simulators
 are seeded afresh too) and kept afterwards, so `leadsync status` can read what the last
 demo run did.
+
+Against real endpoints one TLS context (`config.tls_context`: the public CAs plus
+`[tls] ca_bundle`, hostnames checked) serves both clients and DomIQ's live feed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from pydantic import SecretStr
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
-from leadsync_tui.config import DomiqSettings, ResmanProperty, ResmanSettings, Settings
+from leadsync_tui.config import (
+    DomiqSettings,
+    ResmanProperty,
+    ResmanSettings,
+    Settings,
+    tls_context,
+)
 from leadsync_tui.locations import default_database_file
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
@@ -114,6 +123,9 @@ async def open_engine(
     async with AsyncExitStack() as stack:
         sims: RunningSims | None = None
         path = database_file(settings)
+        # Real endpoints: certificates always checked, against the public CAs plus
+        # `[tls] ca_bundle`. The demo's simulators are plain http on loopback.
+        tls = None if settings.is_demo else tls_context(settings)
         if settings.is_demo:
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
@@ -129,17 +141,18 @@ async def open_engine(
         timeout = settings.sync.request_timeout
         budget = WaitBudget()
         retry = client_retry(settings, budget)
+        verify = True if tls is None else tls
         domiq = await stack.enter_async_context(
-            DomiqClient.from_settings(settings.domiq, timeout=timeout, retry=retry)
+            DomiqClient.from_settings(settings.domiq, timeout=timeout, retry=retry, verify=verify)
         )
         resman = await stack.enter_async_context(
-            ResmanClient.from_settings(settings.resman, timeout=timeout, retry=retry)
+            ResmanClient.from_settings(settings.resman, timeout=timeout, retry=retry, verify=verify)
         )
         feed: DomiqWatcher | None = None
         if watcher:
             assert settings.domiq.base_url is not None and settings.domiq.token is not None
             feed = DomiqWatcher(
-                store, domiq, base_url=settings.domiq.base_url, token=settings.domiq.token
+                store, domiq, base_url=settings.domiq.base_url, token=settings.domiq.token, tls=tls
             )
         engine = SyncEngine(
             settings,

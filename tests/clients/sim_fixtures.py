@@ -8,7 +8,9 @@ simulators in-process (httpx `ASGITransport`) or over loopback sockets (`serve_a
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from rich.console import Console
+from rich.traceback import Traceback
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,6 +75,15 @@ def fast_retry(
         jitter=0.0,
         sleep=sleep or RecordingSleep(),
     )
+
+
+def crash_screen(exc: BaseException) -> str:
+    """An exception as Textual's crash screen shows it (rich, with the locals of every
+    frame), followed by `traceback`'s own rendering with locals."""
+    console = Console(file=io.StringIO(), width=200, record=True, color_system=None)
+    console.print(Traceback.from_exception(type(exc), exc, exc.__traceback__, show_locals=True))
+    plain = traceback.TracebackException.from_exception(exc, capture_locals=True)
+    return console.export_text() + "".join(plain.format())
 
 
 def heal_after(faults: FaultSettings, n: int, **knobs: float) -> Callable[[int], None]:

@@ -34,6 +34,7 @@ from tests.clients.sim_fixtures import (
     TOKEN,
     LoseAnswers,
     RecordingSleep,
+    crash_screen,
     domiq_client,
     domiq_sim,
     fast_retry,
@@ -237,6 +238,28 @@ async def test_malformed_bodies_are_retried_then_fail_as_malformed() -> None:
         with pytest.raises(MalformedResponse, match="not valid JSON"):
             await domiq.get_lead(cid)
     assert (await sim_stats(sim.app))["requests"] == 3
+
+
+async def test_a_traceback_with_locals_never_holds_the_token() -> None:
+    """The bearer token lives in the pooled client's default headers only: no frame of a
+    failed call holds it (a `Request`'s repr shows no headers)."""
+    sim = domiq_sim(faults=FaultSettings(seed=5, malformed_rate=1.0))
+    [cid] = seed_leads(sim, 1)
+    failures: list[BaseException] = []
+    async with domiq_client(sim, retry=fast_retry(attempts=2)) as domiq:
+        for call in (
+            domiq.get_lead(cid),
+            domiq.patch_lead(cid, {"notes": "x"}, if_match=1),
+            domiq.create_lead(lead_data(), "idem-tb-1"),
+        ):
+            with pytest.raises(SyncError) as failed:
+                await call
+            failures.append(failed.value)
+    for failure in failures:
+        shown = crash_screen(failure)
+        assert "_send" in shown and "request" in shown  # the frames and their locals
+        assert TOKEN not in shown and TOKEN[:12] not in shown
+        assert "Bearer" not in shown
 
 
 async def test_permanent_errors_are_not_retried() -> None:

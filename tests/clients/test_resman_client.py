@@ -14,6 +14,7 @@ from leadsync_tui.clients.errors import (
     MalformedResponse,
     RemoteRejected,
     SearchTooBroad,
+    SyncError,
     TransientError,
     ValidationFailed,
 )
@@ -33,6 +34,7 @@ from tests.clients.sim_fixtures import (
     T0,
     RecordingSleep,
     ResmanWorld,
+    crash_screen,
     fast_retry,
     heal_after,
     method_count,
@@ -143,6 +145,28 @@ async def test_a_wrong_api_key_is_an_auth_error_that_never_shows_the_key(
     assert wrong not in str(refused.value)
     assert wrong not in caplog.text and API_KEY not in caplog.text
     assert method_count(await sim_stats(world.app), SEARCH) == 1
+
+
+async def test_a_traceback_with_locals_never_holds_the_api_key() -> None:
+    """Only the tiny helper that builds the request holds the key; it has returned
+    before anything can fail, so no frame of a failed call shows it."""
+    world = resman_world(faults=FaultSettings(seed=1, malformed_rate=1.0))
+    failures: list[BaseException] = []
+    async with resman_client(world, retry=fast_retry(attempts=2)) as resman:
+        calls = (
+            resman.lost_reasons(),  # a JSON route, failing in its parse
+            resman.search_prospects(world.prop.property_id, email="x@example.com"),
+            resman.post_lead(world.prop.property_id, create_xml(world)),
+        )
+        for call in calls:
+            with pytest.raises(SyncError) as failed:  # a create's is `PostOutcomeUnknown`
+                await call
+            failures.append(failed.value)
+    for failure in failures:
+        shown = crash_screen(failure)
+        assert "_send" in shown and "fields" in shown  # the frames and their locals are there
+        assert API_KEY not in shown and API_KEY[:12] not in shown
+        assert "ApiKey" not in shown
 
 
 # ---------------------------------------------------------------------- searches
