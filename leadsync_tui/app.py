@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,8 +26,12 @@ from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.wiring import EngineSetup, open_engine
+
+if TYPE_CHECKING:
+    # Only an app that builds its own engine needs these (imported in `on_mount`): an app
+    # handed a store starts without the engine, the clients and the simulators.
+    from leadsync_tui.sync.lead_desk import LeadDesk
+    from leadsync_tui.sync.wiring import EngineSetup
 
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
@@ -86,6 +91,8 @@ class LeadSyncApp(App[int]):
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
         self.sub_title = f"{mode} · {access}"
         if self.store is None:
+            from leadsync_tui.sync.wiring import open_engine
+
             self.engine_setup = await self._stack.enter_async_context(
                 open_engine(self.settings, clock=self.clock)
             )
@@ -132,7 +139,7 @@ class LeadSyncApp(App[int]):
 
     # ------------------------------------------------------------ palette, help, theme
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, then every action of the screen in front (those the
         role allows): a new user finds each action by name."""
         yield from super().get_system_commands(screen)

@@ -14,11 +14,13 @@ as text; JSON columns hold pydantic dumps.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
@@ -178,7 +180,18 @@ database's `PRAGMA user_version` is the number of entries applied. Only ever app
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 _LEADS = TypeAdapter(list[Lead])
+PAGE_CACHE_KB: Final = 32 * 1024
+WAL_CHECKPOINT_PAGES: Final = 10_000
 _LEAD_CHUNK: Final = 1000
+_FREEZE_MIN: Final = 10_000
+"""A load of at least this many leads moves what it built (and everything alive before
+it) into the collector's permanent generation (`gc.freeze()`), chunk by chunk.
+
+Profiled: with 100k leads (~230k tracked objects) every full collection scanned them all,
+~0.2 s of a 1 s load and, later, pauses of 0.1-0.5 s under live traffic (a full
+collection runs whenever the objects created since the last one reach 25% of the heap).
+Frozen leads are still freed by reference counting when replaced (a `Lead` holds no
+cycles); small loads (tests, a fresh install) are left alone."""
 _OPEN_STATUSES = "('unresolved', 'manual_review', 'escalated')"
 _OUTBOX_COLUMNS = (
     "id, conversation_id, direction, sync_type, payload, dedupe_key, status, attempts,"
@@ -250,10 +263,13 @@ def _leads_from(rows: Sequence[Sequence[Any]]) -> list[Lead]:
 
 
 _LEAD_DATETIMES: Final = ("created_at", "updated_at", "last_sync_at")
-_LEAD_ENUMS: Final = (
-    ("source", LeadSource),
-    ("qualification", Qualification),
-    ("resman_sync_status", SyncStatus),
+_ENUM_OF: Final[dict[str, type[StrEnum]]] = {
+    "source": LeadSource,
+    "qualification": Qualification,
+    "resman_sync_status": SyncStatus,
+}
+_LEAD_ENUMS: Final = tuple(
+    (name, {member.value: member for member in enum}) for name, enum in _ENUM_OF.items()
 )
 
 
@@ -279,9 +295,11 @@ def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[Lead]:
             move_in = record.get("desired_move_in")
             if move_in is not None:
                 record["desired_move_in"] = date.fromisoformat(move_in)
-            for name, enum in _LEAD_ENUMS:
+            for name, members in _LEAD_ENUMS:
                 if name in record:
-                    record[name] = enum(record[name])
+                    value = record[name]
+                    # A dict lookup: `Enum(value)` costs ~1.5 us a call, 0.45 s per 100k.
+                    record[name] = members[value] if value in members else _ENUM_OF[name](value)
             leads.append(_built_lead(record))
         return leads
     except (ValueError, TypeError, KeyError):
@@ -289,6 +307,12 @@ def _stored_leads(rows: Sequence[Sequence[Any]]) -> list[Lead]:
 
 
 _LEAD_FIELD_NAMES: Final = frozenset(Lead.model_fields)
+_ALL_LEAD_FIELDS_SET: Final = set(Lead.model_fields)
+"""One `__pydantic_fields_set__` shared by every lead built from a full dump.
+
+A set of 20 names is 2.2 KB: one per lead was two thirds of the memory 100k leads took.
+Sharing it is safe because a `Lead` is frozen and pydantic never changes a model's set in
+place: `model_copy` copies it before adding the updated names."""
 
 
 def _built_lead(values: dict[str, Any]) -> Lead:
@@ -298,7 +322,7 @@ def _built_lead(values: dict[str, Any]) -> Lead:
         return Lead.model_construct(**values)
     lead = Lead.__new__(Lead)
     object.__setattr__(lead, "__dict__", values)
-    object.__setattr__(lead, "__pydantic_fields_set__", set(values))
+    object.__setattr__(lead, "__pydantic_fields_set__", _ALL_LEAD_FIELDS_SET)
     object.__setattr__(lead, "__pydantic_extra__", None)
     object.__setattr__(lead, "__pydantic_private__", None)
     return lead
@@ -442,6 +466,12 @@ class Database:
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            # Live events update leads all over the table: with the default 2 MB page
+            # cache and a checkpoint every 1,000 WAL pages, a batch of 500 profiled at
+            # ~80 ms in SQLite (half of it checkpointing on every commit); with these,
+            # ~27 ms. Costs up to 32 MB of memory and a WAL file of up to ~40 MB.
+            await conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")
+            await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _migrate(conn)
@@ -545,9 +575,13 @@ class Database:
         with a yield between chunks, so loading 100k leads never blocks the UI for long.
         """
         rows = await self._fetch("SELECT data FROM leads ORDER BY updated_at DESC")
+        freeze = len(rows) >= _FREEZE_MIN
         leads: list[Lead] = []
         for start in range(0, len(rows), _LEAD_CHUNK):
             leads += _stored_leads(rows[start : start + _LEAD_CHUNK])
+            if freeze:
+                # Long-lived from here on: out of the collector's sight (see _FREEZE_MIN).
+                gc.freeze()
             await asyncio.sleep(0)
         return leads
 

@@ -120,6 +120,12 @@ class LeadSyncStore:
         """The current state. Read it; change it only by dispatching actions."""
         return self._state
 
+    @property
+    def db(self) -> Database:
+        """The database behind the store, for reads the state does not hold (the
+        session's failed attempts, a lead's audit trail)."""
+        return self._db
+
     def conflict(self, conflict_id: str) -> LeadSyncConflict | None:
         position = self._conflict_index.get(conflict_id)
         return None if position is None else self._state.conflicts[position]
@@ -323,12 +329,13 @@ class LeadSyncStore:
             and origin is MergeOrigin.DOMIQ
             and not (held.resman_prospect_id is None and incoming.resman_prospect_id)
         ):
-            lead = lead.model_copy(
-                update={
+            lead = _copied(
+                lead,
+                {
                     "resman_sync_status": held.resman_sync_status,
                     "resman_prospect_id": held.resman_prospect_id,
                     "last_sync_at": held.last_sync_at,
-                }
+                },
             )
         lead = self._with_conflict_status(lead)
         return None if lead == held else lead
@@ -724,6 +731,30 @@ class LeadSyncStore:
             reason=reason,
         )
         await self._db.append_audit([entry])
+
+
+_LEAD_FIELDS: frozenset[str] = frozenset(Lead.model_fields)
+_ALL_LEAD_FIELDS_SET: set[str] = set(Lead.model_fields)
+"""Shared by copies that set every field: a frozen `Lead` never changes its set in place
+(pydantic copies it first), and one set of 20 names is 2.2 KB."""
+
+
+def _copied(lead: Lead, update: dict[str, Any]) -> Lead:
+    """`lead.model_copy(update=update)` for fields of `Lead`, without pydantic's generic
+    copy: the live feed copies every incoming lead, and this is ~8x faster."""
+    copied = Lead.__new__(Lead)
+    values = lead.__dict__.copy()
+    values.update(update)
+    fields_set = lead.__pydantic_fields_set__
+    if fields_set is not _ALL_LEAD_FIELDS_SET:
+        fields_set = fields_set | update.keys()
+        if fields_set == _LEAD_FIELDS:
+            fields_set = _ALL_LEAD_FIELDS_SET
+    object.__setattr__(copied, "__dict__", values)
+    object.__setattr__(copied, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(copied, "__pydantic_extra__", None)
+    object.__setattr__(copied, "__pydantic_private__", None)
+    return copied
 
 
 def _checked_resolution(conflict: LeadSyncConflict, action: ResolveConflict) -> ConflictResolution:

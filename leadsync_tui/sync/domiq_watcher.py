@@ -31,6 +31,10 @@ PULL_BATCH = 500
 """Leads merged per store transaction during a full pull."""
 FEED_WAIT_BEFORE_PULL_S = 5.0
 """How long the first pull waits for the live feed to connect."""
+EVENT_BATCH = 500
+"""Live events applied per store transaction at most..."""
+EVENT_FLUSH_S = 0.05
+"""...and the longest an event waits for its batch to fill before it is applied."""
 
 
 class DomiqWatcher:
@@ -57,7 +61,14 @@ class DomiqWatcher:
         self._feed: DomiqFeed | None = None
         self._pull_wanted = asyncio.Event()
         self._feed_connected = asyncio.Event()
-        self._states: asyncio.Queue[FeedState] = asyncio.Queue()
+        self._latest_state: FeedState | None = None
+        """The feed's newest state not reported yet: only the latest one matters."""
+        self._state_changed = asyncio.Event()
+        self._events: list[SyncEvent] = []
+        """Live events received, not yet applied to the store (see `_flush_events`)."""
+        self._events_waiting = asyncio.Event()
+        self._batch_full = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
 
     async def run(self) -> None:
         """Until cancelled: the feed, the pulls it asks for, and connection reports."""
@@ -79,8 +90,14 @@ class DomiqWatcher:
                 tasks.create_task(self._feed.run())
                 tasks.create_task(self._report_states())
                 tasks.create_task(self._pull_when_wanted())
+                tasks.create_task(self._flush_events_every_while())
         finally:
             unsubscribe()
+            # Best effort: what is still buffered goes in now. Should this fail, nothing
+            # is lost either: the stored resume point has not passed those events, so
+            # the next start asks DomIQ for them again.
+            with contextlib.suppress(Exception):
+                await self._flush_events()
 
     def request_reconnect(self) -> None:
         """The operator asked to reconnect the live feed now."""
@@ -103,10 +120,50 @@ class DomiqWatcher:
         return count
 
     async def _on_event(self, event: SyncEvent) -> None:
+        """Buffer the event; `_flush_events` applies the buffer as one batch.
+
+        One store transaction and one UI notification per batch (up to `EVENT_BATCH`
+        events, at most `EVENT_FLUSH_S` old) instead of one per event. The resume point
+        that survives a restart (the store's event cursor) moves in the same transaction
+        as the batch's leads, so it never passes an event that is not stored. A full
+        buffer is applied before this returns, so a flood waits here (and TCP holds
+        DomIQ back) instead of piling up in memory.
+        """
         if event.type is EventType.RESYNC_REQUIRED:
+            await self._flush_events()  # what came before the resync goes in first
             self._pull_wanted.set()
             return
-        await self.store.handle_message(event)
+        self._events.append(event)
+        self._events_waiting.set()
+        if len(self._events) >= EVENT_BATCH:
+            self._batch_full.set()
+            await self._flush_events()
+
+    async def _flush_events(self) -> None:
+        """Apply the buffered events to the store as one batch, in arrival order."""
+        async with self._flush_lock:
+            if not self._events:
+                return
+            batch, self._events = self._events, []
+            self._batch_full.clear()
+            try:
+                await self.store.handle_messages(batch)
+            except BaseException:
+                self._events[:0] = batch  # not applied: keep them, ahead of newer ones
+                self._events_waiting.set()
+                raise
+
+    async def _flush_events_every_while(self) -> None:
+        """Apply buffered events once the oldest is `EVENT_FLUSH_S` old (or sooner,
+        when the batch is full)."""
+        while True:
+            await self._events_waiting.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._batch_full.wait(), EVENT_FLUSH_S)
+            self._events_waiting.clear()
+            await self._flush_events()
+            if self._events:
+                self._events_waiting.set()
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         for change in changes:
@@ -119,7 +176,8 @@ class DomiqWatcher:
     def _on_feed_state(self, state: FeedState) -> None:
         if state.connected:
             self._feed_connected.set()
-        self._states.put_nowait(state)
+        self._latest_state = state
+        self._state_changed.set()
 
     async def _pull_when_wanted(self) -> None:
         # Pull once the feed is subscribed: anything that changes after the pull has read
@@ -140,7 +198,11 @@ class DomiqWatcher:
 
     async def _report_states(self) -> None:
         while True:
-            state = await self._states.get()
+            await self._state_changed.wait()
+            self._state_changed.clear()
+            state, self._latest_state = self._latest_state, None
+            if state is None:
+                continue
             await self.store.dispatch(
                 ConnectionChanged(
                     connected=state.connected,
