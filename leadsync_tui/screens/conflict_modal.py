@@ -40,6 +40,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store.store import ActionRefused
 from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
+from leadsync_tui.sync.merge import candidate_ids
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -60,6 +61,13 @@ CHOICE_LABELS = {
     Resolution.MERGED: "3 Merged value",
     Resolution.MANUAL_REVIEW: "4 Manual review",
 }
+DUPLICATE_LABELS = {
+    Resolution.DOMIQ_WINS: "1 New prospect",
+    Resolution.RESMAN_WINS: "2 1st candidate",
+    Resolution.MERGED: "3 Pick one",
+    Resolution.MANUAL_REVIEW: "4 Manual review",
+}
+"""The same four choices for a `duplicate_candidate`, named by what they do to ResMan."""
 SEVERITY_WORDS = {
     ConflictSeverity.HIGH: "▲ HIGH",
     ConflictSeverity.MEDIUM: "◆ MEDIUM",
@@ -131,6 +139,8 @@ def effect_of(conflict: LeadSyncConflict, choice: Resolution | None, *, mask: bo
     field = words(conflict.field)
     if choice is None:
         return "Choose a resolution: 1-4, or click one."
+    if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
+        return _duplicate_effect(conflict, choice)
     if choice is Resolution.MERGED:
         return "Writes the final value below to both DomIQ and ResMan."
     if choice is Resolution.MANUAL_REVIEW:
@@ -142,6 +152,65 @@ def effect_of(conflict: LeadSyncConflict, choice: Resolution | None, *, mask: bo
         return f"Clears {field} in {target}, as {source} did."
     shown = format_value(conflict.field, value, mask=mask)
     return f"Writes {source}'s {field} {shown} to {target}."
+
+
+def _duplicate_effect(conflict: LeadSyncConflict, choice: Resolution) -> str:
+    """What each choice does when several ResMan prospects could be this lead."""
+    ids = candidate_ids(conflict.resman_value)
+    if choice is Resolution.DOMIQ_WINS:
+        return (
+            "Creates a new ResMan prospect for this lead; the "
+            f"{len(ids)} candidates are left as they are."
+        )
+    if choice is Resolution.RESMAN_WINS:
+        first = ids[0] if ids else "?"
+        return (
+            f"Links this lead to the first candidate, {first}; then both sync as usual "
+            "(values that differ become conflicts)."
+        )
+    if choice is Resolution.MERGED:
+        return "Links this lead to the candidate you name below (number or id); creates nothing."
+    return "Writes nothing; nothing is created or linked in ResMan until this is decided."
+
+
+def duplicate_text(value: Any, *, mask: bool = False, ids: bool = False) -> str:
+    """A `duplicate_candidate` value, one person a line: `[id · ]name · email · phone`
+    (`ids`: each line starts with a prospect id, ResMan's side). `mask` hides names,
+    emails and phones; prospect ids stay, they are not personal."""
+    if value is None or value == "":
+        return EMPTY
+    lines = []
+    for number, entry in enumerate(str(value).split("; "), start=1):
+        parts = [clean_text(part, VALUE_LIMIT) for part in entry.split(" · ")]
+        if mask:
+            head = parts[:1] if ids else []
+            parts = head + [_masked_part(part) for part in parts[len(head) :]]
+        lines.append(f"{number}. " * ids + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def _masked_part(part: str) -> str:
+    if "@" in part:
+        return mask_email(part)
+    if part.startswith("+") and part[1:].isdigit():
+        return mask_phone(part)
+    return " ".join(f"{word[:1].upper()}." for word in part.split())
+
+
+def chosen_candidate(conflict: LeadSyncConflict, text: str) -> tuple[str | None, str | None]:
+    """The prospect id a `duplicate_candidate`'s "pick by id" links (typed as the id or
+    as the candidate's number in the list), or the problem."""
+    listed = candidate_ids(conflict.resman_value)
+    typed = text.strip().rstrip(".")
+    if typed.isdigit() and 1 <= int(typed) <= len(listed):
+        return listed[int(typed) - 1], None
+    picked = candidate_ids(text.strip())
+    if not picked:
+        return None, "Enter the number or the id of the candidate to link."
+    known = {i.lower(): i for i in listed}
+    if picked[0].lower() not in known:
+        return None, f"{clean_text(picked[0], 60)} is not one of the candidates shown."
+    return known[picked[0].lower()], None
 
 
 def edit_text(value: Any) -> str:
@@ -176,6 +245,18 @@ class FieldValueValidator(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         _, problem = merged_value(self.field, value)
+        return self.success() if problem is None else self.failure(problem, value)
+
+
+class CandidateValidator(Validator):
+    """Checks that a duplicate's "pick by id" names one of the candidates shown."""
+
+    def __init__(self, conflict: LeadSyncConflict) -> None:
+        super().__init__()
+        self.conflict = conflict
+
+    def validate(self, value: str) -> ValidationResult:
+        _, problem = chosen_candidate(self.conflict, value)
         return self.success() if problem is None else self.failure(problem, value)
 
 
@@ -276,27 +357,39 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         conflict = self.conflict
         with Vertical(id=f"value-{key}", classes="value-column"):
             yield Label(title, classes="value-title")
-            shown = format_value(conflict.field, value, mask=self.mask_pii)
+            if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
+                shown = duplicate_text(value, mask=self.mask_pii, ids=key == "resman")
+            else:
+                shown = format_value(conflict.field, value, mask=self.mask_pii)
             yield Static(Content(shown), classes="value")
             if key != "base" and conflict.conflict_type is not ConflictType.DUPLICATE_CANDIDATE:
                 moved = value != conflict.base_value
                 yield Label("changed" if moved else "as agreed", classes="value-note")
 
     def _form(self) -> ComposeResult:
+        duplicate = self.conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE
+        labels = DUPLICATE_LABELS if duplicate else CHOICE_LABELS
         with Horizontal(id="decision-row", classes="row"):
             yield Label("Decision", classes="row-label")
             with RadioSet(id="choice", compact=True):
                 for resolution in CHOICE_ORDER:
-                    yield RadioButton(CHOICE_LABELS[resolution], id=f"choice-{resolution.value}")
+                    yield RadioButton(labels[resolution], id=f"choice-{resolution.value}")
         yield Static(Content(effect_of(self.conflict, None, mask=self.mask_pii)), id="effect")
         with Horizontal(id="final-row", classes="row"):
             yield Label("Final", classes="row-label")
-            yield Input(
-                edit_text(self.conflict.domiq_value),
-                placeholder=f"the {words(self.conflict.field)} to write to both sides",
-                validators=[FieldValueValidator(self.conflict.field)],
-                id="final",
-            )
+            if duplicate:
+                yield Input(
+                    placeholder="the number or id of the candidate to link",
+                    validators=[CandidateValidator(self.conflict)],
+                    id="final",
+                )
+            else:
+                yield Input(
+                    edit_text(self.conflict.domiq_value),
+                    placeholder=f"the {words(self.conflict.field)} to write to both sides",
+                    validators=[FieldValueValidator(self.conflict.field)],
+                    id="final",
+                )
         yield Static("", id="final-message", classes="message")
         with Horizontal(classes="row"):
             yield Label("Reason", classes="row-label")
@@ -423,7 +516,10 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             ok = False
         elif self.choice is Resolution.MERGED:
             typed = self.query_one("#final", Input).value
-            final, problem = merged_value(self.conflict.field, typed)
+            if self.conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
+                final, problem = chosen_candidate(self.conflict, typed)
+            else:
+                final, problem = merged_value(self.conflict.field, typed)
             self._message("#final-message", problem)
             if problem is not None:
                 self.query_one("#final", Input).focus()

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from leadsync_tui.models import (
     ConflictResolution,
+    ConflictType,
     EventType,
     Lead,
     LeadSyncConflict,
@@ -782,14 +783,23 @@ def _checked_resolution(conflict: LeadSyncConflict, action: ResolveConflict) -> 
 
 
 def _resolution_items(conflict: LeadSyncConflict) -> list[NewOutboxItem]:
-    """The writes a resolution needs: the final value to the side(s) that lack it."""
+    """The writes a resolution needs: the final value to the side(s) that lack it.
+
+    A `duplicate_candidate` is one decision about ResMan (create a prospect, or link
+    which one), so any decision but `manual_review` is a single item on the lead's
+    DomIQ -> ResMan lane, marked with the conflict type for the sender."""
     assert conflict.resolution is not None
+    decision = conflict.resolution.resolution
     directions = {
         Resolution.DOMIQ_WINS: [SyncDirection.DOMIQ_TO_RESMAN],
         Resolution.RESMAN_WINS: [SyncDirection.RESMAN_TO_DOMIQ],
         Resolution.MERGED: [SyncDirection.DOMIQ_TO_RESMAN, SyncDirection.RESMAN_TO_DOMIQ],
         Resolution.MANUAL_REVIEW: [],
-    }[conflict.resolution.resolution]
+    }[decision]
+    extra: dict[str, Any] = {}
+    if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
+        directions = directions and [SyncDirection.DOMIQ_TO_RESMAN]
+        extra = {"conflict_type": conflict.conflict_type.value}
     return [
         NewOutboxItem(
             conversation_id=conflict.conversation_id,
@@ -799,7 +809,8 @@ def _resolution_items(conflict: LeadSyncConflict) -> list[NewOutboxItem]:
                 "conflict_id": conflict.id,
                 "field": conflict.field,
                 "value": conflict.resolution.final_value,
-                "resolution": conflict.resolution.resolution.value,
+                "resolution": decision.value,
+                **extra,
             },
             dedupe_key=f"resolution:{conflict.id}:{direction.value}",
         )

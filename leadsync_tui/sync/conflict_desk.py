@@ -60,11 +60,15 @@ class ConflictDesk:
             return chosen
         return None
 
-    async def record(self, conversation_id: str, found: Sequence[FieldConflict]) -> int:
+    async def record(
+        self, conversation_id: str, found: Sequence[FieldConflict], *, logged: bool = False
+    ) -> int:
         """Store `found` for the lead, log one `conflict` attempt each, apply the policy.
 
-        Call it outside any database transaction (it dispatches). Returns how many
-        conflicts were left open for a person.
+        `logged`: the attempt that found them was itself logged as a `conflict` (a create
+        held back by a `duplicate_candidate`), so no second row is written for it. Call
+        it outside any database transaction (it dispatches). Returns how many conflicts
+        were left open for a person.
         """
         if not found:
             return 0
@@ -81,15 +85,16 @@ class ConflictDesk:
                     update={"resolution_status": ResolutionStatus.UNRESOLVED}
                 )
             conflicts.append(conflict)
-            logs.append(
-                self._journal.attempt(
-                    conversation_id,
-                    SyncDirection.DOMIQ_TO_RESMAN,
-                    SyncType.UPDATE,
-                    AttemptStatus.CONFLICT,
-                    error=_describe(item),
+            if not logged:
+                logs.append(
+                    self._journal.attempt(
+                        conversation_id,
+                        SyncDirection.DOMIQ_TO_RESMAN,
+                        SyncType.UPDATE,
+                        AttemptStatus.CONFLICT,
+                        error=_describe(item),
+                    )
                 )
-            )
             self._journal.emit(
                 "conflict",
                 conversation_id=conversation_id,

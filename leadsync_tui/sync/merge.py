@@ -25,7 +25,7 @@ snapshot keeps b (or no value at all when there was none).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -262,4 +262,68 @@ def duplicate_conflict(
         type=ConflictType.DUPLICATE_CANDIDATE,
         severity=ConflictSeverity.HIGH,
         detail="matches on " + ", ".join(rules) if rules else None,
+    )
+
+
+DUPLICATE_FIELD = "resman_prospect_id"
+"""The field of a `duplicate_candidate` raised by search-before-create: the decision is
+which ResMan prospect (if any) this lead is."""
+_ENTRY_SEP = "; "
+_PART_SEP = " · "
+
+
+def identity_text(record: Mapping[str, Any]) -> str:
+    """A person as a manager tells them apart: `Maya Okafor · maya@x.com · +15125550143`."""
+    name = f"{record.get('first_name') or ''} {record.get('last_name') or ''}".strip()
+    parts = [name or "(no name)"]
+    parts += [str(_shown(record[key])) for key in ("email", "phone") if record.get(key)]
+    return _PART_SEP.join(parts).replace(";", ",")  # `;` separates candidates
+
+
+def candidates_text(candidates: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
+    """`<prospect id> · <identity>` per candidate, `; ` between them (the ResMan value of
+    a `duplicate_candidate`; `candidate_ids` reads the ids back)."""
+    return _ENTRY_SEP.join(
+        f"{prospect_id}{_PART_SEP}{identity_text(fields)}" for prospect_id, fields in candidates
+    )
+
+
+def candidate_ids(value: Any) -> list[str]:
+    """The prospect ids a `duplicate_candidate` value names, in order: the ResMan value
+    lists them all, a person's merged value names one (just the id, or an entry copied
+    from the list), without braces; compare them case-blind, as ResMan's GUIDs."""
+    if not isinstance(value, str):
+        return []
+    ids = []
+    for entry in value.split(";"):
+        head = entry.strip().split(_PART_SEP.strip())[0].strip()
+        token = head.split()[0] if head.split() else ""
+        if token.strip("{}"):
+            ids.append(token.strip("{}"))
+    return ids
+
+
+def candidates_conflict(
+    ours: Mapping[str, Any],
+    candidates: Sequence[tuple[str, Mapping[str, Any]]],
+    matched_on: Iterable[str],
+) -> FieldConflict:
+    """A `duplicate_candidate` conflict: several ResMan prospects could be this new lead.
+
+    Raised instead of a create (which would double the person) or a guess. DomIQ's value
+    is the lead's identity, ResMan's the candidates (id and identity each, best match
+    first); severity is high, as for every identity decision. Resolving it: `domiq_wins`
+    creates a new prospect, `resman_wins` links the first candidate, `merged` links the
+    candidate whose id is the final value, `manual_review` writes nothing.
+    """
+    rules = list(dict.fromkeys(matched_on))
+    how = f" on {', '.join(rules)}" if rules else ""
+    return FieldConflict(
+        field=DUPLICATE_FIELD,
+        domiq=identity_text(ours),
+        resman=candidates_text(candidates),
+        base=None,
+        type=ConflictType.DUPLICATE_CANDIDATE,
+        severity=ConflictSeverity.HIGH,
+        detail=f"{len(candidates)} ResMan prospects match{how}",
     )

@@ -242,7 +242,9 @@ class OutboxWorker:
                 return
             self.sent += 1
             await self._store.dispatch(LogsAppended([log]))
-            await self._desk.record(cid, outcome.conflicts)
+            await self._desk.record(
+                cid, outcome.conflicts, logged=outcome.status is AttemptStatus.CONFLICT
+            )
             if outcome.link is not None and outcome.follow_ups:
                 await self._status.set(
                     cid, SyncStatus.SYNCING, prospect_id=outcome.link.prospect_id

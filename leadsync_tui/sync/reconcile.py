@@ -5,6 +5,8 @@ Which records sync:
   polled prospect, or the snapshot itself when ResMan did not change it since the cursor;
 - an unlinked DomIQ lead that is qualified, or that DomIQ (or a prospect's marker) says
   already has a prospect: a link item, which creates, adopts or links when it is sent;
+  unless several prospects matched it and a person has yet to pick one (an open
+  `duplicate_candidate` conflict): then it waits for the resolution;
 - a ResMan prospect no lead claims: a DomIQ lead is made for it (`walk_ins`), unless an
   unlinked qualified lead looks like the same person (that lead's create adopts it).
 
@@ -25,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.models import Lead, SyncStatus
+from leadsync_tui.models import ConflictType, Lead, SyncStatus
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Link, NewOutboxItem
 from leadsync_tui.store.store import LeadSyncStore
@@ -208,6 +210,8 @@ class Reconciler:
                 continue
             if link is not None:
                 self._plan_linked(lead, link, prospects.get(link.prospect_id), work)
+            elif not lead.resman_prospect_id and cid not in claims and self._undecided(cid):
+                work.reportable.append(cid)  # a person picks its prospect; see `_undecided`
             elif lead.resman_prospect_id or cid in claims or wants_prospect(lead):
                 work.items.append(link_item(lead))
                 work.syncing[cid] = None
@@ -218,6 +222,15 @@ class Reconciler:
         if polled is not None:
             work.walk_ins = await self._walk_ins(prospects, everyone, report)
         return work
+
+    def _undecided(self, cid: str) -> bool:
+        """An unlinked lead with an open `duplicate_candidate`: several prospects could
+        be it, so nothing is created or linked (nor searched again every pass) until a
+        person resolves the conflict, whose resolution queues the work."""
+        return any(
+            c.conflict_type is ConflictType.DUPLICATE_CANDIDATE
+            for c in self._store.open_conflicts_for(cid)
+        )
 
     def _plan_linked(
         self, lead: Lead, link: Link, polled: PolledProspect | None, work: _Work

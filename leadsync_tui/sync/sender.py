@@ -7,6 +7,8 @@ completion and its log row. Every path is safe to run twice, because a crash may
 after the write and before the commit:
 - a create searches ResMan first (email, then phone, then name) and adopts a match, so a
   create whose answer was lost (`PostOutcomeUnknown`) or whose commit died is found;
+  several free matches create nothing: a `duplicate_candidate` conflict asks a person,
+  and its resolution (create new, or link the chosen one) comes back as an item;
 - field writes set absolute values; a lost/reactivate event is only posted when the
   prospect is not already in that state;
 - a DomIQ PATCH that meets 412 reads the lead: if it holds our values, our write landed.
@@ -41,6 +43,7 @@ from leadsync_tui.clients.resman import MappingMissing, PropertyMapping, ResmanC
 from leadsync_tui.config import ResmanSettings
 from leadsync_tui.models import (
     AttemptStatus,
+    ConflictType,
     Lead,
     Qualification,
     Resolution,
@@ -53,6 +56,7 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_status import DomiqView
 from leadsync_tui.sync.mapping import (
     StatusChange,
+    duplicate_matches,
     fields_to_domiq_patch,
     fields_to_prospect_fields,
     is_invalid,
@@ -62,7 +66,7 @@ from leadsync_tui.sync.mapping import (
     prospect_to_fields,
     resman_status_change,
 )
-from leadsync_tui.sync.merge import FieldConflict
+from leadsync_tui.sync.merge import FieldConflict, candidate_ids, candidates_conflict
 from leadsync_tui.sync.plan import (
     MARKER,
     adopted_base,
@@ -211,19 +215,42 @@ class Sender:
 
     async def _create_or_adopt(self, lead: Lead) -> Outcome:
         target = self._mapping.for_create(lead.property_id)
-        d = lead_to_fields(lead)
-        usable = valid_only(d)
-        matches = await self._resman.find_matches(
-            target.property_id,
+        cid = lead.conversation_id
+        matches = await self._matches(lead, target.property_id)
+        if matches:
+            ours = [p for p in matches if created_for(p) == cid]
+            free = ours[:1] or await self._free(cid, matches)
+            if len(free) == 1:
+                adopted = free[0]
+                base = adopted_base(adopted, cid, prospect_to_fields(adopted))
+                return self._merged(
+                    lead, base, adopted, target.property_id, "adopted", SyncType.CREATE
+                )
+            if free:
+                return self._duplicates(lead, free)
+            taken = await self._db.links_by_prospect([p.prospect_id for p in matches])
+            owners = ", ".join(sorted({link.conversation_id for link in taken.values()}))
+            raise DuplicateRecord(
+                f"this person is already in ResMan, linked to conversation(s) {owners or '?'}; "
+                "merge the conversations in DomIQ, then retry"
+            )
+        return await self._create(lead)
+
+    async def _matches(self, lead: Lead, property_id: str) -> list[Prospect]:
+        """ResMan's search-before-create: by email, else phone, else name."""
+        usable = valid_only(lead_to_fields(lead))
+        return await self._resman.find_matches(
+            property_id,
             usable.get("email"),
             usable.get("phone"),
             usable.get("first_name"),
             usable.get("last_name"),
         )
-        if matches:
-            adopted = await self._pick(lead.conversation_id, matches)
-            base = adopted_base(adopted, lead.conversation_id, prospect_to_fields(adopted))
-            return self._merged(lead, base, adopted, target.property_id, "adopted", SyncType.CREATE)
+
+    async def _create(self, lead: Lead, sync_type: SyncType = SyncType.CREATE) -> Outcome:
+        """Post a new prospect carrying our marker (so a lost answer is found again)."""
+        target = self._mapping.for_create(lead.property_id)
+        d = lead_to_fields(lead)
         fields = new_prospect_fields(d)
         xml = build_create(
             fields,
@@ -240,36 +267,42 @@ class Sender:
             prospect_id=result.prospect_id,
             person_id=result.person_id,
             property_id=target.property_id,
-            snapshot=usable,
+            snapshot=valid_only(d),
             agreed_at=self._now(),
         )
-        return Outcome(SyncType.CREATE, "created", link=link)
+        return Outcome(sync_type, "created", link=link)
 
-    async def _pick(self, cid: str, matches: list[Prospect]) -> Prospect:
-        """The match to adopt: ours if the marker says so, else the only free one."""
-        ours = [p for p in matches if created_for(p) == cid]
-        if ours:
-            return ours[0]
+    async def _free(self, cid: str, matches: list[Prospect]) -> list[Prospect]:
+        """Matches no other lead has (linked here, or claimed in DomIQ) and that
+        leadsync did not make for another conversation."""
         taken = await self._db.links_by_prospect([p.prospect_id for p in matches])
-        free = [
+        return [
             p
             for p in matches
             if p.prospect_id not in taken
             and created_for(p) is None
             and await self._unclaimed(cid, p.prospect_id)
         ]
-        if len(free) == 1:
-            return free[0]
-        if free:
-            ids = ", ".join(p.prospect_id for p in free)
-            raise DuplicateRecord(
-                f"{len(free)} ResMan prospects could be this lead ({ids}); merge them in "
-                "ResMan, then retry"
-            )
-        owners = ", ".join(sorted({link.conversation_id for link in taken.values()}))
-        raise DuplicateRecord(
-            f"this person is already in ResMan, linked to conversation(s) {owners or '?'}; "
-            "merge the conversations in DomIQ, then retry"
+
+    def _duplicates(self, lead: Lead, candidates: list[Prospect]) -> Outcome:
+        """Several free prospects could be this lead: nothing is created or linked; a
+        `duplicate_candidate` conflict asks a person which one (or a new one). The item
+        completes: the open conflict holds the lead (reconcile plans no create for it)
+        and its resolution queues the work (`_settle_duplicate`)."""
+        ours = lead_to_fields(lead)
+        found = [(p.prospect_id, prospect_to_fields(p)) for p in candidates]
+        matched_on = [rule for _, theirs in found for rule in duplicate_matches(ours, theirs)]
+        conflict = candidates_conflict(ours, found, matched_on)
+        ids = ", ".join(p.prospect_id for p in candidates)
+        return Outcome(
+            SyncType.CREATE,
+            "duplicate_candidate",
+            conflicts=[conflict],
+            status=AttemptStatus.CONFLICT,
+            error=(
+                f"{len(candidates)} ResMan prospects could be this lead ({ids}); nothing was "
+                "created: choose one, or a new prospect, in the conflict dialog"
+            ),
         )
 
     async def _unclaimed(self, cid: str, prospect_id: str) -> bool:
@@ -404,6 +437,8 @@ class Sender:
     async def _resolution(self, item: OutboxItem) -> Outcome:
         """Write a conflict's decided value to one side; the snapshot takes it."""
         payload = item.payload
+        if payload.get("conflict_type") == ConflictType.DUPLICATE_CANDIDATE.value:
+            return await self._settle_duplicate(item)
         name = str(payload["field"])
         value = normalise_field(name, payload.get("value"))
         if is_invalid(value):
@@ -429,6 +464,63 @@ class Sender:
             resolution=Resolution(str(payload["resolution"])),
         )
 
+    async def _settle_duplicate(self, item: OutboxItem) -> Outcome:
+        """Carry out a person's answer to a `duplicate_candidate`: `domiq_wins` creates a
+        new prospect, `resman_wins` links the first candidate, `merged` the candidate
+        whose id is the final value; a linked pair then syncs by the usual rules.
+
+        Safe to repeat: a lead already linked is only merged again, and a create whose
+        answer was lost is found by its marker. A chosen prospect that cannot be linked
+        (gone, or another lead's by now) is not guessed around: the lead is searched
+        again, which adopts a single match, asks again when several remain, or creates
+        when none is left."""
+        payload = item.payload
+        resolution = Resolution(str(payload["resolution"]))
+        lead = await self._lead(item.conversation_id)
+        link = await self._db.get_link(lead.conversation_id)
+        if link is not None:
+            prospect = await self._prospect(link.property_id, link.prospect_id)
+            if prospect is None:
+                raise NotFound(
+                    f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
+                    "unlink or re-create it by hand, then retry"
+                )
+            done = self._merged(lead, link.snapshot, prospect, link.property_id, "merged")
+            return _as_resolution(done, resolution)
+        target = self._mapping.for_create(lead.property_id)
+        if resolution is Resolution.DOMIQ_WINS:
+            matches = await self._matches(lead, target.property_id)
+            ours = [p for p in matches if created_for(p) == lead.conversation_id]
+            if ours:  # our create landed, its answer or commit did not
+                base = adopted_base(ours[0], lead.conversation_id, prospect_to_fields(ours[0]))
+                done = self._merged(lead, base, ours[0], target.property_id, "adopted")
+            else:
+                done = await self._create(lead)
+            return _as_resolution(done, resolution)
+        chosen = candidate_ids(payload.get("value"))
+        prospect = await self._prospect(target.property_id, chosen[0]) if chosen else None
+        if prospect is not None and await self._linkable(lead.conversation_id, prospect):
+            done = self._merged(lead, None, prospect, target.property_id, "linked")
+            return _as_resolution(done, resolution)
+        again = await self._create_or_adopt(lead)
+        note = (
+            f"ResMan prospect {chosen[0] if chosen else '(none given)'} cannot be linked "
+            "(not found at this property, or another lead's); the lead was searched again"
+        )
+        again = _as_resolution(again, resolution)
+        again.error = f"{note}: {again.error}" if again.error else note
+        return again
+
+    async def _linkable(self, cid: str, prospect: Prospect) -> bool:
+        taken = await self._db.links_by_prospect([prospect.prospect_id])
+        other = taken.get(prospect.prospect_id)
+        owner = created_for(prospect)
+        return (
+            (other is None or other.conversation_id == cid)
+            and owner in (None, cid)
+            and await self._unclaimed(cid, prospect.prospect_id)
+        )
+
     async def _patch_latest(self, lead: Lead, body: dict[str, Any]) -> Lead:
         """A decided value goes onto the lead as it is now, whatever its version."""
         version = lead.version
@@ -452,6 +544,13 @@ class Sender:
         )
         self._view.seen(answer)
         return Outcome(SyncType.STATUS, "reported")
+
+
+def _as_resolution(outcome: Outcome, resolution: Resolution) -> Outcome:
+    """A create/link outcome logged as the resolution that asked for it."""
+    outcome.sync_type = SyncType.RESOLUTION
+    outcome.resolution = resolution
+    return outcome
 
 
 def _moved(link: Link, fields: Mapping[str, Any], at: datetime) -> Link:
