@@ -30,7 +30,7 @@ reach the first frame in a small fraction of a second.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import cast
@@ -100,6 +100,8 @@ class LeadIndex:
         """Order keys of rows removed since the last flush, still in the view until then.
         (A key removed and added again before a flush is a new row, with a new arrival.)"""
         self._needle = ""
+        self._allowed: frozenset[str] | None = None
+        """With a key filter on, only these keys are shown (see `set_key_filter`)."""
         self._sort_column: str | None = None
         self._reverse = False
         self._first_moved: int | None = None
@@ -135,6 +137,11 @@ class LeadIndex:
     @property
     def filter_text(self) -> str:
         return self._needle
+
+    @property
+    def key_filter(self) -> frozenset[str] | None:
+        """The keys a key filter lets through, None when there is none."""
+        return self._allowed
 
     @property
     def sort_column(self) -> str | None:
@@ -288,6 +295,22 @@ class LeadIndex:
         self._moved_from(0)
         return True
 
+    def set_key_filter(self, keys: Collection[str] | None) -> bool:
+        """Show only rows whose key is in `keys` (None: no key filter), combined with the
+        text filter; rows of those keys that arrive later show up too.
+
+        One pass over the allowed keys (or, when clearing, over every row), like a text
+        filter; returns whether the filter changed.
+        """
+        allowed = None if keys is None else frozenset(keys)
+        if allowed == self._allowed:
+            return False
+        self.flush()
+        self._allowed = allowed
+        self._refilter(self._needle)
+        self._moved_from(0)
+        return True
+
     def sort_by(self, column: str | None, reverse: bool = False) -> None:
         """Order by `column` (one of `SORTABLE`), or by arrival when None."""
         if column is not None and column not in SORTABLE:
@@ -344,6 +367,8 @@ class LeadIndex:
 
     def _matches(self, key: str) -> bool:
         """Whether `key` passes the filter, building its filter text if needed."""
+        if self._allowed is not None and key not in self._allowed:
+            return False
         if not self._needle:
             return True
         text = self._search.get(key)
@@ -439,7 +464,8 @@ class LeadIndex:
                 stale.add(old)
         kept = [order_key for order_key in self._order if order_key not in stale]
         changed = [*dirty, *arrived]
-        matched = [key for key in changed if self._matches(key)] if self._needle else changed
+        filtered = self._needle or self._allowed is not None
+        matched = [key for key in changed if self._matches(key)] if filtered else changed
         fresh = self._file(matched)
         fresh.sort()
         kept.extend(fresh)
@@ -454,7 +480,7 @@ class LeadIndex:
         then re-sorted when few rows are left, or filtered in place when many are.
         """
         search, filed = self._search, self._filed
-        if len(filed) == len(search):  # every row shown: scan the texts directly
+        if self._allowed is None and len(filed) == len(search):  # every row shown
             matched = [key for key, text in search.items() if needle in text]
         else:
             matched = [key for key in filed if needle in search[key]]
@@ -469,8 +495,12 @@ class LeadIndex:
         self._order = order
 
     def _refilter(self, needle: str) -> None:
-        """Scan every row; rows that come into view get their order key."""
-        if needle:
+        """Scan every row (only the allowed ones under a key filter); rows that come into
+        view get their order key."""
+        if self._allowed is not None:
+            leads = self._leads
+            matched = [key for key in self._allowed if key in leads and self._matches(key)]
+        elif needle:
             matched = [key for key, text in self._search.items() if needle in text]
         else:
             matched = list(self._leads)

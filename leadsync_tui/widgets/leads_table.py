@@ -16,7 +16,7 @@ the rows scroll under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import ClassVar
 
@@ -230,6 +230,7 @@ class LeadsTable(ScrollView, can_focus=True):
         self._indexing = False
         self._age_refresh = age_refresh
         self._age_timer: Timer | None = None
+        self._key_filter_label: str | None = None
         self.set_reactive(LeadsTable.mask_pii, mask_pii)
         self.set_reactive(LeadsTable.zebra_stripes, zebra_stripes)
         self._index.upsert(leads)
@@ -298,6 +299,39 @@ class LeadsTable(ScrollView, can_focus=True):
         self._sync()
         if self._index.set_filter(text):
             self._after_reorder(lost_cursor_to=0)
+
+    def filter_to_keys(self, keys: Collection[str], label: str) -> None:
+        """Show only these leads (and, within them, the text filter's matches) until
+        `clear_key_filter`; `label` says why (e.g. "errors: rate limited (429)").
+
+        One pass over `keys` in the index, not per frame; leads of `keys` that arrive
+        later show up too.
+        """
+        self._sync()
+        self._key_filter_label = label
+        if self._index.set_key_filter(keys):
+            self._after_reorder(lost_cursor_to=0)
+        else:
+            self.refresh()
+
+    def clear_key_filter(self) -> None:
+        """Show every lead again (the text filter stays)."""
+        if self._key_filter_label is None and self._index.key_filter is None:
+            return
+        self._sync()
+        self._key_filter_label = None
+        if self._index.set_key_filter(None):
+            self._after_reorder()
+
+    @property
+    def key_filter_label(self) -> str | None:
+        """Why only some leads are shown (`filter_to_keys`), None with no key filter."""
+        return self._key_filter_label
+
+    @property
+    def key_filter(self) -> frozenset[str] | None:
+        """The leads a key filter lets through, None with no key filter."""
+        return self._index.key_filter
 
     @property
     def sort_column(self) -> str | None:
@@ -554,6 +588,8 @@ class LeadsTable(ScrollView, can_focus=True):
     def _empty_strip(self, width: int) -> Strip:
         if self._index.total == 0:
             message = "No leads yet."
+        elif self._key_filter_label is not None and not self.filter_text:
+            message = f"No leads left in “{self._key_filter_label}”."
         else:
             message = f"No leads match “{self.filter_text}”."
         text = " " * GUTTER_WIDTH + fit(message, max(0, width - GUTTER_WIDTH))

@@ -17,6 +17,10 @@ no child widgets to lay out. Each strip spans the range of the samples it shows 
 `loading` is Textual's own `Widget.loading` (same meaning as the spec's), but instead of
 covering the panel with a spinner the numbers stay on screen, dimmed, with a `⟳` marker:
 operators watching a trend should not see it blink on every refresh.
+
+Every sample is also recorded in `session_history` (a `MetricsHistory`, hours long): the
+widget lives as long as the dashboard, so it sees every metrics change of the session,
+and the metrics screen plots the same object at full size.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from textual.binding import Binding
 from textual.content import Content
@@ -32,7 +37,8 @@ from textual.reactive import reactive
 from textual.style import Style
 from textual.widget import Widget
 
-from leadsync_tui.models import SyncMetrics
+from leadsync_tui.models import SyncMetrics, utc_now
+from leadsync_tui.store.metrics_history import MetricsHistory
 
 BARS = "▁▂▃▄▅▆▇█"
 """Sparkline levels, lowest to highest."""
@@ -166,15 +172,25 @@ class SyncMetricsWidget(Widget, can_focus=True):
         loading: bool = False,
         history: Sequence[SyncMetrics] = (),
         history_size: int = HISTORY_SIZE,
+        session: MetricsHistory | None = None,
+        clock: Callable[[], datetime] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """`history` seeds the sparklines (oldest first); `metrics` is added as the newest."""
+        """`history` seeds the sparklines (oldest first); `metrics` is added as the newest.
+
+        `session` is where every sample is also recorded (a new one by default); `clock`
+        stamps them (default: the app's `clock` when it has one, else the wall clock).
+        """
         super().__init__(name=name, id=id, classes=classes)
         self._history: deque[SyncMetrics] = deque(history, maxlen=history_size)
+        self._clock = clock
+        self.session_history = session if session is not None else MetricsHistory()
+        """Every sample of the session, with when it arrived (see the module doc)."""
         if metrics is not None:
             self._history.append(metrics)
+            self.session_history.record(metrics, self._now())
         self.set_reactive(SyncMetricsWidget.metrics, metrics)
         self.set_reactive(SyncMetricsWidget.loading, loading)
 
@@ -197,7 +213,19 @@ class SyncMetricsWidget(Widget, can_focus=True):
     def watch_metrics(self, metrics: SyncMetrics | None) -> None:
         if metrics is not None:
             self._history.append(metrics)
+            self.session_history.record(metrics, self._now())
         self.refresh(layout=False)
+
+    def _now(self) -> datetime:
+        """The session's "now": tests freeze the app's clock, and samples follow it."""
+        if self._clock is not None:
+            return self._clock()
+        try:
+            clock = getattr(self.app, "clock", None)
+        except RuntimeError:  # no app (a widget built outside one)
+            clock = None
+        now = clock() if callable(clock) else None
+        return now if isinstance(now, datetime) else utc_now()
 
     def set_loading(self, loading: bool) -> None:
         """Mark the numbers as refreshing rather than covering them (see the module doc)."""

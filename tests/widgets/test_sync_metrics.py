@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import math
 import re
+from datetime import UTC, datetime
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
 
 from leadsync_tui.models import SyncMetrics
+from leadsync_tui.store.metrics_history import MetricsHistory
 from leadsync_tui.widgets.sync_metrics import BARS, SyncMetricsWidget, sparkline
 
 METRICS = SyncMetrics(
@@ -219,3 +221,24 @@ async def test_updates_repaint_without_layout() -> None:
         await pilot.pause()
         assert calls and not any(calls)
         assert widget.region == region
+
+
+async def test_every_sample_is_kept_for_the_session_with_when_it_arrived() -> None:
+    at = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    session = MetricsHistory()
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SyncMetricsWidget(
+                SyncMetrics(pending_queue=1), session=session, clock=lambda: at, history_size=2
+            )
+
+    app = One()
+    async with app.run_test() as pilot:
+        widget = app.query_one(SyncMetricsWidget)
+        for pending in (2, 3, 4):
+            widget.metrics = SyncMetrics(pending_queue=pending)
+        await pilot.pause()
+        assert len(widget.history) == 2  # the sparklines keep their own few
+        assert [p.metrics.pending_queue for p in session] == [1, 2, 3, 4]
+        assert {p.at for p in session} == {at}
