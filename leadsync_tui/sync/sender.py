@@ -11,6 +11,14 @@ after the write and before the commit:
   and its resolution (create new, or link the chosen one) comes back as an item;
 - field writes set absolute values; a lost/reactivate event is only posted when the
   prospect is not already in that state;
+- a write to a linked prospect reads it first (one SearchProspects by ProspectID per
+  item) and merges the planned values with ResMan's against the link's snapshot: a
+  field ResMan changed too becomes a conflict and is not posted, one ResMan already
+  holds is not posted again. The feed's quick pass plans without reading ResMan, so
+  this read is what keeps an agent's unpolled edit from being overwritten. MITS has no
+  conditional write (no If-Match, no version or LastModified in SearchProspects'
+  answer), so a ResMan edit to the same field that lands between our read and our post
+  (one round trip, milliseconds) is still overwritten; other fields are never posted;
 - a DomIQ PATCH that meets 412 reads the lead: if it holds our values, our write landed.
 """
 
@@ -40,7 +48,7 @@ from leadsync_tui.clients.mits import (
     build_update,
 )
 from leadsync_tui.clients.resman import MappingMissing, PropertyMapping, ResmanClient
-from leadsync_tui.config import ResmanSettings
+from leadsync_tui.config import SYNCED_FIELDS, ResmanSettings
 from leadsync_tui.models import (
     AttemptStatus,
     ConflictType,
@@ -66,9 +74,17 @@ from leadsync_tui.sync.mapping import (
     prospect_to_fields,
     resman_status_change,
 )
-from leadsync_tui.sync.merge import FieldConflict, candidate_ids, candidates_conflict
+from leadsync_tui.sync.merge import (
+    FieldConflict,
+    MergeResult,
+    candidate_ids,
+    candidates_conflict,
+    merge,
+)
 from leadsync_tui.sync.plan import (
+    MANUAL,
     MARKER,
+    PairPlan,
     adopted_base,
     created_for,
     inferred_base,
@@ -344,19 +360,59 @@ class Sender:
     # ----------------------------------------------------------------- field writes
 
     async def _fields_to_resman(self, item: OutboxItem) -> Outcome:
+        """Write DomIQ's changes to a linked prospect, after reading it (see `_checked`)."""
         lead = await self._lead(item.conversation_id)
         link = await self._link(item.conversation_id)
         fields: dict[str, Any] = item.payload["fields"]
-        link = await self._write_resman(link, lead.property_id, fields)
-        return Outcome(item.sync_type, "updated", link=_moved(link, fields, self._now()))
+        current = await self._prospect(link.property_id, link.prospect_id)
+        if current is None:
+            raise NotFound(
+                f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
+                "unlink or re-create it by hand, then retry"
+            )
+        checked = _checked(link.snapshot, fields, current, self._open_fields(lead.conversation_id))
+        if checked.to_resman:
+            link = await self._write_resman(link, lead.property_id, checked.to_resman, current)
+        elif current.person_id and link.person_id is None:
+            link = link.model_copy(update={"person_id": current.person_id})
+        version = int(item.payload.get("version", lead.version))
+        follow_ups = plan_items(
+            lead.conversation_id, version, PairPlan(MergeResult(to_domiq=checked.to_domiq), {})
+        )
+        moved = link.model_copy(update={"snapshot": checked.snapshot, "agreed_at": self._now()})
+        if checked.conflicts and not checked.to_resman:
+            names = ", ".join(c.field for c in checked.conflicts)
+            return Outcome(
+                item.sync_type,
+                "conflict",
+                link=moved,
+                follow_ups=follow_ups,
+                conflicts=checked.conflicts,
+                status=AttemptStatus.CONFLICT,
+                error=(
+                    f"ResMan changed {names} too since the last sync; nothing was written "
+                    "to it: both values wait in the conflict"
+                ),
+            )
+        return Outcome(
+            item.sync_type,
+            "updated" if checked.to_resman else "unchanged",
+            link=moved,
+            follow_ups=follow_ups,
+            conflicts=checked.conflicts,
+        )
 
     async def _write_resman(
-        self, link: Link, domiq_property_id: str, fields: Mapping[str, Any]
+        self,
+        link: Link,
+        domiq_property_id: str,
+        fields: Mapping[str, Any],
+        current: Prospect | None = None,
     ) -> Link:
         """Post the field values and the status event they carry; returns the link with
-        the person id filled in (updates need it)."""
-        person_id = link.person_id
-        current: Prospect | None = None
+        the person id filled in (updates need it). `current`: the prospect as just read
+        (saves a read; a value update never changes its lost/prospect state)."""
+        person_id = link.person_id or (current.person_id if current else None)
         if person_id is None:
             current = await self._prospect(link.property_id, link.prospect_id)
             person_id = current.person_id if current else None
@@ -371,7 +427,8 @@ class Sender:
             )
         change = resman_status_change(fields)
         if change is not None:
-            current = await self._prospect(link.property_id, link.prospect_id)
+            if current is None:
+                current = await self._prospect(link.property_id, link.prospect_id)
             if current is None:
                 raise NotFound(f"ResMan no longer has prospect {link.prospect_id}")
             await self._post_status(ids, link.property_id, domiq_property_id, change, current)
@@ -551,6 +608,55 @@ def _as_resolution(outcome: Outcome, resolution: Resolution) -> Outcome:
     outcome.sync_type = SyncType.RESOLUTION
     outcome.resolution = resolution
     return outcome
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """Planned writes to ResMan, checked against the prospect as it is now."""
+
+    to_resman: dict[str, Any]
+    to_domiq: dict[str, Any]
+    conflicts: list[FieldConflict]
+    snapshot: dict[str, Any]
+    """The link's snapshot once `to_resman` has landed (`to_domiq` keeps its old base)."""
+
+
+def _checked(
+    snapshot: Mapping[str, Any],
+    planned: Mapping[str, Any],
+    prospect: Prospect,
+    open_fields: frozenset[str],
+) -> _Checked:
+    """DomIQ's planned values three-way merged with ResMan's, as just read, against the
+    last agreed `snapshot`, for the planned fields only (the merge of the poll path):
+    - ResMan still holds the agreed value: ours is written;
+    - ResMan already holds ours (an earlier attempt landed): agreed, nothing is posted;
+    - ResMan changed it too, to something else: a conflict (left open, see `MANUAL`),
+      nothing is posted for it, the snapshot keeps the agreed value;
+    - ours is the agreed value and ResMan moved: ResMan's goes to DomIQ.
+    The other fields are not posted, so ResMan's changes to them are kept; the poller
+    brings them to DomIQ."""
+    names = [name for name in SYNCED_FIELDS if name in planned]
+    result = merge(
+        snapshot,
+        planned,
+        prospect_to_fields(prospect),
+        MANUAL,
+        open_conflicts=open_fields,
+        fields=names,
+    )
+    after = {**snapshot, **result.new_snapshot}
+    for name in result.to_domiq:
+        if name in snapshot:
+            after[name] = snapshot[name]
+        else:
+            after.pop(name, None)
+    return _Checked(
+        to_resman=dict(result.to_resman),
+        to_domiq=dict(result.to_domiq),
+        conflicts=list(result.conflicts),
+        snapshot=after,
+    )
 
 
 def _moved(link: Link, fields: Mapping[str, Any], at: datetime) -> Link:
