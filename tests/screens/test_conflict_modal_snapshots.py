@@ -16,11 +16,19 @@ from textual.widgets import Input
 
 from leadsync_tui.app import LeadSyncApp, make_app
 from leadsync_tui.config import load_settings
-from leadsync_tui.models import ConflictResolution, Resolution
+from leadsync_tui.models import (
+    ConflictResolution,
+    ConflictSeverity,
+    ConflictType,
+    LeadSyncConflict,
+    Resolution,
+    ResolutionStatus,
+)
 from leadsync_tui.screens.conflict_modal import ConflictResolutionModal
 from leadsync_tui.store.actions import ConflictsDetected, ConnectionChanged
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.merge import DUPLICATE_FIELD, candidates_text, identity_text
 from tests.screens.dashboard_fixtures import frozen_clock, sample_conflicts
 from tests.widgets.sample_leads import NOW, sample_leads
 
@@ -176,3 +184,48 @@ def test_conflict_modal_read_only(
 ) -> None:
     app = triage_app(store, read_only=True)
     assert snap_compare(app, terminal_size=size, run_before=open_then())
+
+
+@pytest.fixture
+def duplicate_store() -> Iterator[LeadSyncStore]:
+    """One new lead that two ResMan prospects could be (search-before-create found both)."""
+    lead = sample_leads()[0]
+    ours = {"first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email}
+    candidates = [
+        ("7f3c0100-0000-4000-8000-000000000100", {**ours, "phone": "+15125550100"}),
+        ("7f3c0101-0000-4000-8000-000000000101", {**ours, "email": "m.okafor@example.net"}),
+    ]
+    conflict = LeadSyncConflict(
+        id="cfl_dup",
+        conversation_id=lead.conversation_id,
+        field=DUPLICATE_FIELD,
+        domiq_value=identity_text(ours),
+        resman_value=candidates_text(candidates),
+        base_value=None,
+        conflict_type=ConflictType.DUPLICATE_CANDIDATE,
+        conflict_severity=ConflictSeverity.HIGH,
+        resolution_status=ResolutionStatus.MANUAL_REVIEW,
+        detected_at=NOW - timedelta(minutes=2),
+    )
+
+    async def build() -> tuple[LeadSyncStore, Database]:
+        db = await Database.open(":memory:", now=frozen_clock)
+        store = LeadSyncStore(db, now=frozen_clock)
+        await store.merge_leads(sample_leads())
+        await store.dispatch(ConflictsDetected([conflict]))
+        ping = NOW - timedelta(seconds=3)
+        await store.dispatch(ConnectionChanged(connected=True, last_ping=ping))
+        return store, db
+
+    store, db = asyncio.run(build())
+    yield store
+    asyncio.run(db.close())
+
+
+@SIZES
+def test_conflict_modal_duplicate_candidates(
+    snap_compare: SnapCompare, duplicate_store: LeadSyncStore, size: tuple[int, int]
+) -> None:
+    """Two prospects could be this lead: the candidates listed, the choices relabelled."""
+    app = triage_app(duplicate_store)
+    assert snap_compare(app, terminal_size=size, run_before=open_then("3"))
