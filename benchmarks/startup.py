@@ -4,14 +4,17 @@
 
 A real SQLite file is seeded with N leads (default 100,000) first; then, for each
 repeat, two fresh processes run side by side in turn (`benchmarks/_app_child.py`):
-leadsync's dashboard (`make_app` over the store loaded from that file) and Textual's
-hello world. Each is timed from just before the process is spawned until it prints that
-its first frame is painted with everything in it (all the leads in the table), so the
-interpreter start, the imports, opening and reading the database and the first paint
-all count. Figures are medians.
+leadsync started as `leadsync` starts it (`make_app(settings)`: it opens that file
+itself) and Textual's hello world. Each is timed from just before the process is
+spawned until it prints that its first frame is painted, so the interpreter start, the
+imports, opening the database and the first paint all count. leadsync's first frame is
+the dashboard with its status line saying `Loading leads…`: the leads are read after it,
+in chunks, filling the table while the keys work. So it is also timed to the frame with
+every lead in the table (`all_rows_s`). Figures are medians.
 
-Goal (the issue): ours <= 2.5x the bare app's time (`ratio`, ours / bare). It is
-defined at 100,000 leads; `--quick` (2,000) only shows that everything works.
+Goal (the issue): ours <= 2.5x the bare app's time to the first frame (`ratio`,
+ours / bare). It is defined at 100,000 leads; `--quick` (2,000) only shows that
+everything works.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_child(*args: str) -> dict[str, float]:
-    """Spawn one app process; wall seconds to its first frame, and what it reported."""
+    """Spawn one app process: wall seconds to its first frame (`seconds`) and to the
+    frame with every row (`all_rows_s`), and the memory it reported then (`rss_mb`)."""
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "benchmarks._app_child", *args],
@@ -44,13 +48,20 @@ def run_child(*args: str) -> dict[str, float]:
         text=True,
     )
     assert child.stdout is not None
-    line = child.stdout.readline()
-    wall = time.perf_counter() - start
+    first = child.stdout.readline()
+    first_wall = time.perf_counter() - start
+    ready = child.stdout.readline()
+    ready_wall = time.perf_counter() - start
     _, stderr = child.communicate(timeout=120)
-    if not line.startswith("READY"):
+    if not (first.startswith("FRAME") and ready.startswith("READY")):
         raise RuntimeError(f"the app process failed ({args[0]}): {stderr.strip()[-2000:]}")
-    _, rss, inside = line.split()
-    return {"seconds": wall, "rss_mb": float(rss), "in_process_s": float(inside)}
+    _, rss, _ = ready.split()
+    return {
+        "seconds": first_wall,
+        "all_rows_s": ready_wall,
+        "rss_mb": float(rss),
+        "in_process_s": float(first.split()[2]),
+    }
 
 
 def prepared_database(directory: str, rows: int) -> str:
@@ -75,7 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bare = {key: round(median([run[key] for run in bare_runs]), 4) for key in bare_runs[0]}
     ratio = ours["seconds"] / max(bare["seconds"], 1e-6)
     goal_met = ratio <= GOAL_RATIO
-    say(f"  leadsync dashboard  {ours['seconds']:.3f} s to first frame ({ours['rss_mb']:.0f} MB)")
+    say(
+        f"  leadsync dashboard  {ours['seconds']:.3f} s to first frame (the dashboard,"
+        " its status line saying the leads are loading)"
+    )
+    say(
+        f"                      {ours['all_rows_s']:.3f} s until all {size.rows:,} leads are"
+        f" in the table ({ours['rss_mb']:.0f} MB)"
+    )
     say(f"  bare Textual app    {bare['seconds']:.3f} s to first frame ({bare['rss_mb']:.0f} MB)")
     say(
         f"  ratio {ratio:.2f}x the bare app (goal <= {GOAL_RATIO}x): goal "
@@ -89,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ours": ours,
         "baseline": {"app": "Textual hello world", **bare},
         "ratio": round(ratio, 3),
+        "all_rows_s": ours["all_rows_s"],
         "goals": {"ratio": GOAL_RATIO},
         "goal_met": goal_met,
     }

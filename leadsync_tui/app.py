@@ -90,21 +90,18 @@ class LeadSyncApp(App[int]):
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
         self.sub_title = f"{mode} · {access}"
+        load = False
         if self.store is None:
             from leadsync_tui.sync.wiring import open_engine
 
+            # The leads load after the dashboard is up (a chunk at a time, with progress
+            # on its status line); the engine waits for the last chunk before it starts.
             self.engine_setup = await self._stack.enter_async_context(
-                open_engine(self.settings, clock=self.clock)
+                open_engine(self.settings, clock=self.clock, progressive=True)
             )
             self.store = self.engine_setup.engine.store
             self.desk = self.engine_setup.desk
-            self.run_worker(
-                self.engine_setup.engine.run(),
-                name="sync-engine",
-                group="sync",
-                description="The sync engine",
-                exit_on_error=False,
-            )
+            load = True
         self.store.subscribe(self._on_store_changes)
         await self.push_screen(
             DashboardScreen(
@@ -116,6 +113,22 @@ class LeadSyncApp(App[int]):
                 actor=self.actor,
             )
         )
+        if load:
+            self.run_worker(
+                self.store.load_leads_progressively(),
+                name="load-leads",
+                group="load",
+                description="Loading the leads",
+                exit_on_error=False,
+            )
+        if self.engine_setup is not None:
+            self.run_worker(
+                self.engine_setup.engine.run(),
+                name="sync-engine",
+                group="sync",
+                description="The sync engine",
+                exit_on_error=False,
+            )
 
     # ------------------------------------------------------------ roles
 

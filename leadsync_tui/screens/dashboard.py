@@ -12,22 +12,35 @@ seen in this round opens, until none is left or the manager presses escape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Footer, Header, Input, Label
 
+from leadsync_tui.csv_export import export_file_name, write_csv
 from leadsync_tui.messages import StoreChanged
-from leadsync_tui.models import ConflictResolution, LeadSyncConflict, Resolution, utc_now
+from leadsync_tui.models import (
+    ConflictResolution,
+    Lead,
+    LeadSyncConflict,
+    Resolution,
+    SyncStatus,
+    utc_now,
+)
+from leadsync_tui.roles import Permission, refusal
 from leadsync_tui.screens.alerts import AlertTracker
+from leadsync_tui.screens.bulk_action import BulkActionModal, BulkDecision
 from leadsync_tui.screens.conflict_modal import ConflictOutcome, ConflictResolutionModal
+from leadsync_tui.screens.jump import JumpModal
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
@@ -35,9 +48,10 @@ from leadsync_tui.store.changes import (
     ConnectionStateChanged,
     ErrorChanged,
     LeadsChanged,
+    LoadProgress,
     MetricsChanged,
 )
-from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.store.store import ActionRefused, LeadSyncStore
 from leadsync_tui.widgets import (
     ConflictNotificationBanner,
     LeadsTable,
@@ -47,6 +61,9 @@ from leadsync_tui.widgets import (
     mask_name,
 )
 from leadsync_tui.widgets.conflict_banner import triage_order
+
+if TYPE_CHECKING:
+    from leadsync_tui.app import LeadSyncApp
 
 METRICS_REFRESH_S = 2.0
 """How often the metrics are recomputed from the log and outbox (a few Hz at most)."""
@@ -70,6 +87,33 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "close_filter", "Close filter", show=False),
     ]
 
+    ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = {
+        "retry": Permission.RETRY,
+        "new_lead": Permission.CREATE,
+        "bulk_resolve": Permission.BULK,
+        "export": Permission.EXPORT,
+    }
+    """Actions a role may lack: hidden from the footer and palette, refused if invoked."""
+
+    PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("Open lead", "select", "The lead under the cursor: both systems side by side"),
+        ("Next conflict", "next_conflict", "Triage unresolved conflicts one after another"),
+        ("Retry", "retry", "Send the failed writes of the marked (or current) leads again"),
+        ("New lead", "new_lead", "Create a lead in DomIQ; it syncs to ResMan"),
+        ("Conversation", "open_conversation", "The current lead's DomIQ chat transcript"),
+        ("Metrics", "metrics", "Sync health over the session; errors grouped by type"),
+        ("Bulk resolve", "bulk_resolve", "Resolve the conflicts of the marked/filtered leads"),
+        ("Export CSV", "export", "Write the rows in view to a CSV file"),
+        ("Pause / resume live updates", "toggle_pause", "Freeze the table while you read"),
+        ("Go to lead by id", "jump", "A DomIQ conversation id or a ResMan prospect id"),
+        ("Filter", "filter", "Show only rows containing some text, in any column"),
+        ("Sort", "sort", "Sort by the next column (again: the one after)"),
+        ("Reconnect live feed", "reconnect", "Reconnect DomIQ's real-time feed now"),
+        ("Mask PII", "toggle_mask", "Hide names, emails and phones (screen sharing)"),
+        ("Toggle theme", "app.toggle_theme", "Switch between the dark and light theme"),
+    )
+    """(title, action, help) for the command palette: every dashboard action by name."""
+
     def __init__(
         self,
         store: LeadSyncStore,
@@ -89,6 +133,9 @@ class DashboardScreen(Screen[None]):
         self._mask_pii = mask_pii
         self._live_clock = live_clock
         self._alerts = AlertTracker()
+        self._paused = False
+        self._held: set[str] = set()
+        """Leads changed while paused: applied to the table on resume."""
         self._triaged: set[str] = set()
         """Conflicts decided or skipped in this triage round (so manual review and
         escalated ones, still open, do not come back until the next `c`)."""
@@ -105,6 +152,8 @@ class DashboardScreen(Screen[None]):
                 clock_running=self._live_clock,
             )
             yield ConflictNotificationBanner(state.open_conflicts, lead_names=self._lead_names())
+            yield Label("", id="pause-note")
+            yield Label("", id="load-note")
         yield SyncErrorAlert(state.error or "")
         yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
         yield SyncMetricsWidget(state.metrics)
@@ -117,6 +166,8 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
+        self.query_one("#pause-note", Label).display = False
+        self._show_load_progress(self.store.load_progress)
         self.table.focus()
         self._alerts.prime(self.store.state)
         if self._live_clock:
@@ -135,8 +186,18 @@ class DashboardScreen(Screen[None]):
         state = self.store.state
         match change:
             case LeadsChanged(keys=keys):
+                if self._paused:
+                    self._held.update(keys)
+                    self._show_pause_note()
+                    return
                 leads = state.leads
-                self.table.upsert(leads[key] for key in keys if key in leads)
+                # Newest first within a batch: a progressive load then fills the table
+                # in the order a full load showed (chunks arrive newest first).
+                batch = [leads[key] for key in keys if key in leads]
+                batch.sort(key=_updated_at, reverse=True)
+                self.table.upsert(batch)
+            case LoadProgress():
+                self._show_load_progress(change)
             case ConnectionStateChanged(connected, last_ping, attempts):
                 indicator = self.query_one(RealTimeSyncIndicator)
                 indicator.connected = connected
@@ -175,35 +236,217 @@ class DashboardScreen(Screen[None]):
     @on(LeadsTable.LeadSelected)
     def open_lead(self, event: LeadsTable.LeadSelected) -> None:
         """`enter`: the lead detail screen (both systems side by side, its sync log)."""
-        self.notify(f"Lead detail for {event.key}: not built yet.", timeout=2)
+        from leadsync_tui.screens.lead_detail import LeadDetailScreen
+
+        self.app.push_screen(LeadDetailScreen(event.key, mask_pii=self._masked))
 
     def action_new_lead(self) -> None:
-        """`n`: the lead creation form."""
-        self.notify("New lead: not built yet.", timeout=2)
+        """`n`: the lead creation form (refused, with a message, when read-only or offline)."""
+        from leadsync_tui.screens.lead_creation import open_lead_creation
+
+        open_lead_creation(self, self.table, actor=self.actor, today=self._clock().date())
 
     def action_open_conversation(self) -> None:
         """`o`: the current lead's DomIQ conversation (transcript; qualify)."""
-        self.notify("Conversation: not built yet.", timeout=2)
+        from leadsync_tui.screens.conversation import ConversationScreen
+
+        key = self.table.cursor_key
+        if key is None:
+            self.notify("No lead selected: move to one first.", timeout=3)
+            return
+        self.app.push_screen(ConversationScreen(key, mask_pii=self._masked))
 
     def action_metrics(self) -> None:
-        """`m`: the metrics screen (history, errors grouped by type)."""
-        self.notify("Metrics: not built yet.", timeout=2)
+        """`m`: the metrics screen (history, errors grouped by type); choosing an error
+        group comes back with the table filtered to exactly the leads it hit."""
+        from leadsync_tui.screens.metrics_screen import MetricsScreen, show_error_group
+        from leadsync_tui.store.error_groups import ErrorGroup
+
+        def filter_to(group: ErrorGroup | None) -> None:
+            if group is not None:
+                show_error_group(self.table, self.query_one("#filter", Input), group)
+
+        history = self.query_one(SyncMetricsWidget).session_history
+        self.app.push_screen(MetricsScreen(self.store, history, clock=self._clock), filter_to)
 
     def action_bulk_resolve(self) -> None:
-        """`b`: resolve the conflicts of the marked (or filtered) leads at once."""
-        self.notify("Bulk resolve: not built yet.", timeout=2)
+        """`b`: resolve the open conflicts of the marked (or filtered) leads at once."""
+        if not self.lead_app.refuse_unless(Permission.BULK):
+            return
+        keys, which = self._targets()
+        conflicts = [c for key in keys for c in self.store.open_conflicts_for(key)]
+        allowed = [
+            c for c in conflicts if self.lead_app.may(Permission.RESOLVE, c.conflict_severity)
+        ]
+        if not allowed:
+            self.notify(
+                f"No open conflict you may resolve among {which}." if keys else "No lead selected.",
+                timeout=3,
+            )
+            return
+        leads = len({c.conversation_id for c in allowed})
+        summary = (
+            f"Resolve {plural(len(allowed), 'open conflict')} of {plural(leads, 'lead')}"
+            f" ({which}) with one decision."
+        )
+        skipped = ""
+        if len(allowed) < len(conflicts):
+            skipped = (
+                f"{plural(len(conflicts) - len(allowed), 'conflict')} left out: high severity,"
+                " for a manager."
+            )
+        self.app.push_screen(
+            BulkActionModal("resolve", summary, skipped=skipped),
+            partial(self._bulk_resolve, [c.id for c in allowed], which),
+        )
 
-    def action_export(self) -> None:
-        """`e`: the rows in view, as shown, to a CSV file."""
-        self.notify("Export: not built yet.", timeout=2)
+    async def _bulk_resolve(
+        self, conflict_ids: list[str], which: str, decision: BulkDecision | None
+    ) -> None:
+        if decision is None or decision.resolution is None:
+            return
+        done: list[str] = []
+        refused: list[str] = []
+        for conflict_id in conflict_ids:
+            resolution = ConflictResolution(resolution=decision.resolution, reason=decision.reason)
+            try:
+                await self.store.resolve_conflict(conflict_id, resolution, self.actor)
+            except ActionRefused as exc:
+                refused.append(f"{conflict_id}: {exc}")
+            else:
+                done.append(conflict_id)
+                if decision.resolution is Resolution.MANUAL_REVIEW:
+                    self._alerts.announced_reviews.add(conflict_id)
+        await self.store.record_audit(
+            actor=self.actor,
+            action="bulk_resolve",
+            target=which,
+            after={"resolution": decision.resolution.value, "resolved": done, "refused": refused},
+            reason=decision.reason,
+        )
+        message = f"Resolved {plural(len(done), 'conflict')} ({decision.resolution.value})."
+        if refused:
+            message += f" {len(refused)} refused: {refused[0]}"
+        self.notify(message, severity="warning" if refused else "information", timeout=5)
+
+    async def action_export(self) -> None:
+        """`e`: the rows in view, as shown (filter, sort, masking), to a CSV file."""
+        if not self.lead_app.refuse_unless(Permission.EXPORT):
+            return
+        table = self.table
+        leads = [lead for key in table.visible_keys() if (lead := table.get_lead(key))]
+        now = self._clock()
+        path = Path.cwd() / export_file_name(now)
+        try:
+            count = await asyncio.to_thread(write_csv, path, leads, now, mask=table.mask_pii)
+        except OSError as exc:
+            self.notify(
+                f"Could not write {path}: {exc.strerror or exc}. Start leadsync from a"
+                " directory you can write to, then press e again.",
+                title="Export failed",
+                severity="error",
+                timeout=8,
+            )
+            return
+        await self.store.record_audit(
+            actor=self.actor,
+            action="export",
+            target=str(path),
+            after={"rows": count, "filter": table.filter_text, "masked": table.mask_pii},
+        )
+        self.notify(f"Exported {plural(count, 'row')} to {path}", title="Export", timeout=6)
 
     def action_toggle_pause(self) -> None:
         """`p`: freeze the table while reading; changes are kept and shown on resume."""
-        self.notify("Pause: not built yet.", timeout=2)
+        self._paused = not self._paused
+        if self._paused:
+            self._show_pause_note()
+            self.notify("Live updates paused (p resumes).", timeout=2)
+            return
+        held, self._held = self._held, set()
+        leads = self.store.state.leads
+        with self.app.batch_update():
+            self.table.upsert(leads[key] for key in held if key in leads)
+        self.query_one("#pause-note", Label).display = False
+        self.notify(f"Live updates resumed; {plural(len(held), 'lead')} updated.", timeout=2)
+
+    def _show_load_progress(self, progress: LoadProgress | None) -> None:
+        """`Loading leads… 40,000 of 100,000` while the store loads them; gone after."""
+        note = self.query_one("#load-note", Label)
+        note.display = progress is not None and not progress.done
+        if note.display and progress is not None:
+            counts = f" {progress.loaded:,} of {progress.total:,}" if progress.total else ""
+            note.update(f"Loading leads…{counts}")
+
+    def _show_pause_note(self) -> None:
+        note = self.query_one("#pause-note", Label)
+        note.update(f"⏸ paused · {plural(len(self._held), 'lead')} changed · p resumes")
+        note.display = True
 
     def action_jump(self) -> None:
         """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
-        self.notify("Go to: not built yet.", timeout=2)
+        self.app.push_screen(JumpModal(self._lead_by_any_id), self._jump_to)
+
+    def _lead_by_any_id(self, typed: str) -> str | None:
+        leads = self.store.state.leads
+        if typed in leads:
+            return typed
+        for lead in leads.values():
+            if lead.resman_prospect_id == typed:
+                return lead.conversation_id
+        return None
+
+    def _jump_to(self, key: str | None) -> None:
+        if key is None:
+            return
+        table = self.table
+        if self._paused and key in self._held:
+            self.action_toggle_pause()
+        if not table.move_cursor_to(key):
+            self.action_close_filter()
+            table.set_filter("")
+            table.move_cursor_to(key)
+        table.focus()
+
+    def _targets(self) -> tuple[list[str], str]:
+        """What a bulk action works on: the marked rows, else the rows the filter shows
+        (when a filter is on), else the lead under the cursor; and how to say which."""
+        table = self.table
+        if table.marked_keys:
+            return sorted(table.marked_keys), "the marked rows"
+        if table.filter_text or table.row_count < table.total_count:
+            return table.visible_keys(), "the rows the filter shows"
+        return ([table.cursor_key], "this lead") if table.cursor_key else ([], "no lead")
+
+    # ------------------------------------------------------------ roles and palette
+
+    @property
+    def lead_app(self) -> LeadSyncApp:
+        return self.app  # type: ignore[return-value]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what the user's role may not do (the footer, the palette)."""
+        permission = self.ACTION_PERMISSIONS.get(action)
+        return permission is None or self.lead_app.may(permission)
+
+    def on_key(self, event: events.Key) -> None:
+        """A hidden action's key still gets an answer: why it is not allowed."""
+        if isinstance(self.focused, Input):
+            return
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or binding.key != event.key:
+                continue
+            permission = self.ACTION_PERMISSIONS.get(binding.action)
+            if permission is not None and not self.lead_app.refuse_unless(permission):
+                event.stop()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Every action of this screen the role allows, for the command palette."""
+        for title, action, help_text in self.PALETTE:
+            permission = self.ACTION_PERMISSIONS.get(action)
+            if permission is not None and not self.lead_app.may(permission):
+                continue
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
 
     # ------------------------------------------------------------ user -> store
 
@@ -212,21 +455,45 @@ class DashboardScreen(Screen[None]):
         await self.store.connect()
         self.notify("Reconnecting the live feed…", timeout=2)
 
-    async def action_retry(self) -> None:
-        """`r`: send the marked leads' failed writes (or the current lead's) again."""
-        if self.read_only:
-            self.notify("Read-only: retrying is not allowed.", severity="warning")
+    def action_retry(self) -> None:
+        """`r`: send the failed writes of the marked leads (else the filtered ones, else
+        the current one) again; more than one lead asks for a confirmation first."""
+        if not self.lead_app.refuse_unless(Permission.RETRY):
             return
-        table = self.table
-        keys = set(table.marked_keys) or ({table.cursor_key} if table.cursor_key else set())
+        keys, which = self._targets()
         if not keys:
             return
+        if len(keys) == 1:
+            self.run_worker(self._retry(keys, which, BulkDecision("retry")), group="retry")
+            return
+        leads = self.store.state.leads
+        failed = sum(
+            1
+            for key in keys
+            if (lead := leads.get(key)) and lead.resman_sync_status is SyncStatus.FAILED
+        )
+        summary = (
+            f"Retry the failed writes of {plural(len(keys), 'lead')} ({which})?"
+            f" {failed:,} of them show failed now."
+        )
+        self.app.push_screen(BulkActionModal("retry", summary), partial(self._retry, keys, which))
+
+    async def _retry(self, keys: list[str], which: str, decision: BulkDecision | None) -> None:
+        if decision is None:
+            return
         count = await self.store.retry_leads(keys, actor=self.actor)
+        if len(keys) > 1:
+            await self.store.record_audit(
+                actor=self.actor,
+                action="bulk_retry",
+                target=which,
+                after={"leads": len(keys), "writes_retried": count},
+            )
         if count:
-            self.notify(f"Retrying {count} failed write{'s' if count > 1 else ''}.", timeout=3)
+            self.notify(f"Retrying {plural(count, 'failed write')}.", timeout=3)
         else:
-            which = "the marked leads" if len(keys) > 1 else "this lead"
-            self.notify(f"Nothing to retry: {which} has no failed write.", timeout=3)
+            subject = "the marked leads have" if len(keys) > 1 else "this lead has"
+            self.notify(f"Nothing to retry: {subject} no failed write.", timeout=3)
 
     def action_next_conflict(self) -> None:
         banner = self.query_one(ConflictNotificationBanner)
@@ -253,10 +520,21 @@ class DashboardScreen(Screen[None]):
             submit=partial(self._resolve, conflict.id),
             escalate=partial(self._escalate, conflict.id),
             position=(done + 1, done + max(waiting, 1)),
-            read_only=self.read_only,
+            read_only=not self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity),
+            can_escalate=self.lead_app.may(Permission.ESCALATE),
+            read_only_note=self._conflict_note(conflict),
             mask_pii=self._masked,
         )
         self.app.push_screen(modal, self._after_conflict)
+
+    def _conflict_note(self, conflict: LeadSyncConflict) -> str:
+        """Why the conflict dialog offers no decision, when it does not."""
+        if self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity):
+            return ""
+        if self.read_only:
+            return "Read-only session: you can see this conflict, not resolve or escalate it."
+        role = self.lead_app.role
+        return refusal(role, Permission.RESOLVE, conflict.conflict_severity)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:
@@ -318,11 +596,14 @@ class DashboardScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def keep_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        box.display = bool(box.value)
+        box.display = bool(box.value) or self.table.key_filter is not None
         self.table.focus()
 
     def action_close_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        from leadsync_tui.screens.metrics_screen import clear_error_group
+
+        clear_error_group(self.table, box)  # an error group's key filter (metrics screen)
         if box.display:
             box.value = ""
             box.display = False
@@ -335,3 +616,13 @@ class DashboardScreen(Screen[None]):
         )
         state = "on" if self.table.mask_pii else "off"
         self.notify(f"PII masking {state}", timeout=2)
+
+
+def _updated_at(lead: Lead) -> datetime:
+    return lead.updated_at
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 lead`, `3 leads` (thousands separated); `plural(2, "is", "are")` -> `2 are`."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"

@@ -56,6 +56,16 @@ class LoadingChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadProgress:
+    """The progressive load at start-up (`LeadSyncStore.load_leads_progressively`):
+    `loaded` of `total` leads are in `state.leads`; `done` once every lead is."""
+
+    loaded: int
+    total: int
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorChanged:
     error: str | None
 
@@ -97,6 +107,7 @@ Change = (
     | MetricsChanged
     | ConnectionStateChanged
     | LoadingChanged
+    | LoadProgress
     | ErrorChanged
     | EngineRequest
 )

@@ -19,6 +19,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -183,7 +184,7 @@ _LEADS = TypeAdapter(list[Lead])
 PAGE_CACHE_KB: Final = 32 * 1024
 WAL_CHECKPOINT_PAGES: Final = 10_000
 _LEAD_CHUNK: Final = 1000
-_FREEZE_MIN: Final = 10_000
+FREEZE_MIN: Final = 10_000
 """A load of at least this many leads moves what it built (and everything alive before
 it) into the collector's permanent generation (`gc.freeze()`), chunk by chunk.
 
@@ -432,6 +433,14 @@ def _audit(row: Sequence[Any]) -> AuditEntry:
 # --------------------------------------------------------------------------- database
 
 
+@dataclass(frozen=True, slots=True)
+class LeadPage:
+    """Where the next page of `Database.load_leads_page` starts (exclusive)."""
+
+    updated_at: str
+    rowid: int
+
+
 class Database:
     """The leadsync SQLite database.
 
@@ -575,15 +584,54 @@ class Database:
         with a yield between chunks, so loading 100k leads never blocks the UI for long.
         """
         rows = await self._fetch("SELECT data FROM leads ORDER BY updated_at DESC")
-        freeze = len(rows) >= _FREEZE_MIN
+        freeze = len(rows) >= FREEZE_MIN
         leads: list[Lead] = []
         for start in range(0, len(rows), _LEAD_CHUNK):
             leads += _stored_leads(rows[start : start + _LEAD_CHUNK])
             if freeze:
-                # Long-lived from here on: out of the collector's sight (see _FREEZE_MIN).
+                # Long-lived from here on: out of the collector's sight (see FREEZE_MIN).
                 gc.freeze()
             await asyncio.sleep(0)
         return leads
+
+    async def count_leads(self) -> int:
+        """How many leads the file holds (cheap: no row is decoded)."""
+        rows = await self._fetch("SELECT count(*) FROM leads")
+        return int(rows[0][0])
+
+    async def load_leads_page(
+        self, after: LeadPage | None, limit: int, *, freeze: bool = False
+    ) -> tuple[list[Lead], LeadPage | None]:
+        """Up to `limit` leads after `after` (None: from the start), most recently
+        updated first, and the key to pass for the next page (None when none is left).
+
+        Keyset pagination on `(updated_at, rowid)`, which `leads_by_updated` holds in
+        order: each page costs its own rows, however deep. A lead rewritten while the
+        pages are read may move (its `updated_at` changes) and be read twice or not at
+        all; `LeadSyncStore.load_leads_progressively` holds what it writes itself, and
+        keeps the newer version of a lead it meets twice. `freeze` as in `load_leads`.
+        """
+        if after is None:
+            rows = await self._fetch(
+                "SELECT data, updated_at, rowid FROM leads"
+                " ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = await self._fetch(
+                "SELECT data, updated_at, rowid FROM leads WHERE (updated_at, rowid) < (?, ?)"
+                " ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+                (after.updated_at, after.rowid, limit),
+            )
+        leads: list[Lead] = []
+        for start in range(0, len(rows), _LEAD_CHUNK):
+            leads += _stored_leads(rows[start : start + _LEAD_CHUNK])
+            if freeze:
+                gc.freeze()
+            await asyncio.sleep(0)
+        if len(rows) < limit:
+            return leads, None
+        return leads, LeadPage(rows[-1][1], rows[-1][2])
 
     async def get_lead(self, conversation_id: str) -> Lead | None:
         rows = await self._fetch(

@@ -180,6 +180,7 @@ class SyncEngine:
 
     async def run_once(self, max_wait: float = 60.0) -> OnceResult:
         """Reconcile and drain until a pass is quiet (`leadsync sync --headless --once`)."""
+        await self.store.wait_loaded()
         budget = self.budget
         budget.limit(max_wait)
         passes = 0
@@ -233,8 +234,13 @@ class SyncEngine:
     # ----------------------------------------------------------------- long-running
 
     async def run(self) -> None:
-        """Sync until `stop()` or cancellation; the items in flight finish on `stop()`."""
+        """Sync until `stop()` or cancellation; the items in flight finish on `stop()`.
+
+        Starts once the store holds every lead (the TUI loads them progressively)."""
         self._stop.clear()
+        await self.store.wait_loaded()
+        if self._stop.is_set():
+            return
         self._live = True
         jobs: list[Coroutine[Any, Any, None]] = [
             self.worker.run(),

@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -33,7 +34,6 @@ from leadsync_tui.config import (
 )
 from leadsync_tui.locations import default_database_file
 from leadsync_tui.models import utc_now
-from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
@@ -41,6 +41,10 @@ from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink, ignore
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.wait_budget import WaitBudget
+
+if TYPE_CHECKING:
+    # Only the demo runs the simulators (imported there): ~80 ms of start-up otherwise.
+    from leadsync_tui.sim.runner import RunningSims, SimOptions
 
 
 def demo_database_file() -> Path:
@@ -118,8 +122,12 @@ async def open_engine(
     clock: Callable[[], datetime] = utc_now,
     sim_options: SimOptions | None = None,
     watcher: bool = True,
+    progressive: bool = False,
 ) -> AsyncIterator[EngineSetup]:
-    """Open everything the engine needs (and the simulators in demo mode); close on exit."""
+    """Open everything the engine needs (and the simulators in demo mode); close on exit.
+
+    The store holds every lead on entry, unless `progressive` (the TUI): then the
+    caller runs `store.load_leads_progressively()`, and the engine waits for it."""
     async with AsyncExitStack() as stack:
         sims: RunningSims | None = None
         path = database_file(settings)
@@ -127,6 +135,8 @@ async def open_engine(
         # `[tls] ca_bundle`. The demo's simulators are plain http on loopback.
         tls = None if settings.is_demo else tls_context(settings)
         if settings.is_demo:
+            from leadsync_tui.sim.runner import SimOptions, run_simulators
+
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
@@ -136,8 +146,11 @@ async def open_engine(
         db = await Database.open(path, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)
-        await store.fetch_leads()
         await store.fetch_conflicts()
+        if progressive:
+            store.begin_load()
+        else:
+            await store.fetch_leads()
         timeout = settings.sync.request_timeout
         budget = WaitBudget()
         retry = client_retry(settings, budget)

@@ -1,0 +1,397 @@
+"""`ConversationScreen`: a DomIQ chat transcript, and qualifying it (the spec's ChatModal).
+
+The header says who and where the conversation stands: a chat that is not a lead yet,
+or a lead (`new`, `qualified`, `disqualified`) with its sync status. The transcript
+follows, oldest first and scrolled to the latest line; each line carries its time (UTC)
+and speaker, with a glyph and a word per role (`● prospect`, `◆ bot`, `■ agent`) so the
+speakers are told apart without colour. Text from DomIQ is shown as text (no markup),
+cleaned of control characters, and wrapped.
+
+`q` qualifies a chat or a `new` lead, after a `y` to confirm (qualifying sends the lead
+to ResMan; `q` means quit in many programs). It is hidden for a lead already qualified
+or disqualified, and for a user who may not create records (read-only, a viewer), where
+the line under the transcript says why. The lead then moves in the store, and the header
+follows it live as the engine syncs it. `f5` reads the transcript again; `escape` goes
+back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from leadsync_tui.clients.errors import NotFound, SyncError
+from leadsync_tui.messages import StoreChanged
+from leadsync_tui.models import (
+    Lead,
+    MessageRole,
+    Qualification,
+    SyncStatus,
+    TranscriptMessage,
+)
+from leadsync_tui.roles import Permission, refusal
+from leadsync_tui.store.changes import LeadsChanged
+from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
+from leadsync_tui.sync.lead_desk import LeadDesk
+from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
+from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
+from leadsync_tui.widgets.sync_error_alert import clean_text
+
+if TYPE_CHECKING:
+    from leadsync_tui.app import LeadSyncApp
+
+ROLE_LABELS = {
+    MessageRole.PROSPECT: "● prospect",
+    MessageRole.BOT: "◆ bot",
+    MessageRole.AGENT: "■ agent",
+}
+"""Glyph and word per speaker: each reads without its colour."""
+QUALIFICATION_LABELS = {
+    Qualification.NEW: "◇ new",
+    Qualification.QUALIFIED: "✔ qualified",
+    Qualification.DISQUALIFIED: "✖ disqualified",
+}
+NOT_A_LEAD = "○ chat, not a lead yet"
+MESSAGE_LIMIT = 4_000
+"""Characters of one message shown (upstream text is hostile and may be huge)."""
+
+TranscriptState = Literal["loading", "ready", "error", "offline"]
+"""Where the transcript stands; `offline`: the session has no desk."""
+
+
+_EMAIL = re.compile(r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{8,}\d")
+_PHONE_DIGITS = 10
+"""Digits a run needs to be masked as a phone (a date has 8, a rent fewer)."""
+
+
+def redact(text: str, names: Sequence[str] = ()) -> str:
+    """Chat text for a shared screen: emails, phone numbers and the person's `names`
+    masked as the rest of the app masks them (`m***@example.com`, `+1 ••• ••• 0143`,
+    `M.`). Free text can hide personal data in other forms; this catches the usual."""
+    text = _EMAIL.sub(lambda found: mask_email(found.group()), text)
+    text = _PHONE.sub(
+        lambda found: (
+            mask_phone(found.group())
+            if sum(char.isdigit() for char in found.group()) >= _PHONE_DIGITS
+            else found.group()
+        ),
+        text,
+    )
+    for name in names:
+        if len(name.strip()) > 1:
+            pattern = re.compile(rf"\b{re.escape(name.strip())}\b", re.IGNORECASE)
+            text = pattern.sub(f"{name.strip()[0].upper()}.", text)
+    return text
+
+
+def display_name(lead: Lead, *, masked: bool) -> str:
+    """The lead's name as the screens show it: initials when PII is masked."""
+    return mask_name(lead.first_name, lead.last_name) if masked else lead.full_name
+
+
+class ChatLine(Horizontal):
+    """One transcript message: time and speaker on the left, the text wrapped beside."""
+
+    def __init__(self, message: TranscriptMessage, text: str) -> None:
+        """`text` is the message as shown (cleaned, and masked when PII is)."""
+        super().__init__(classes=f"chat-line -{message.role.value}")
+        self.message = message
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        meta = f"{self.message.at:%m-%d %H:%M} {ROLE_LABELS[self.message.role]}"
+        yield Static(meta, classes="chat-meta", markup=False)
+        yield Static(Content(self.text), classes="chat-text", markup=False)
+
+
+class ConversationScreen(Screen[None]):
+    """One DomIQ conversation: who, its transcript, and the qualify action."""
+
+    CSS_PATH = "conversation.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "qualify", "Qualify"),
+        Binding("y", "confirm", "Yes, qualify"),
+        Binding("n", "cancel", "No"),
+        Binding("f5", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, conversation_id: str, *, mask_pii: bool | None = None) -> None:
+        """`mask_pii` masks the name shown (default: the app's `--mask-pii`)."""
+        super().__init__()
+        self.conversation_id = conversation_id
+        self._mask_pii = mask_pii
+        self.state: TranscriptState = "loading"
+        self.messages: list[TranscriptMessage] = []
+        self.error: str | None = None
+        self.confirming = False
+        """`q` was pressed: waiting for `y` (or `n`/escape)."""
+        self.qualifying = False
+        """The qualification is on its way to DomIQ."""
+
+    # ------------------------------------------------------------ the session
+
+    @property
+    def session(self) -> LeadSyncApp:
+        return cast("LeadSyncApp", self.app)
+
+    @property
+    def store(self) -> LeadSyncStore:
+        store = self.session.store
+        assert store is not None, "screens are pushed once the app has its store"
+        return store
+
+    @property
+    def desk(self) -> LeadDesk | None:
+        return self.session.desk
+
+    @property
+    def lead(self) -> Lead | None:
+        return self.store.state.leads.get(self.conversation_id)
+
+    @property
+    def masked(self) -> bool:
+        return self.session.mask_pii if self._mask_pii is None else self._mask_pii
+
+    @property
+    def can_qualify(self) -> bool:
+        """Qualify is offered: a connected, writable session, a chat or a new lead."""
+        return (
+            self.desk is not None
+            and self.session.may(Permission.CREATE)
+            and not self.qualifying
+            and can_qualify(self.lead)
+        )
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        lead = self.lead
+        yield Header()
+        with Horizontal(id="conv-title"):
+            yield Static(id="conv-name", markup=False)
+            yield Static(id="conv-qualification", markup=False)
+            badge = LeadSyncStatus(
+                lead.resman_sync_status if lead else SyncStatus.NOT_SYNCED,
+                lead.last_sync_at if lead else None,
+                conversation_id=self.conversation_id,
+                clock=self.session.clock,
+                age_refresh=1.0 if self.session.live_timers else None,
+            )
+            badge.set_reactive(LeadSyncStatus.show_actions, False)  # retry is the detail's
+            badge.can_focus = False
+            yield badge
+        yield Static(id="conv-ids", markup=False)
+        yield Static(id="conv-state", markup=False)
+        yield VerticalScroll(id="transcript", can_focus=True)
+        yield Static(id="conv-action", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        box = self.query_one("#transcript", VerticalScroll)
+        box.anchor()  # the latest line in view, until the user scrolls up
+        box.focus()
+        if self.desk is None:
+            self.state = "offline"
+        self._draw()
+        if self.desk is not None:
+            self._load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Qualify only where it is allowed; y/n only while confirming."""
+        if action == "qualify":
+            return self.can_qualify and not self.confirming
+        if action in ("confirm", "cancel"):
+            return self.confirming
+        return True
+
+    # ------------------------------------------------------------ reading
+
+    @work(exclusive=True, group="conversation-transcript")
+    async def _load(self) -> None:
+        desk = self.desk
+        assert desk is not None
+        self.state = "loading"
+        self._draw_state()
+        try:
+            messages = await transcript(desk, self.conversation_id)
+        except NotFound:
+            self.error = f"DomIQ has no conversation {self.conversation_id}."
+            self.state = "error"
+            self._draw_state()
+            return
+        except SyncError as exc:
+            self.error = f"DomIQ could not be read: {exc.message}"
+            self.state = "error"
+            self._draw_state()
+            return
+        self.error = None
+        self.state = "ready"
+        await self._show_messages(messages)
+
+    async def _show_messages(self, messages: Sequence[TranscriptMessage]) -> None:
+        """Replace the transcript (it is read whole; a chat has at most hundreds)."""
+        self.messages = list(messages)
+        box = self.query_one("#transcript", VerticalScroll)
+        with self.app.batch_update():
+            await box.remove_children()
+            await box.mount_all(
+                ChatLine(message, self._shown_text(message)) for message in self.messages
+            )
+            self._draw_state()
+
+    def _shown_text(self, message: TranscriptMessage) -> str:
+        text = clean_text(message.text, MESSAGE_LIMIT)
+        if not self.masked:
+            return text
+        lead = self.lead
+        return redact(text, (lead.first_name, lead.last_name) if lead else ())
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        for change in message.changes:
+            if isinstance(change, LeadsChanged) and self.conversation_id in change.keys:
+                self._draw()
+                return
+
+    # ------------------------------------------------------------ drawing
+
+    def _draw(self) -> None:
+        with self.app.batch_update():
+            self._draw_head()
+            self._draw_state()
+            self._draw_action()
+        self.refresh_bindings()
+
+    def _draw_head(self) -> None:
+        lead = self.lead
+        name = self.query_one("#conv-name", Static)
+        badge = self.query_one(LeadSyncStatus)
+        qualification = self.query_one("#conv-qualification", Static)
+        if lead is None:
+            name.update(Content("Conversation"))
+            qualification.update(NOT_A_LEAD)
+            qualification.set_classes("-chat")
+            badge.display = False
+        else:
+            shown = display_name(lead, masked=self.masked)
+            name.update(Content(clean_text(shown, 80) or "(no name)"))
+            qualification.update(QUALIFICATION_LABELS[lead.qualification])
+            qualification.set_classes(f"-{lead.qualification.value}")
+            badge.display = True
+            badge.resman_sync_status = lead.resman_sync_status
+            badge.last_sync_at = lead.last_sync_at
+        parts = [self.conversation_id]
+        if lead is not None:
+            parts += [lead.property_id, lead.source.value.replace("_", " ")]
+        parts.append("times UTC")
+        self.query_one("#conv-ids", Static).update(Content(clean_text(" · ".join(parts), 300)))
+
+    def _draw_state(self) -> None:
+        line = self.query_one("#conv-state", Static)
+        texts = {
+            "loading": "⟳ Reading the transcript from DomIQ…",
+            "offline": "Not connected: this session has no DomIQ connection to read the "
+            "transcript from.",
+            "error": f"✖ {clean_text(self.error or 'DomIQ could not be read')} · f5 tries again",
+        }
+        if self.state == "ready":
+            count = len(self.messages)
+            text = f"{count} message{'' if count == 1 else 's'}" if count else "No messages yet."
+        else:
+            text = texts[self.state]
+        line.update(Content(text))
+        line.set_classes(f"-{self.state}")
+
+    def _draw_action(self) -> None:
+        line = self.query_one("#conv-action", Static)
+        text, kind = self._action_text()
+        line.update(Content(text))
+        line.set_classes(f"-{kind}")
+
+    def _action_text(self) -> tuple[str, str]:
+        lead = self.lead
+        who = "this chat"
+        if lead is not None:
+            who = display_name(lead, masked=self.masked)
+        if self.qualifying:
+            return "⟳ Qualifying in DomIQ…", "busy"
+        if self.confirming:
+            return (
+                f"Qualify {clean_text(who, 60)} and send the lead to ResMan? y qualify · n cancel",
+                "confirm",
+            )
+        if lead is not None and lead.qualification is Qualification.QUALIFIED:
+            return "Qualified: the lead syncs to ResMan.", "done"
+        if lead is not None and lead.qualification is Qualification.DISQUALIFIED:
+            return "Disqualified in DomIQ: not offered for qualification here.", "note"
+        if self.session.read_only:
+            return "Read-only session: qualifying is not allowed.", "note"
+        if not self.session.may(Permission.CREATE):
+            return refusal(self.session.role, Permission.CREATE), "note"
+        if self.desk is None:
+            return "Not connected: qualifying needs DomIQ.", "note"
+        return "q qualify: makes it a qualified lead and sends it to ResMan.", "offer"
+
+    # ------------------------------------------------------------ actions
+
+    def action_qualify(self) -> None:
+        """`q`: ask to confirm (the action is hidden where it is not allowed)."""
+        if not self.can_qualify:
+            self.notify(self._action_text()[0], severity="warning", timeout=3)
+            return
+        self.confirming = True
+        self._draw()
+
+    def action_cancel(self) -> None:
+        self.confirming = False
+        self._draw()
+
+    def action_confirm(self) -> None:
+        """`y`: qualify in DomIQ; the lead goes into the store and the engine syncs it."""
+        if not self.confirming:
+            return
+        self.confirming = False
+        if not self.can_qualify:
+            self._draw()
+            return
+        self.qualifying = True
+        self._draw()
+        self._qualify()
+
+    @work(exclusive=True, group="conversation-qualify")
+    async def _qualify(self) -> None:
+        desk = self.desk
+        assert desk is not None
+        try:
+            lead = await qualify(desk, self.conversation_id, self.session.actor)
+        except (SyncError, AlreadyQualified) as exc:
+            text = exc.message if isinstance(exc, SyncError) else str(exc)
+            self.notify(f"Not qualified: {clean_text(text)}", severity="error", timeout=8)
+        else:
+            name = display_name(lead, masked=self.masked)
+            self.notify(f"{name} is qualified; the sync to ResMan has started.", timeout=4)
+        finally:
+            self.qualifying = False
+            self._draw()
+
+    def action_refresh(self) -> None:
+        if self.desk is not None:
+            self._load()
+
+    def action_back(self) -> None:
+        if self.confirming:
+            self.action_cancel()
+            return
+        self.dismiss()
