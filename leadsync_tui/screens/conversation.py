@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Literal, cast
+from typing import ClassVar, Literal
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from leadsync_tui.clients.errors import NotFound, SyncError
@@ -39,16 +38,12 @@ from leadsync_tui.models import (
     TranscriptMessage,
 )
 from leadsync_tui.roles import Permission, refusal
+from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
-from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
-from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
-
-if TYPE_CHECKING:
-    from leadsync_tui.app import LeadSyncApp
 
 ROLE_LABELS = {
     MessageRole.PROSPECT: "● prospect",
@@ -115,7 +110,7 @@ class ChatLine(Horizontal):
         yield Static(Content(self.text), classes="chat-text", markup=False)
 
 
-class ConversationScreen(Screen[None]):
+class ConversationScreen(LeadScreen):
     """One DomIQ conversation: who, its transcript, and the qualify action."""
 
     CSS_PATH = "conversation.tcss"
@@ -130,9 +125,7 @@ class ConversationScreen(Screen[None]):
 
     def __init__(self, conversation_id: str, *, mask_pii: bool | None = None) -> None:
         """`mask_pii` masks the name shown (default: the app's `--mask-pii`)."""
-        super().__init__()
-        self.conversation_id = conversation_id
-        self._mask_pii = mask_pii
+        super().__init__(conversation_id, mask_pii=mask_pii)
         self.state: TranscriptState = "loading"
         self.messages: list[TranscriptMessage] = []
         self.error: str | None = None
@@ -144,26 +137,8 @@ class ConversationScreen(Screen[None]):
     # ------------------------------------------------------------ the session
 
     @property
-    def session(self) -> LeadSyncApp:
-        return cast("LeadSyncApp", self.app)
-
-    @property
-    def store(self) -> LeadSyncStore:
-        store = self.session.store
-        assert store is not None, "screens are pushed once the app has its store"
-        return store
-
-    @property
-    def desk(self) -> LeadDesk | None:
-        return self.session.desk
-
-    @property
     def lead(self) -> Lead | None:
         return self.store.state.leads.get(self.conversation_id)
-
-    @property
-    def masked(self) -> bool:
-        return self.session.mask_pii if self._mask_pii is None else self._mask_pii
 
     @property
     def can_qualify(self) -> bool:

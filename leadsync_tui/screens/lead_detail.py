@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
@@ -30,7 +30,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from leadsync_tui.config import SYNCED_FIELDS
@@ -51,9 +50,9 @@ from leadsync_tui.screens.conflict_modal import (
     words,
 )
 from leadsync_tui.screens.conversation import ConversationScreen, display_name
+from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
 from leadsync_tui.store.records import AuditEntry
-from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_compare import (
     FieldComparison,
     LeadComparison,
@@ -64,15 +63,11 @@ from leadsync_tui.sync.lead_compare import (
     read_resman,
     store_comparison,
 )
-from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.mapping import InvalidValue
 from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.sync_error_alert import clean_text
 from leadsync_tui.widgets.sync_log_viewer import LeadSyncLogViewer
-
-if TYPE_CHECKING:
-    from leadsync_tui.app import LeadSyncApp
 
 FIELD_LABELS = {
     "first_name": "first name",
@@ -121,7 +116,7 @@ class ComparisonTable(DataTable[object]):
     }
 
 
-class LeadDetailScreen(Screen[None]):
+class LeadDetailScreen(LeadScreen):
     """One lead: both systems' values side by side, its sync log and audit trail."""
 
     CSS_PATH = "lead_detail.tcss"
@@ -137,9 +132,7 @@ class LeadDetailScreen(Screen[None]):
 
     def __init__(self, conversation_id: str, *, mask_pii: bool | None = None) -> None:
         """`mask_pii` masks names, emails and phones (default: the app's `--mask-pii`)."""
-        super().__init__()
-        self.conversation_id = conversation_id
-        self._mask_pii = mask_pii
+        super().__init__(conversation_id, mask_pii=mask_pii)
         self.resman_state: ResmanState = "loading"
         """Where the ResMan column stands."""
         self.comparison: LeadComparison | None = None
@@ -152,24 +145,6 @@ class LeadDetailScreen(Screen[None]):
         """The widgets exist (a resize may come before the mount)."""
 
     # ------------------------------------------------------------ the session
-
-    @property
-    def session(self) -> LeadSyncApp:
-        return cast("LeadSyncApp", self.app)
-
-    @property
-    def store(self) -> LeadSyncStore:
-        store = self.session.store
-        assert store is not None, "screens are pushed once the app has its store"
-        return store
-
-    @property
-    def desk(self) -> LeadDesk | None:
-        return self.session.desk
-
-    @property
-    def masked(self) -> bool:
-        return self.session.mask_pii if self._mask_pii is None else self._mask_pii
 
     # ------------------------------------------------------------ layout
 
