@@ -533,15 +533,21 @@ class LeadSyncStore:
                 return []
             moved = self._leads_moving({item.conversation_id for item in items}, SyncStatus.SYNCING)
             await self._db.upsert_leads(list(moved.values()))
+            # One entry a lead, so each lead's screen shows who retried it and when.
+            by_lead: dict[str, list[int]] = {}
+            for item in items:
+                by_lead.setdefault(item.conversation_id, []).append(item.id)
             await self._db.append_audit(
                 [
                     AuditEntry(
                         at=self._now(),
                         actor=action.actor,
                         action="retry_failed",
-                        target="outbox",
-                        after={"outbox_ids": [item.id for item in items]},
+                        target=conversation_id,
+                        before={"status": SyncStatus.FAILED.value},
+                        after={"outbox_ids": ids},
                     )
+                    for conversation_id, ids in by_lead.items()
                 ]
             )
         return [

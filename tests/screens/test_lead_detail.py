@@ -189,7 +189,7 @@ async def test_r_sends_the_leads_failed_write_again(make_bench: MakeBench) -> No
         assert "Retrying 1 failed write." in toasts(app)
         [item] = [i for i in await bench_.db.outbox_items() if i.id == item_id]
         assert item.status is OutboxStatus.PENDING
-        [entry] = await bench_.db.audit_entries(since=NOW, target="outbox")
+        [entry] = await bench_.db.audit_entries(since=NOW, target=DETAIL_ID)
         assert entry.actor == "dana"
 
 

@@ -244,7 +244,7 @@ async def test_retry_failed_rearms_items_and_their_leads(
             EngineRequestKind.RETRY, conversation_ids=frozenset({"c1"}), outbox_ids=(item_id,)
         ),
     ]
-    assert [e.action for e in await db.audit_entries()] == ["retry_failed"]
+    assert [(e.action, e.target) for e in await db.audit_entries()] == [("retry_failed", "c1")]
     recorder.clear()
     await store.retry_failed()  # nothing parked any more
     assert recorder.batches == []
