@@ -599,6 +599,18 @@ class DashboardScreen(Screen[None]):
         box.display = bool(box.value) or self.table.key_filter is not None
         self.table.focus()
 
+    def action_select(self) -> None:
+        """The palette's "Open lead": what `enter` does on the table."""
+        self.table.action_select()
+
+    def action_filter(self) -> None:
+        """The palette's "Filter": what `/` does on the table."""
+        self.open_filter()
+
+    def action_sort(self) -> None:
+        """The palette's "Sort": what `s` does on the table."""
+        self.table.cycle_sort()
+
     def action_close_filter(self) -> None:
         box = self.query_one("#filter", Input)
         from leadsync_tui.screens.metrics_screen import clear_error_group

@@ -270,3 +270,28 @@ async def test_the_palette_lists_every_dashboard_action() -> None:
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(front(app), DashboardScreen)
+
+
+def test_every_palette_entry_names_an_action_the_dashboard_has() -> None:
+    for title, action, _ in DashboardScreen.PALETTE:
+        owner = LeadSyncApp if action.startswith("app.") else DashboardScreen
+        name = action.removeprefix("app.")
+        assert callable(getattr(owner, f"action_{name}", None)), title
+
+
+async def test_the_palette_opens_the_filter_and_sorts() -> None:
+    store = await sample_store()
+    app = dashboard_app(store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(LeadsTable)
+        await pilot.press("ctrl+p", *"sort")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert table.sort_column is not None
+        await pilot.press("ctrl+p", *"filter")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#filter").has_focus
