@@ -84,6 +84,9 @@ FIELD_LABELS = {
 }
 """Short labels (the table must fit 80 columns); `qualification` is active/lost."""
 assert set(FIELD_LABELS) == set(SYNCED_FIELDS)
+FIELD_WIDTH = max(len(label) for label in FIELD_LABELS.values())
+"""The label column's width, fixed: an auto width measured before the rows landed came
+out narrower on some renders."""
 
 DIFFERS, CONFLICT, MOVED = "≠", "▲", " •"
 """Row marks, and the suffix of a value that moved since the last agreed one."""
@@ -355,7 +358,7 @@ class LeadDetailScreen(LeadScreen):
         with self.app.batch_update():
             table.clear(columns=True)
             table.add_column(" ", key="mark", width=1)
-            table.add_column("Field", key="field")
+            table.add_column("Field", key="field", width=FIELD_WIDTH)
             for key, label in (("domiq", "DomIQ"), ("resman", "ResMan"), ("agreed", "Last agreed")):
                 table.add_column(label, key=key, width=width)
             self._truncated.clear()
