@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
-from leadsync_tui.models import ConflictSeverity, utc_now
+from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
 from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
@@ -149,6 +149,14 @@ class LeadSyncApp(App[int]):
             refusal(self.role, permission, severity), title="Not allowed", severity="warning"
         )
         return False
+
+    def conflict_refusal(self, conflict: LeadSyncConflict) -> str:
+        """Why the conflict dialog offers this user no decision ("" when it does)."""
+        if self.may(Permission.RESOLVE, conflict.conflict_severity):
+            return ""
+        if self.read_only:
+            return "Read-only session: you can see this conflict, not resolve or escalate it."
+        return refusal(self.role, Permission.RESOLVE, conflict.conflict_severity)
 
     # ------------------------------------------------------------ palette, help, theme
 

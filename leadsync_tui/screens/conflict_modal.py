@@ -89,6 +89,18 @@ class ConflictOutcome:
     reason: str = ""
 
 
+def outcome_message(outcome: ConflictOutcome) -> str | None:
+    """The toast after a decision in the dialog (None after a skip)."""
+    if outcome.resolution is not None:
+        resolution = outcome.resolution.resolution
+        if resolution is Resolution.MANUAL_REVIEW:
+            return "Conflict left for manual review"
+        return f"Conflict resolved ({resolution.value})"
+    if outcome.action == "escalated":
+        return "Escalated"
+    return None
+
+
 Submit = Callable[[ConflictResolution], Awaitable[None]]
 Escalate = Callable[[str], Awaitable[None]]
 

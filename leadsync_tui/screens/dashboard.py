@@ -36,10 +36,14 @@ from leadsync_tui.models import (
     SyncStatus,
     utc_now,
 )
-from leadsync_tui.roles import Permission, refusal
+from leadsync_tui.roles import Permission
 from leadsync_tui.screens.alerts import AlertTracker
 from leadsync_tui.screens.bulk_action import BulkActionModal, BulkDecision
-from leadsync_tui.screens.conflict_modal import ConflictOutcome, ConflictResolutionModal
+from leadsync_tui.screens.conflict_modal import (
+    ConflictOutcome,
+    ConflictResolutionModal,
+    outcome_message,
+)
 from leadsync_tui.screens.jump import JumpModal
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
@@ -522,19 +526,10 @@ class DashboardScreen(Screen[None]):
             position=(done + 1, done + max(waiting, 1)),
             read_only=not self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity),
             can_escalate=self.lead_app.may(Permission.ESCALATE),
-            read_only_note=self._conflict_note(conflict),
+            read_only_note=self.lead_app.conflict_refusal(conflict),
             mask_pii=self._masked,
         )
         self.app.push_screen(modal, self._after_conflict)
-
-    def _conflict_note(self, conflict: LeadSyncConflict) -> str:
-        """Why the conflict dialog offers no decision, when it does not."""
-        if self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity):
-            return ""
-        if self.read_only:
-            return "Read-only session: you can see this conflict, not resolve or escalate it."
-        role = self.lead_app.role
-        return refusal(role, Permission.RESOLVE, conflict.conflict_severity)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:
@@ -551,14 +546,9 @@ class DashboardScreen(Screen[None]):
             self._triaged.clear()
             return
         self._triaged.add(outcome.conflict_id)
-        if outcome.resolution is not None:
-            resolution = outcome.resolution.resolution
-            if resolution is Resolution.MANUAL_REVIEW:
-                self.notify("Conflict left for manual review", timeout=3)
-            else:
-                self.notify(f"Conflict resolved ({resolution.value})", timeout=3)
-        elif outcome.action == "escalated":
-            self.notify("Escalated", timeout=3)
+        message = outcome_message(outcome)
+        if message is not None:
+            self.notify(message, timeout=3)
         following = self._untriaged()
         if following:
             self._open_conflict(following[0])

@@ -38,15 +38,15 @@ from leadsync_tui.models import (
     ConflictResolution,
     LeadSyncConflict,
     Qualification,
-    Resolution,
     SyncStatus,
     format_utc,
 )
-from leadsync_tui.roles import Permission, refusal
+from leadsync_tui.roles import Permission
 from leadsync_tui.screens.conflict_modal import (
     ConflictOutcome,
     ConflictResolutionModal,
     format_value,
+    outcome_message,
     words,
 )
 from leadsync_tui.screens.conversation import ConversationScreen, display_name
@@ -538,19 +538,10 @@ class LeadDetailScreen(LeadScreen):
             position=(done + 1, done + max(waiting, 1)),
             read_only=not session.may(Permission.RESOLVE, conflict.conflict_severity),
             can_escalate=session.may(Permission.ESCALATE),
-            read_only_note=self._conflict_note(conflict),
+            read_only_note=self.session.conflict_refusal(conflict),
             mask_pii=self.masked,
         )
         self.app.push_screen(modal, self._after_conflict)
-
-    def _conflict_note(self, conflict: LeadSyncConflict) -> str:
-        """Why the conflict dialog offers no decision, when it does not."""
-        session = self.session
-        if session.may(Permission.RESOLVE, conflict.conflict_severity):
-            return ""
-        if session.read_only:
-            return "Read-only session: you can see this conflict, not resolve or escalate it."
-        return refusal(session.role, Permission.RESOLVE, conflict.conflict_severity)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         await self.store.resolve_conflict(conflict_id, resolution, self.session.actor)
@@ -562,14 +553,9 @@ class LeadDetailScreen(LeadScreen):
         if outcome is None:
             return
         self._triaged.add(outcome.conflict_id)
-        if outcome.resolution is not None:
-            resolution = outcome.resolution.resolution
-            if resolution is Resolution.MANUAL_REVIEW:
-                self.notify("Conflict left for manual review", timeout=3)
-            else:
-                self.notify(f"Conflict resolved ({resolution.value})", timeout=3)
-        elif outcome.action == "escalated":
-            self.notify("Escalated", timeout=3)
+        message = outcome_message(outcome)
+        if message is not None:
+            self.notify(message, timeout=3)
         following = self._untriaged()
         if following:
             self._open_conflict(following[0])
