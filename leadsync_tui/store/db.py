@@ -47,6 +47,7 @@ from leadsync_tui.models import (
     SyncType,
     utc_now,
 )
+from leadsync_tui.private_files import create_private
 from leadsync_tui.store.records import (
     AuditEntry,
     Link,
@@ -470,6 +471,8 @@ class Database:
         Only the process that sends the outbox should do that; a second process that
         merely watches the same file opens with `reclaim_in_flight=False`.
         """
+        if str(path) != ":memory:":
+            create_private(Path(path))  # 0600 before SQLite makes it (and -wal, -shm)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             if str(path) != ":memory:":
