@@ -254,3 +254,35 @@ async def test_a_second_engine_waits_for_the_slot_and_takes_it_from_a_dead_one(
         assert await first.beat()
         record = await db.engine_record()
         assert record is not None and record.token == first.token and record.generation == 3
+
+
+async def test_the_tuis_engine_records_itself_and_marks_itself_stopped_on_quit() -> None:
+    from leadsync_tui.app import make_app
+    from leadsync_tui.config import load_settings
+    from tests.waiting import eventually
+
+    app = make_app(load_settings().settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await eventually(lambda: app.engine_setup is not None, 10)
+        assert app.engine_setup is not None
+        db = app.engine_setup.engine.db
+        seen: list[EngineRecord | None] = []
+
+        async def recorded() -> bool:
+            seen.append(await db.engine_record())
+            return seen[-1] is not None
+
+        deadline = time.monotonic() + 10
+        while not await recorded():
+            assert time.monotonic() < deadline, "the TUI's engine never recorded itself"
+            await asyncio.sleep(0.05)
+        record = seen[-1]
+        assert record is not None
+        assert (record.host, record.pid, record.stopped_at) == (
+            socket.gethostname(),
+            os.getpid(),
+            None,
+        )
+        await pilot.press("ctrl+q")
+    text = await asyncio.to_thread(_status_text)
+    assert f"engine     none (last: {socket.gethostname()} pid {os.getpid()}, stopped " in text
