@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import ssl
-import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -41,8 +40,9 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from leadsync_tui.locations import default_database_file, find_config_file
+from leadsync_tui.locations import default_database_file, demo_database_file, find_config_file
 from leadsync_tui.models import Resolution
+from leadsync_tui.private_files import exposure_warning, store_warnings
 from leadsync_tui.roles import Role
 
 ENV_PREFIX = "LEADSYNC_"
@@ -317,6 +317,12 @@ class Settings(BaseSettings):
         """No endpoint configured: run against the embedded simulators."""
         return self.domiq.base_url is None and self.resman.base_url is None
 
+    @property
+    def database_file(self) -> Path:
+        """The store `sync --headless`, the TUI and `status` use: the demo's own file in
+        demo mode, `[sync] database` otherwise."""
+        return demo_database_file() if self.is_demo else self.sync.database.expanduser()
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -519,17 +525,8 @@ def _read_toml(path: Path, reason: str) -> dict[str, Any]:
 def _permission_warnings(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
     """A file that holds a secret must not be readable by others."""
     holds_secret = any(key in SECRET_KEYS for key, _ in _flatten(data))
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return ()
-    if holds_secret and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        shown = path if path.is_absolute() else path.absolute()
-        return (
-            f"{shown} holds secrets and is readable by other users "
-            f"(mode {stat.filemode(mode)}); fix with: chmod 600 {shlex.quote(str(shown))}",
-        )
-    return ()
+    warning = exposure_warning(path, "secrets") if holds_secret else None
+    return () if warning is None else (warning,)
 
 
 def _describe_validation_error(
@@ -663,4 +660,5 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> LoadedSe
         raise ConfigError(unknown_env, path)
     warnings = _permission_warnings(path, file_data) if path is not None else ()
     warnings += _tls_warnings(settings, os.environ)
+    warnings += store_warnings(settings.database_file)
     return LoadedSettings(settings, path, reason, file_keys, env_keys, warnings)

@@ -4,7 +4,8 @@
 that order) with every column, not only those that fit the terminal, plus both ids and
 the exact last sync time. Masked PII stays masked in the file: an export made while
 sharing a screen must not carry what the screen hid. Cells that a spreadsheet would run
-as a formula are defused with a leading apostrophe (CSV injection).
+as a formula are defused with a leading apostrophe (CSV injection). The file is the
+operator's alone (0600), whatever the umask.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from leadsync_tui.models import Lead
+from leadsync_tui.private_files import open_private
 from leadsync_tui.widgets.leads_columns import cell_text
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 
@@ -68,9 +70,10 @@ def defuse(cell: str) -> str:
 
 
 def write_csv(path: Path, leads: Iterable[Lead], now: datetime, *, mask: bool) -> int:
-    """Write the header and one row per lead to `path` (created or replaced); the row count."""
+    """Write the header and one row per lead to `path` (created or replaced, 0600: it
+    holds customer data); the row count."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with open_private(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for lead in leads:

@@ -22,6 +22,11 @@ def default_database_file() -> Path:
     return user_data_path(APP_NAME) / "leadsync.db"
 
 
+def demo_database_file() -> Path:
+    """Where the demo's database lives, beside the real one but never the same file."""
+    return default_database_file().with_name("leadsync-demo.db")
+
+
 def find_config_file(explicit: str | os.PathLike[str] | None) -> tuple[Path | None, str]:
     """The config file to read and why: `--config`, else `$LEADSYNC_CONFIG`, else XDG.
 

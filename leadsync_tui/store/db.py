@@ -47,8 +47,10 @@ from leadsync_tui.models import (
     SyncType,
     utc_now,
 )
+from leadsync_tui.private_files import create_private
 from leadsync_tui.store.records import (
     AuditEntry,
+    EngineRecord,
     Link,
     NewOutboxItem,
     OutboxCounts,
@@ -174,6 +176,21 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX audit_by_time ON audit (at)",
         "CREATE INDEX audit_by_target ON audit (target, at)",
     ),
+    # v2: which engine runs on this store (see `EngineRecord`; a lease's row later).
+    (
+        """CREATE TABLE engine (
+            slot TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            token TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            stopped_at TEXT,
+            generation INTEGER NOT NULL
+        )""",
+    ),
 )
 """Each entry is one schema version's statements, applied in one transaction; the
 database's `PRAGMA user_version` is the number of entries applied. Only ever append."""
@@ -208,6 +225,9 @@ _CONFLICT_COLUMNS = (
 )
 _LINK_COLUMNS = "conversation_id, prospect_id, person_id, property_id, snapshot, agreed_at"
 _AUDIT_COLUMNS = "id, at, actor, action, target, before, after, reason"
+_ENGINE_COLUMNS = (
+    "slot, host, pid, token, mode, started_at, heartbeat_at, expires_at, stopped_at, generation"
+)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -417,6 +437,37 @@ def _link(row: Sequence[Any]) -> Link:
     )
 
 
+def _engine_row(record: EngineRecord) -> tuple[Any, ...]:
+    return (
+        record.slot,
+        record.host,
+        record.pid,
+        record.token,
+        record.mode,
+        _ts(record.started_at),
+        _ts(record.heartbeat_at),
+        _ts(record.expires_at),
+        _ts_or_none(record.stopped_at),
+        record.generation,
+    )
+
+
+def _engine(row: Sequence[Any]) -> EngineRecord:
+    slot, host, pid, token, mode, started, beat, expires, stopped, generation = row
+    return EngineRecord(
+        slot=slot,
+        host=host,
+        pid=pid,
+        token=token,
+        mode=mode,
+        started_at=_dt(started),
+        heartbeat_at=_dt(beat),
+        expires_at=_dt(expires),
+        stopped_at=_dt_or_none(stopped),
+        generation=generation,
+    )
+
+
 def _audit(row: Sequence[Any]) -> AuditEntry:
     return AuditEntry(
         id=row[0],
@@ -470,6 +521,8 @@ class Database:
         Only the process that sends the outbox should do that; a second process that
         merely watches the same file opens with `reclaim_in_flight=False`.
         """
+        if str(path) != ":memory:":
+            create_private(Path(path))  # 0600 before SQLite makes it (and -wal, -shm)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             if str(path) != ":memory:":
@@ -982,6 +1035,36 @@ class Database:
                 (name, value, _ts(self._now())),
             )
         )
+
+    # ----------------------------------------------------------------- engine record
+
+    async def engine_record(self, slot: str = "sync") -> EngineRecord | None:
+        """Who runs (or last ran) the engine on this store; None if none ever did."""
+        rows = await self._fetch(f"SELECT {_ENGINE_COLUMNS} FROM engine WHERE slot = ?", (slot,))
+        return _engine(rows[0]) if rows else None
+
+    async def swap_engine(self, record: EngineRecord, expected_token: str | None) -> bool:
+        """Write `record` only if the slot still holds `expected_token` (None: is empty),
+        atomically; False when another process changed it meanwhile."""
+        row = _engine_row(record)
+
+        async def swap() -> bool:
+            if expected_token is None:
+                cursor = await self._conn.execute(
+                    f"INSERT OR IGNORE INTO engine ({_ENGINE_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            else:
+                cursor = await self._conn.execute(
+                    "UPDATE engine SET slot = ?, host = ?, pid = ?, token = ?, mode = ?,"
+                    " started_at = ?, heartbeat_at = ?, expires_at = ?, stopped_at = ?,"
+                    " generation = ? WHERE slot = ? AND token = ?",
+                    (*row, record.slot, expected_token),
+                )
+            return cursor.rowcount == 1
+
+        return await self._write(swap)
 
     # ----------------------------------------------------------------- audit
 

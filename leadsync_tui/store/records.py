@@ -114,3 +114,29 @@ class AuditEntry(BaseModel):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None
+
+
+class EngineRecord(BaseModel):
+    """The engine that runs (or last ran) on this store: who, since when, last heartbeat.
+
+    One row per `slot` (today only `"sync"`). A process writes it when its engine starts,
+    renews `heartbeat_at`/`expires_at` every few seconds and sets `stopped_at` on a clean
+    exit; a crashed one simply stops renewing. `generation` grows by one for each new
+    holder: a lease (issue #14) uses it as the fencing token.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    slot: str = "sync"
+    host: str
+    pid: int
+    token: str
+    """Random per process: tells two processes apart even when a pid is reused."""
+    mode: str
+    """`run` (the TUI or `sync --headless`) or `once` (`sync --headless --once`)."""
+    started_at: UtcDatetime
+    heartbeat_at: UtcDatetime
+    expires_at: UtcDatetime
+    """Past this without a new heartbeat, the holder counts as gone."""
+    stopped_at: UtcDatetime | None = None
+    generation: int = 1

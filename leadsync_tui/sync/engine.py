@@ -42,6 +42,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
+from leadsync_tui.sync.engine_presence import EnginePresence
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
@@ -54,7 +55,8 @@ from leadsync_tui.sync.walk_ins import WalkInImporter
 logger = logging.getLogger(__name__)
 
 ENGINE_CURSOR = "engine.state"
-"""JSON `{at, mode, ok, error}` of the last reconcile pass (read by `leadsync status`)."""
+"""JSON `{at, mode, ok, error, left}` of the last reconcile pass (read by `leadsync
+status`); `left` says what a `--once` run left in the outbox (it exited 1)."""
 FEED_CURSOR = "engine.feed"
 """JSON `{at, connected, reconnect_attempts}` of the live feed (read by `leadsync status`)."""
 LOCAL_PASS_DELAY = 0.3
@@ -180,6 +182,10 @@ class SyncEngine:
 
     async def run_once(self, max_wait: float = 60.0) -> OnceResult:
         """Reconcile and drain until a pass is quiet (`leadsync sync --headless --once`)."""
+        async with self._presence("once").held():
+            return await self._run_once(max_wait)
+
+    async def _run_once(self, max_wait: float) -> OnceResult:
         await self.store.wait_loaded()
         budget = self.budget
         budget.limit(max_wait)
@@ -200,8 +206,7 @@ class SyncEngine:
         budget.unlimit()
         await self.store.refresh_metrics()
         counts = await self.db.outbox_counts()
-        await self._record_state("once", error)
-        return OnceResult(
+        result = OnceResult(
             passes=passes,
             sent=self.worker.sent,
             pending=counts.pending,
@@ -210,6 +215,14 @@ class SyncEngine:
             open_conflicts=len(await self.db.open_conflicts()),
             error=error,
         )
+        left = None
+        if not result.complete and error is None:
+            left = (
+                f"{counts.pending} pending, {counts.in_flight} in flight, "
+                f"{counts.failed} failed left"
+            )
+        await self._record_state("once", error, left=left)
+        return result
 
     async def _reconcile_within(
         self, budget: WaitBudget
@@ -236,7 +249,12 @@ class SyncEngine:
     async def run(self) -> None:
         """Sync until `stop()` or cancellation; the items in flight finish on `stop()`.
 
-        Starts once the store holds every lead (the TUI loads them progressively)."""
+        Starts once the store holds every lead (the TUI loads them progressively); it is
+        recorded as the running engine (`engine_presence`) from the start."""
+        async with self._presence("run").held():
+            await self._run()
+
+    async def _run(self) -> None:
         self._stop.clear()
         await self.store.wait_loaded()
         if self._stop.is_set():
@@ -373,8 +391,19 @@ class SyncEngine:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _record_state(self, mode: str, error: str | None) -> None:
-        state = {"at": format_utc(self._now()), "mode": mode, "ok": error is None, "error": error}
+    def _presence(self, mode: str) -> EnginePresence:
+        return EnginePresence(self.db, self.journal, self._now, mode=mode)
+
+    async def _record_state(self, mode: str, error: str | None, *, left: str | None = None) -> None:
+        """`ok` only when the pass could read both sides and (`once`) left nothing behind,
+        so a `--once` run that exits 1 is never recorded as ok."""
+        state = {
+            "at": format_utc(self._now()),
+            "mode": mode,
+            "ok": error is None and left is None,
+            "error": error,
+            "left": left,
+        }
         try:
             await self.db.set_cursor(ENGINE_CURSOR, json.dumps(state))
         except Exception:  # the state line is a courtesy for `status`, never a failure

@@ -21,8 +21,15 @@ from leadsync_tui.config import Settings
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.metrics import compute_metrics
-from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxItem, OutboxStatus
+from leadsync_tui.store.records import (
+    Cursor,
+    EngineRecord,
+    OutboxCounts,
+    OutboxItem,
+    OutboxStatus,
+)
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
+from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wiring import database_file
 
@@ -54,7 +61,15 @@ class Report:
     feed: dict[str, Any] | None
     last_event_id: str | None
     resman_polled_through: str | None
+    now: datetime
+    running: EngineRecord | None
+    """Who runs (or last ran) the engine on this database."""
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def alive(self) -> bool:
+        """An engine runs now: only then are its feed state and in-flight items current."""
+        return self.running is not None and is_alive(self.running, self.now)
 
     @property
     def health(self) -> str:
@@ -111,6 +126,8 @@ async def _read(path: Path, demo: bool) -> Report:
             feed=_json(await db.get_cursor(FEED_CURSOR)),
             last_event_id=await db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID),
             resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
+            now=now,
+            running=await db.engine_record(),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -156,7 +173,7 @@ def _problems(
             f"({logs_failed:.0%} failed): see the errors in the sync log"
         )
     engine = report.engine or {}
-    if engine.get("ok") is False:
+    if engine.get("ok") is False and engine.get("error"):
         problems.append(
             f"the last sync pass could not read DomIQ or ResMan: {engine.get('error')}; check "
             "the endpoints and credentials (`leadsync config check`)"
@@ -172,6 +189,12 @@ def _as_dict(report: Report) -> dict[str, Any]:
         "metrics": report.metrics.model_dump(),
         "attempts_in_window": report.attempts,
         "window_s": WINDOW.total_seconds(),
+        "engine": {
+            "alive": report.alive,
+            "summary": describe(report.running, report.now),
+            "record": None if report.running is None else report.running.model_dump(mode="json"),
+            "interrupted": 0 if report.alive else report.outbox.in_flight,
+        },
         "outbox": report.outbox.model_dump(),
         "open_conflicts": [
             {
@@ -214,21 +237,15 @@ def _as_text(report: Report) -> str:
         f"  last hour  {report.attempts} attempts, {m.sync_success_rate:.1%} succeeded, "
         f"avg {m.avg_sync_latency:.0f} ms, p95 {m.p95_sync_latency:.0f} ms, "
         f"conflict rate {m.conflict_rate:.1%}",
-        f"  outbox     {report.outbox.pending} pending, {report.outbox.in_flight} in flight, "
+        f"  engine     {describe(report.running, report.now)}",
+        f"  outbox     {report.outbox.pending} pending, {_in_flight(report)}, "
         f"{report.outbox.failed} failed",
+        f"  live feed  {_feed_text(report)}; last event {report.last_event_id or '-'}"
+        f"; ResMan polled through {report.resman_polled_through or '-'}",
     ]
-    feed = report.feed or {}
     engine = report.engine or {}
-    state = feed.get("connected")
-    connected = "unknown" if state is None else "connected" if state else "disconnected"
-    lines.append(
-        f"  live feed  {connected}"
-        + (f" since {feed['at']}" if feed.get("at") else "")
-        + f"; last event {report.last_event_id or '-'}"
-        + f"; ResMan polled through {report.resman_polled_through or '-'}"
-    )
     if engine:
-        outcome = "ok" if engine.get("ok") else f"failed: {engine.get('error')}"
+        outcome = _pass_outcome(engine)
         lines.append(f"  last pass  {engine.get('at')} ({engine.get('mode')}): {outcome}")
     lines.append(f"  conflicts  {len(report.conflicts)} open")
     for c in report.conflicts[:LISTED]:
@@ -249,3 +266,43 @@ def _as_text(report: Report) -> str:
         lines.append("  problems")
         lines += [f"    - {problem}" for problem in report.problems]
     return "\n".join(lines) + "\n"
+
+
+def _pass_outcome(engine: dict[str, Any]) -> str:
+    if engine.get("ok"):
+        return "ok"
+    if engine.get("error"):
+        return f"failed: {engine.get('error')}"
+    return f"exited 1: {engine.get('left') or 'work left'}"
+
+
+def _in_flight(report: Report) -> str:
+    """Items claimed by an engine that is gone are not in flight: they wait for a start."""
+    count = report.outbox.in_flight
+    if report.alive or not count:
+        return f"{count} in flight"
+    return f"{count} interrupted (sent again on next start)"
+
+
+def _feed_text(report: Report) -> str:
+    """The feed's state as current only while an engine runs; else as last known."""
+    feed = report.feed or {}
+    state = feed.get("connected")
+    word = "unknown" if state is None else "connected" if state else "disconnected"
+    at = _when(feed.get("at"))
+    running = report.running
+    # the feed's time is written to the second: compare at that resolution
+    started = None if running is None else running.started_at.replace(microsecond=0)
+    if report.alive and started is not None and (at is None or at >= started):
+        return word + (f" since {feed['at']}" if at else "")
+    if at is None:
+        return "unknown" + ("" if report.alive else " (no engine running)")
+    last = f"last known {word} at {feed['at']}, {ago(report.now - at)} ago"
+    return f"not yet known ({last})" if report.alive else last
+
+
+def _when(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None

@@ -32,8 +32,9 @@ from leadsync_tui.config import (
     Settings,
     tls_context,
 )
-from leadsync_tui.locations import default_database_file
+from leadsync_tui.locations import demo_database_file as demo_database_file
 from leadsync_tui.models import utc_now
+from leadsync_tui.private_files import private_dir
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
@@ -47,14 +48,9 @@ if TYPE_CHECKING:
     from leadsync_tui.sim.runner import RunningSims, SimOptions
 
 
-def demo_database_file() -> Path:
-    """Where the demo's database lives, beside the real one but never the same file."""
-    return default_database_file().with_name("leadsync-demo.db")
-
-
 def database_file(settings: Settings) -> Path:
     """The database `sync --headless` and `status` use with these settings."""
-    return demo_database_file() if settings.is_demo else settings.sync.database.expanduser()
+    return settings.database_file
 
 
 def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
@@ -97,7 +93,7 @@ def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
 
 
 def _fresh(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
@@ -141,8 +137,6 @@ async def open_engine(
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
             _fresh(path)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
         db = await Database.open(path, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)
