@@ -51,12 +51,14 @@ async def serve_asgi(
     lifespan: Literal["on", "off", "auto"] = "off",
     shutdown_timeout_s: int = 5,
     ws_ping_interval_s: float | None = 20.0,
+    date_header: bool = True,
 ) -> AsyncIterator[str]:
     """Serve `app` on `host:port` (0 = any free port) and yield its base URL.
 
     On exit (normal, exception or cancellation) the server stops accepting, asks open
     connections (WebSockets included) to close, waits up to `shutdown_timeout_s` for them
-    and releases the port.
+    and releases the port. `date_header=False`: the app sends its own `Date` (from its
+    clock, which a test may set apart from this machine's); uvicorn's would be a second one.
     """
     sock = _bind(host, port)
     config = uvicorn.Config(
@@ -70,6 +72,7 @@ async def serve_asgi(
         proxy_headers=False,
         timeout_graceful_shutdown=shutdown_timeout_s,
         ws_ping_interval=ws_ping_interval_s,
+        date_header=date_header,
     )
     server = _InProcessServer(config)
     task = asyncio.create_task(_run(server, sock), name=f"serve_asgi:{config.port}")

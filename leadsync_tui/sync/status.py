@@ -22,6 +22,7 @@ from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, fo
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.metrics import compute_metrics
 from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxItem, OutboxStatus
+from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wiring import database_file
@@ -55,6 +56,8 @@ class Report:
     last_event_id: str | None
     resman_polled_through: str | None
     problems: list[str] = field(default_factory=list)
+    clock: dict[str, Any] | None = None
+    """Our clock against ResMan's at the last poll (`clock_skew.CLOCK_CURSOR`)."""
 
     @property
     def health(self) -> str:
@@ -111,6 +114,7 @@ async def _read(path: Path, demo: bool) -> Report:
             feed=_json(await db.get_cursor(FEED_CURSOR)),
             last_event_id=await db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID),
             resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
+            clock=_json(await db.get_cursor(CLOCK_CURSOR)),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -155,6 +159,9 @@ def _problems(
             f"only {metrics.sync_success_rate:.0%} of the last hour's attempts succeeded "
             f"({logs_failed:.0%} failed): see the errors in the sync log"
         )
+    skew = skew_problem(report.clock)
+    if skew is not None:
+        problems.append(skew)
     engine = report.engine or {}
     if engine.get("ok") is False:
         problems.append(
@@ -200,6 +207,7 @@ def _as_dict(report: Report) -> dict[str, Any]:
             "state": report.feed,
             "last_event_id": report.last_event_id,
             "resman_polled_through": report.resman_polled_through,
+            "clock": report.clock,
             "last_pass": report.engine,
         },
         "problems": report.problems,
