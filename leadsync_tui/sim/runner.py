@@ -125,9 +125,7 @@ async def run_simulators(options: SimOptions) -> AsyncIterator[RunningSims]:
     )
     async with AsyncExitStack() as stack:
         domiq_url = await _serve(stack, "domiq", domiq_app, options.host, options.domiq_port)
-        resman_url = await _serve(
-            stack, "resman", resman_app, options.host, options.resman_port, date_header=False
-        )
+        resman_url = await _serve(stack, "resman", resman_app, options.host, options.resman_port)
         activity = None
         if options.activity_per_min > 0:
             activity = ActivityGenerator(
@@ -138,18 +136,9 @@ async def run_simulators(options: SimOptions) -> AsyncIterator[RunningSims]:
         yield RunningSims(domiq_url, resman_url, world, domiq_faults, resman_faults, activity)
 
 
-async def _serve(
-    stack: AsyncExitStack,
-    simulator: str,
-    app: ASGIApp,
-    host: str,
-    port: int,
-    *,
-    date_header: bool = True,
-) -> str:
-    """`date_header=False` for ResMan, whose app stamps `Date` from its own clock."""
+async def _serve(stack: AsyncExitStack, simulator: str, app: ASGIApp, host: str, port: int) -> str:
     try:
-        return await stack.enter_async_context(serve_asgi(app, host, port, date_header=date_header))
+        return await stack.enter_async_context(serve_asgi(app, host, port))
     except OSError as exc:
         raise SimulatorBindError(simulator, host, port, exc) from exc
 

@@ -791,4 +791,5 @@ def create_resman_app(
     app.state.faults = faults
     app.state.sim_settings = settings
     app.state.sim_stats = api.stats
+    app.state.sends_date = True  # `serve_asgi` leaves `Date` to `DateHeader`
     return app
