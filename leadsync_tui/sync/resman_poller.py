@@ -12,7 +12,7 @@ the version of a prospect already applied is not applied again (`applied`).
 A cursor ahead of ResMan's time (written from a fast local clock by an older leadsync)
 would pass every edit until ResMan's clock caught up: it is noticed, warned about, and
 the poll re-reads from `EPOCH` once. A ResMan that sends no `Date` leaves only our
-clock: the window then ends at our "now", never before its start.
+clock: the window then ends at our "now", and the cursor still never goes back.
 
 The poller only reads: the caller stores the returned `window_end` as the cursor in the
 same transaction that applies the window (`commit`), so a crash re-reads it and a change
@@ -103,7 +103,7 @@ class ResmanPoller:
         cursor = await self.cursor()
         start = EPOCH if cursor is None else max(EPOCH, cursor - OVERLAP)
         windows = await self._read(start)
-        end = self._end(windows, start)
+        end = self._end(windows, cursor or start)
         if cursor is not None and end < cursor:
             logger.warning(
                 "the ResMan poll cursor is %.0f s ahead of ResMan's time (set from a fast "
@@ -130,8 +130,9 @@ class ResmanPoller:
         )
         return [(dpid, pid, w) for (dpid, pid), w in zip(targets, windows, strict=True)]
 
-    def _end(self, windows: list[tuple[str, str, ModifiedWindow]], start: datetime) -> datetime:
-        """The earliest ResMan time any property's window is complete up to."""
+    def _end(self, windows: list[tuple[str, str, ModifiedWindow]], floor: datetime) -> datetime:
+        """The earliest ResMan time any property's window is complete up to; without a
+        `Date`, our clock, but never before `floor` (the cursor: it does not go back)."""
         throughs = [w.through for _, _, w in windows]
         known = [t for t in throughs if t is not None]
         if known and len(known) == len(throughs):
@@ -142,7 +143,7 @@ class ResmanPoller:
                 "ResMan's answers carry no Date header: the poll window follows this "
                 "machine's clock, which must then agree with ResMan's"
             )
-        return max(self._now(), start, *known)
+        return max(self._now(), floor, *known)
 
     def _result(
         self,

@@ -15,7 +15,10 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
 from leadsync_tui.clients.resman_clock import ResmanClock
@@ -27,7 +30,16 @@ from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.resman_poller import PollResult, ResmanPoller
 from leadsync_tui.sync.status import run_status
 from leadsync_tui.sync.wiring import demo_database_file
-from tests.clients.sim_fixtures import T0, ResmanWorld, resman_client, resman_world
+from tests.clients.sim_fixtures import (
+    ACCOUNT,
+    API_KEY,
+    PARTNER,
+    T0,
+    ResmanWorld,
+    fast_retry,
+    resman_client,
+    resman_world,
+)
 from tests.clocks import FrozenClock
 
 
@@ -57,9 +69,14 @@ class PollRig:
 
 @asynccontextmanager
 async def poll_rig(
-    tmp_path: Path, ours_ahead_by: timedelta, database: Path | None = None
+    tmp_path: Path,
+    ours_ahead_by: timedelta,
+    database: Path | None = None,
+    *,
+    dateless: bool = False,
 ) -> AsyncIterator[PollRig]:
-    """The simulator's clock at T0, ours `ours_ahead_by` from it (negative: behind)."""
+    """The simulator's clock at T0, ours `ours_ahead_by` from it (negative: behind);
+    `dateless`: a front door that strips ResMan's `Date` header."""
     world = resman_world()
     ours = FrozenClock(T0 + ours_ahead_by)
     database = database or tmp_path / "leadsync.db"
@@ -67,13 +84,41 @@ async def poll_rig(
     db = await Database.open(database, now=ours)
     mapping = PropertyMapping({"prop_oak": ResmanProperty(property_id=world.prop.property_id)})
     try:
-        async with resman_client(world) as resman:
+        async with dateless_client(world) if dateless else resman_client(world) as resman:
             resman.clock = ResmanClock(wall=ours)
             events: list[dict[str, Any]] = []
             poller = ResmanPoller(db, resman, mapping, ours, Journal(events.append, ours))
             yield PollRig(world, ours, db, resman, poller, events)
     finally:
         await db.close()
+
+
+class NoDate:
+    """A proxy in front of ResMan that drops the `Date` header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def stripped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k.lower() != b"date"]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, stripped)
+
+
+def dateless_client(world: ResmanWorld) -> ResmanClient:
+    transport = httpx.ASGITransport(app=NoDate(world.app), client=("127.0.0.1", 40000))
+    return ResmanClient(
+        "http://api.myresman.test",
+        PARTNER,
+        SecretStr(API_KEY),
+        ACCOUNT,
+        retry=fast_retry(),
+        transport=transport,
+    )
 
 
 def seed(rig: PollRig, count: int) -> list[str]:
@@ -115,6 +160,28 @@ async def test_our_clock_stepping_back_an_hour_neither_raises_nor_loses_an_edit(
         assert polled.prospects[guest].prospect.email == "after.step@example.com"
         after = await rig.cursor()
         assert before is not None and after is not None and after > before
+
+
+async def test_without_resmans_date_the_poll_falls_back_on_our_clock_and_never_goes_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with poll_rig(tmp_path, timedelta(0), dateless=True) as rig:
+        [guest, *_] = seed(rig, 2)
+        with caplog.at_level(logging.WARNING):
+            await rig.poll()
+            first = await rig.cursor()
+            assert first == rig.ours.at.isoformat()
+            rig.ours.at -= timedelta(hours=1)
+            rig.world.clock.advance(5)
+            rig.world.state.edit_prospect(guest, email="dateless@example.com")
+            polled = await rig.poll()  # our clock is an hour behind its own cursor now
+        assert polled.prospects[guest].prospect.email == "dateless@example.com"
+        assert await rig.cursor() == first
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "ResMan's answers carry no Date header: the poll window follows this machine's "
+        "clock, which must then agree with ResMan's"
+    ]
 
 
 async def test_the_overlap_rereads_what_was_applied_and_drops_it(tmp_path: Path) -> None:
