@@ -159,9 +159,11 @@ async def agents_edit_rents(settings: Settings) -> dict[str, int]:
             rent = 2001 + 37 * n  # odd figures no seeded lead has
             assert lead_to_fields(lead)["max_rent"] != rent
             ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
-            await resman.post_lead(
-                property_id, build_update(ids, ProspectFields(desired_rent=rent))
+            # the name goes with every post, as ResMan's integrators send it
+            fields = ProspectFields(
+                first_name=prospect.first_name, last_name=prospect.last_name, desired_rent=rent
             )
+            await resman.post_lead(property_id, build_update(ids, fields))
             rents[lead.conversation_id] = rent
     return rents
 
