@@ -393,11 +393,13 @@ class ResmanClient:
             raise ValueError("end must not be before start")
         if min_window < timedelta(seconds=1):
             raise ValueError("min_window must be at least one second")
+        through = end
         if end is None:
             try:
                 return await self._search_open(property_id, start)
             except SearchTooBroad:
-                end = max(start, self.clock.now() or datetime.now(UTC))
+                through = self.clock.now()  # None: ResMan never sent a Date
+                end = max(start, through or datetime.now(UTC))
         found: dict[str, Prospect] = {}
         windows = [(start, end)]
         while windows:
@@ -419,7 +421,7 @@ class ResmanClient:
                 continue
             for prospect in batch:
                 found.setdefault(prospect.prospect_id, prospect)
-        return ModifiedWindow(list(found.values()), end)
+        return ModifiedWindow(list(found.values()), through)
 
     async def _search_open(self, property_id: str, start: datetime) -> ModifiedWindow:
         """Modified from `start` on, with ResMan's `Date` of that very answer: `_send`
