@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck imports pytest bench sim clean
+.PHONY: demo test lint typecheck imports pytest faketime bench sim clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,17 @@ typecheck: $(STAMP_TEST)
 imports: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP_TEST)
+pytest: $(STAMP_TEST) faketime
 	$(BIN)/pytest
+
+# libfaketime for the clock-skew end-to-end tests (tests/engine/test_clock_faketime.py);
+# without it (not root, no apt) they are skipped with a warning in the summary.
+faketime:
+	@command -v faketime >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime) \
+		>/dev/null 2>&1 || \
+		echo "WARNING: could not install faketime (Debian package; needs root and apt):" \
+			"the clock-skew end-to-end tests will be SKIPPED"
 
 test: lint typecheck imports pytest
 

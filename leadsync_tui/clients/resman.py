@@ -6,6 +6,8 @@ ResMan is a form-POST API whose answers need care (sections 3, 7, 10 of the doc)
 - SearchProspects has no paging; too wide a Modified window answers HTTP 502 "buffer
   overflow", so `search_modified` halves the window until each half fits, and
   de-duplicates by ProspectID (the Modified filter ORs prospect and person stamps).
+- Its Modified window is ResMan's time, not ours: every answer's `Date` feeds `clock`
+  (`resman_clock`), and an open window reports the ResMan time it is complete up to.
 - No upsert: `find_matches` searches by email, then phone, then name before a create.
 - A create post is not idempotent. It is resent only when the request surely had no
   effect (never delivered, 503 at the door, or a `Status=Error` answer); when its answer
@@ -49,6 +51,7 @@ from leadsync_tui.clients.errors import (
     rejected,
 )
 from leadsync_tui.clients.mits import PostResult, Prospect
+from leadsync_tui.clients.resman_clock import ResmanClock
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.config import ResmanProperty, ResmanSettings
 
@@ -200,6 +203,15 @@ class PropertyMapping:
         return None
 
 
+@dataclass(frozen=True)
+class ModifiedWindow:
+    """What `search_modified_through` read: the prospects, and the ResMan time they are
+    complete up to (None: ResMan sent no `Date`, so nobody knows its time)."""
+
+    prospects: list[Prospect]
+    through: datetime | None
+
+
 # --------------------------------------------------------------------------- client
 
 
@@ -219,8 +231,11 @@ class ResmanClient:
         limits: httpx.Limits | None = None,
         max_response_bytes: int = mits.MAX_RESPONSE_BYTES,
         verify: ssl.SSLContext | bool = True,
+        clock: ResmanClock | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.clock = clock or ResmanClock()
+        """ResMan's time, from the `Date` of each answer (the poll cursor runs on it)."""
         self.account_id = account_id
         self._partner_id = partner_id
         self._api_key = api_key
@@ -349,19 +364,42 @@ class ResmanClient:
         self,
         property_id: str,
         start: datetime,
-        end: datetime,
+        end: datetime | None = None,
         *,
         min_window: timedelta = DEFAULT_MIN_WINDOW,
     ) -> list[Prospect]:
-        """Every prospect modified in [start, end], once each, however many there are.
+        """Every prospect modified in [start, end] (`end=None`: up to ResMan's now)."""
+        window = await self.search_modified_through(property_id, start, end, min_window=min_window)
+        return window.prospects
 
-        A 502 "buffer overflow" splits the window in half (earlier half first); a window
-        of `min_window` or less that still overflows raises `SearchTooBroad`.
+    async def search_modified_through(
+        self,
+        property_id: str,
+        start: datetime,
+        end: datetime | None = None,
+        *,
+        min_window: timedelta = DEFAULT_MIN_WINDOW,
+    ) -> ModifiedWindow:
+        """Every prospect modified in [start, end], once each, however many there are,
+        and the ResMan time the window covers (`ModifiedWindow.through`).
+
+        `end=None` leaves the window open: nothing is compared with our clock, which may
+        be ahead of or behind ResMan's; `through` is then ResMan's own time (the `Date`
+        of its answer). A 502 "buffer overflow" splits the window in half (earlier half
+        first), an open one first closed at ResMan's time; a window of `min_window` or
+        less that still overflows raises `SearchTooBroad`.
         """
-        if end < start:
+        if end is not None and end < start:
             raise ValueError("end must not be before start")
         if min_window < timedelta(seconds=1):
             raise ValueError("min_window must be at least one second")
+        through = end
+        if end is None:
+            try:
+                return await self._search_open(property_id, start)
+            except SearchTooBroad:
+                through = self.clock.now()  # None: ResMan never sent a Date
+                end = max(start, through or datetime.now(UTC))
         found: dict[str, Prospect] = {}
         windows = [(start, end)]
         while windows:
@@ -383,7 +421,20 @@ class ResmanClient:
                 continue
             for prospect in batch:
                 found.setdefault(prospect.prospect_id, prospect)
-        return list(found.values())
+        return ModifiedWindow(list(found.values()), through)
+
+    async def _search_open(self, property_id: str, start: datetime) -> ModifiedWindow:
+        """Modified from `start` on, with ResMan's `Date` of that very answer: `_send`
+        records it just before it parses, with no await between (see `ResmanClock`)."""
+
+        def parse(body: bytes) -> ModifiedWindow:
+            unique: dict[str, Prospect] = {}
+            for prospect in mits.parse_search_response(body):
+                unique.setdefault(prospect.prospect_id, prospect)
+            return ModifiedWindow(list(unique.values()), self.clock.answered_at)
+
+        fields = self._fields(property_id, ModifiedStartDateTime=_instant(start) or "")
+        return await self._call(SEARCH_PROSPECTS, fields, parse=parse, xml=True)
 
     async def find_matches(
         self,
@@ -524,6 +575,7 @@ class ResmanClient:
             answer = await _http.fetch(
                 self._http, request, what=what, deadline=self._timeout, max_bytes=self._max_bytes
             )
+            self.clock.observe(answer.headers.get("date"))
             error = http_error(answer, what)
             if error is not None:
                 raise error
@@ -650,6 +702,7 @@ __all__ = [
     "Employee",
     "LostReason",
     "MappingMissing",
+    "ModifiedWindow",
     "PostOutcomeUnknown",
     "PostResult",
     "PropertyInfo",

@@ -51,12 +51,15 @@ async def serve_asgi(
     lifespan: Literal["on", "off", "auto"] = "off",
     shutdown_timeout_s: int = 5,
     ws_ping_interval_s: float | None = 20.0,
+    date_header: bool | None = None,
 ) -> AsyncIterator[str]:
     """Serve `app` on `host:port` (0 = any free port) and yield its base URL.
 
     On exit (normal, exception or cancellation) the server stops accepting, asks open
     connections (WebSockets included) to close, waits up to `shutdown_timeout_s` for them
-    and releases the port.
+    and releases the port. Uvicorn stamps `Date` unless `date_header=False` or (None) the
+    app sends its own (`app.state.sends_date`, the ResMan simulator's clock): two would
+    make one unreadable header.
     """
     sock = _bind(host, port)
     config = uvicorn.Config(
@@ -70,6 +73,7 @@ async def serve_asgi(
         proxy_headers=False,
         timeout_graceful_shutdown=shutdown_timeout_s,
         ws_ping_interval=ws_ping_interval_s,
+        date_header=not _sends_date(app) if date_header is None else date_header,
     )
     server = _InProcessServer(config)
     task = asyncio.create_task(_run(server, sock), name=f"serve_asgi:{config.port}")
@@ -80,6 +84,10 @@ async def serve_asgi(
         await _stop(server, task, sock, raise_errors=False)
         raise
     await _stop(server, task, sock, raise_errors=True)
+
+
+def _sends_date(app: ASGIApp) -> bool:
+    return getattr(getattr(app, "state", None), "sends_date", False) is True
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -231,6 +231,11 @@ _ENGINE_COLUMNS = (
 
 
 # --------------------------------------------------------------------------- encoding
+
+
+CLOCK_STEP = timedelta(seconds=5)
+"""An outbox item stamped more than this in our future was scheduled before our clock
+stepped back (NTP): its wait no longer means anything, so it is due at once."""
 
 
 def _ts(value: datetime) -> str:
@@ -817,7 +822,9 @@ class Database:
 
         Only the head of each lane (conversation, direction) is due: while an earlier
         item of the lane is pending, in flight or parked, later ones wait, so two changes
-        to one lead never race or overtake each other.
+        to one lead never race or overtake each other. An item last touched in our
+        future was scheduled before our clock stepped back (`CLOCK_STEP`): it is due
+        now, not after the length of the step.
         """
 
         async def work() -> list[OutboxItem]:
@@ -825,13 +832,14 @@ class Database:
                 "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1,"
                 " updated_at = :now WHERE id IN ("
                 "  SELECT o.id FROM outbox o"
-                "  WHERE o.status = 'pending' AND o.next_attempt_at <= :now"
+                "  WHERE o.status = 'pending'"
+                "  AND (o.next_attempt_at <= :now OR o.updated_at > :stepped_back)"
                 "  AND NOT EXISTS (SELECT 1 FROM outbox e"
                 "   WHERE e.conversation_id = o.conversation_id"
                 "   AND e.direction = o.direction AND e.id < o.id)"
                 "  ORDER BY o.next_attempt_at, o.id LIMIT :limit)"
                 f" RETURNING {_OUTBOX_COLUMNS}",
-                {"now": _ts(now), "limit": limit},
+                {"now": _ts(now), "stepped_back": _ts(now + CLOCK_STEP), "limit": limit},
             )
             items = [_outbox_item(row) for row in rows]
             items.sort(key=lambda item: (item.next_attempt_at, item.id))

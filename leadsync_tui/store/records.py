@@ -31,7 +31,8 @@ class Cursor(StrEnum):
     """Names of the poll cursors kept in the `cursors` table."""
 
     RESMAN_MODIFIED_THROUGH = "resman.modified_through"
-    """End of the last ResMan `SearchProspects` window that was fully applied (ISO UTC)."""
+    """End of the last ResMan `SearchProspects` window that was fully applied (ISO UTC, on
+    ResMan's clock: the `Date` of its answer, never this machine's time)."""
     DOMIQ_UPDATED_SINCE = "domiq.updated_since"
     """`updated_since` for the next incremental `GET /v1/leads` (ISO UTC)."""
     DOMIQ_LAST_EVENT_ID = "domiq.last_event_id"

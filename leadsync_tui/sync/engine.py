@@ -138,7 +138,9 @@ class SyncEngine:
             store=store,
             db=db,
             domiq=domiq,
-            poller=ResmanPoller(db, resman, PropertyMapping.from_settings(settings.resman), now),
+            poller=ResmanPoller(
+                db, resman, PropertyMapping.from_settings(settings.resman), now, self.journal
+            ),
             importer=WalkInImporter(
                 store=store,
                 db=db,

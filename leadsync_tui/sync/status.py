@@ -28,6 +28,7 @@ from leadsync_tui.store.records import (
     OutboxItem,
     OutboxStatus,
 )
+from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.outbox_worker import precise_now
@@ -65,6 +66,8 @@ class Report:
     running: EngineRecord | None
     """Who runs (or last ran) the engine on this database."""
     problems: list[str] = field(default_factory=list)
+    clock: dict[str, Any] | None = None
+    """Our clock against ResMan's at the last poll (`clock_skew.CLOCK_CURSOR`)."""
 
     @property
     def alive(self) -> bool:
@@ -128,6 +131,7 @@ async def _read(path: Path, demo: bool) -> Report:
             resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
             now=now,
             running=await db.engine_record(),
+            clock=_json(await db.get_cursor(CLOCK_CURSOR)),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -172,6 +176,9 @@ def _problems(
             f"only {metrics.sync_success_rate:.0%} of the last hour's attempts succeeded "
             f"({logs_failed:.0%} failed): see the errors in the sync log"
         )
+    skew = skew_problem(report.clock)
+    if skew is not None:
+        problems.append(skew)
     engine = report.engine or {}
     if engine.get("ok") is False and engine.get("error"):
         problems.append(
@@ -223,6 +230,7 @@ def _as_dict(report: Report) -> dict[str, Any]:
             "state": report.feed,
             "last_event_id": report.last_event_id,
             "resman_polled_through": report.resman_polled_through,
+            "clock": report.clock,
             "last_pass": report.engine,
         },
         "problems": report.problems,

@@ -26,6 +26,7 @@ Behaviour an integrator will meet (facts and inferences: docs/resman-mits.md):
   the route's usual body (XML, or JSON where JSON was asked for) cut off half-way. A
   faulted request is not processed: it never changes state.
 - No traceback ever reaches a client: an unexpected exception is the HTTP 500 page.
+- Every answer carries `Date` from the account's clock (`http_date`), as IIS stamps it.
 
 Control routes (JSON, no authentication, loopback clients only, else 403):
 - `GET /_sim/faults`, `PUT /_sim/faults` (a JSON object of knobs; 400 + message when
@@ -59,6 +60,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadsync_tui.sim.faults import Fault, FaultSettings, FaultSettingsError
 from leadsync_tui.sim.resman import mits_xml
+from leadsync_tui.sim.resman.http_date import DateHeader
 from leadsync_tui.sim.resman.mits_xml import MitsXmlError
 from leadsync_tui.sim.resman.posted import PostedProspect
 from leadsync_tui.sim.resman.posting import PostError, post_prospects
@@ -779,11 +781,15 @@ def create_resman_app(
     routes = api.routes()
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(_CaseInsensitivePaths, paths=[r.path for r in routes])],
+        middleware=[
+            Middleware(DateHeader, now=state.now),
+            Middleware(_CaseInsensitivePaths, paths=[r.path for r in routes]),
+        ],
         exception_handlers={Exception: _unexpected},
     )
     app.state.resman = state
     app.state.faults = faults
     app.state.sim_settings = settings
     app.state.sim_stats = api.stats
+    app.state.sends_date = True  # `serve_asgi` leaves `Date` to `DateHeader`
     return app
