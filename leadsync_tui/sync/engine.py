@@ -6,7 +6,8 @@ Two ways to run it:
   `max_wait` seconds in all.
 - `run()` (`leadsync sync --headless`, the TUI): the live feed (watcher), a full
   reconcile every `[sync] poll_interval` or when asked (`EngineRequest` pull), a quick
-  local pass for leads the feed changed, and the worker, until `stop()` (which lets the
+  local pass for leads the feed changed, a drift scan every `[sync] drift_scan_every`
+  (`drift`), and the worker, until `stop()` (which lets the
   items in flight finish) or cancellation.
 
 The engine is the only writer of links, snapshots and the sync log; every write to
@@ -42,6 +43,8 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
+from leadsync_tui.sync.drift import DriftReport, DriftScanner
+from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
@@ -154,6 +157,17 @@ class SyncEngine:
             lock=self._lock,
             now=now,
         )
+        self.drift = DriftScanner(
+            store=store,
+            db=db,
+            domiq=domiq,
+            resman=resman,
+            mapping=PropertyMapping.from_settings(settings.resman),
+            reconciler=self.reconciler,
+            journal=self.journal,
+            now=now,
+            on_progress=store.note_drift,
+        )
         self._stop = asyncio.Event()
         self._pull_now = asyncio.Event()
         self._dirty: set[str] = set()
@@ -250,6 +264,10 @@ class SyncEngine:
         ]
         if self.watcher is not None:
             jobs.append(self.watcher.run())
+        if every := self.settings.sync.drift_scan_every:
+            jobs.append(
+                drift_loop(self.db, self.drift, every, self._now, after_scan=self._drift_done)
+            )
         tasks = [asyncio.create_task(job) for job in jobs]
         stopped = asyncio.create_task(self._stop.wait())
         failure: BaseException | None = None
@@ -321,6 +339,11 @@ class SyncEngine:
                 continue
             if report.queued:
                 self.worker.wake()
+
+    def _drift_done(self, report: DriftReport) -> None:
+        """A background scan queued repairs: send them now."""
+        if report.repaired or report.conflicts:
+            self.worker.wake()
 
     async def _metrics_loop(self) -> None:
         while True:

@@ -22,6 +22,8 @@ from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, fo
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.metrics import compute_metrics
 from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxItem, OutboxStatus
+from leadsync_tui.sync.drift import last_state as last_drift
+from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wiring import database_file
@@ -54,6 +56,8 @@ class Report:
     feed: dict[str, Any] | None
     last_event_id: str | None
     resman_polled_through: str | None
+    drift: dict[str, Any] | None = None
+    """The last drift scan's summary (`sync.drift`), if one ran."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -111,6 +115,7 @@ async def _read(path: Path, demo: bool) -> Report:
             feed=_json(await db.get_cursor(FEED_CURSOR)),
             last_event_id=await db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID),
             resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
+            drift=await last_drift(db),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -161,6 +166,7 @@ def _problems(
             f"the last sync pass could not read DomIQ or ResMan: {engine.get('error')}; check "
             "the endpoints and credentials (`leadsync config check`)"
         )
+    problems += drift_problems(report.drift)
     return problems
 
 
@@ -202,6 +208,7 @@ def _as_dict(report: Report) -> dict[str, Any]:
             "resman_polled_through": report.resman_polled_through,
             "last_pass": report.engine,
         },
+        "drift": drift_summary(report.drift),
         "problems": report.problems,
     }
 
@@ -230,6 +237,7 @@ def _as_text(report: Report) -> str:
     if engine:
         outcome = "ok" if engine.get("ok") else f"failed: {engine.get('error')}"
         lines.append(f"  last pass  {engine.get('at')} ({engine.get('mode')}): {outcome}")
+    lines.append(f"  drift      {drift_line(report.drift)}")
     lines.append(f"  conflicts  {len(report.conflicts)} open")
     for c in report.conflicts[:LISTED]:
         lines.append(

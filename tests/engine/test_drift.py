@@ -1,0 +1,145 @@
+"""`leadsync drift` against both simulators: in step after a sync, and each edit made
+behind the engine's back (engine stopped) found, then repaired through the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from leadsync_tui.models import utc_now
+from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.sync.drift_command import run_drift
+from leadsync_tui.sync.status import run_status
+from tests.engine.conftest import Rig, sim_rig
+
+
+async def drift(rig: Rig, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`leadsync drift --json [--repair]` on the rig's settings: exit code, the JSON
+    object (last line), and stderr. Run in a thread: the simulators serve on this loop."""
+    out, err = StringIO(), StringIO()
+    code = await asyncio.to_thread(
+        run_drift,
+        rig.settings,
+        repair="--repair" in args,
+        as_json=True,
+        max_wait=10,
+        out=out,
+        err=err,
+    )
+    return code, json.loads(out.getvalue().splitlines()[-1]), err.getvalue()
+
+
+async def synced(rig: Rig) -> int:
+    """One `sync --headless --once`; how many linked pairs it leaves."""
+    async with rig.engine() as engine:
+        assert (await engine.run_once(max_wait=10)).complete
+        return len(await engine.db.get_links(engine.store.state.leads))
+
+
+@dataclass(frozen=True)
+class Pair:
+    conversation_id: str
+    prospect_id: str
+
+
+async def quiet_pairs(rig: Rig, count: int) -> list[Pair]:
+    """Linked pairs with no open conflict (their drift is all the test's doing)."""
+    async with rig.engine() as engine:
+        conflicted = {c.conversation_id for c in await engine.db.open_conflicts()}
+        links = await engine.db.get_links(engine.store.state.leads)
+    pairs = [Pair(cid, link.prospect_id) for cid, link in sorted(links.items())]
+    return [pair for pair in pairs if pair.conversation_id not in conflicted][:count]
+
+
+async def test_a_converged_world_is_in_step(tmp_path: Path) -> None:
+    async with sim_rig(tmp_path, leads=60) as rig:
+        linked = await synced(rig)
+        code, report, err = await drift(rig)
+        assert code == 0, err
+        assert report["pairs_checked"] == linked > 10
+        assert report["out_of_step"] == 0 and report["findings"] == []
+        assert report["last_agreement_at"] == report["at"]
+
+
+async def test_edits_made_while_the_engine_was_stopped_are_found_and_repaired(
+    tmp_path: Path,
+) -> None:
+    async with sim_rig(tmp_path, leads=60) as rig:
+        world = rig.sims.world
+        await synced(rig)
+        in_domiq, in_resman, in_both = await quiet_pairs(rig, 3)
+        # engine stopped: an agent edits each side; ResMan's clock says it was long ago,
+        # so no poll window would ever show it
+        long_ago = utc_now() - timedelta(days=30)
+        world.domiq.edit_lead(in_domiq.conversation_id, {"notes": "Wants a corner unit."})
+        world.resman.edit_prospect(in_resman.prospect_id, at=long_ago, max_rent=2345)
+        world.domiq.edit_lead(in_both.conversation_id, {"max_rent": 1111})
+        world.resman.edit_prospect(in_both.prospect_id, at=long_ago, max_rent=2222)
+
+        code, report, _ = await drift(rig)
+        assert code == 1
+        kinds = {f["conversation_id"]: (f["kind"], f["fields"]) for f in report["findings"]}
+        assert kinds == {
+            in_domiq.conversation_id: ("domiq_changed", ["notes"]),
+            in_resman.conversation_id: ("resman_changed", ["max_rent"]),
+            in_both.conversation_id: ("both_changed", ["max_rent"]),
+        }
+        assert report["out_of_step"] == 3 and report["repaired"] == 0
+        assert report["unrepaired"] == 3  # report only
+        # nothing was written without --repair
+        prospect = world.resman.get_prospect(in_domiq.prospect_id)
+        assert prospect is not None and prospect_values(prospect)["notes"] != "Wants a corner unit."
+
+        code, report, _ = await drift(rig, "--repair")
+        assert code == 1  # it found drift (and repaired it)
+        assert sorted(report["repaired_ids"]) == sorted(
+            [in_domiq.conversation_id, in_resman.conversation_id]
+        )
+        assert report["conflict_ids"] == [in_both.conversation_id]
+        assert report["unrepaired"] == 0
+        prospect = world.resman.get_prospect(in_domiq.prospect_id)
+        assert prospect is not None and prospect_values(prospect)["notes"] == "Wants a corner unit."
+        assert lead_values(world.domiq.get_lead(in_resman.conversation_id))["max_rent"] == 2345
+        async with rig.engine() as engine:
+            (conflict,) = [
+                c
+                for c in await engine.db.open_conflicts()
+                if c.conversation_id == in_both.conversation_id
+            ]
+            assert (conflict.field, conflict.domiq_value, conflict.resman_value) == (
+                "max_rent",
+                1111,
+                2222,
+            )
+            assert (await engine.db.outbox_counts()).pending == 0
+
+        code, report, _ = await drift(rig)
+        assert code == 0, report
+        assert report["out_of_step"] == 0
+
+
+async def test_drift_found_and_not_repaired_makes_status_degraded(tmp_path: Path) -> None:
+    async with sim_rig(tmp_path, leads=40) as rig:
+        await synced(rig)
+        (pair,) = await quiet_pairs(rig, 1)
+        rig.sims.world.resman.edit_prospect(
+            pair.prospect_id, at=utc_now() - timedelta(days=3), max_rent=3456
+        )
+        code, _, _ = await drift(rig)
+        assert code == 1
+        out = StringIO()
+        assert await asyncio.to_thread(run_status, rig.settings, as_json=True, out=out) == 1
+        status = json.loads(out.getvalue())
+        assert status["drift"]["out_of_step"] == 1 and status["drift"]["unrepaired"] == 1
+        assert any("drift" in problem for problem in status["problems"])
+
+        code, _, _ = await drift(rig, "--repair")
+        assert code == 1
+        out = StringIO()
+        assert await asyncio.to_thread(run_status, rig.settings, as_json=False, out=out) == 0
+        assert "1 out of step (1 repaired, 0 conflict(s), 0 unrepaired)" in out.getvalue()
