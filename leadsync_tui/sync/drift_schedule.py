@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from leadsync_tui.store.db import Database
-from leadsync_tui.sync.drift import DriftReport, DriftScanner, last_state
+from leadsync_tui.sync.drift import last_state
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -60,14 +60,13 @@ async def run_every(
 
 async def drift_loop(
     db: Database,
-    scanner: DriftScanner,
+    scan: Callable[[], Awaitable[object]],
     every: float,
     now: Callable[[], datetime],
     *,
-    after_scan: Callable[[DriftReport], None] = lambda report: None,
     sleep: Sleep = asyncio.sleep,
 ) -> None:
-    """The engine's background scan (repairing), from the stored last scan on."""
+    """The engine's background scans, timed from the stored last scan on."""
     state = await last_state(db)
     last = None
     if state and isinstance(state.get("at"), str):
@@ -75,8 +74,4 @@ async def drift_loop(
             last = datetime.fromisoformat(state["at"])
         except ValueError:
             last = None
-
-    async def scan() -> None:
-        after_scan(await scanner.scan(repair=True))
-
     await run_every(DriftSchedule(every, now, last=last), scan, sleep=sleep)

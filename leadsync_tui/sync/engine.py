@@ -43,7 +43,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
-from leadsync_tui.sync.drift import DriftReport, DriftScanner
+from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
@@ -265,9 +265,7 @@ class SyncEngine:
         if self.watcher is not None:
             jobs.append(self.watcher.run())
         if every := self.settings.sync.drift_scan_every:
-            jobs.append(
-                drift_loop(self.db, self.drift, every, self._now, after_scan=self._drift_done)
-            )
+            jobs.append(drift_loop(self.db, self._drift_pass, every, self._now))
         tasks = [asyncio.create_task(job) for job in jobs]
         stopped = asyncio.create_task(self._stop.wait())
         failure: BaseException | None = None
@@ -340,8 +338,9 @@ class SyncEngine:
             if report.queued:
                 self.worker.wake()
 
-    def _drift_done(self, report: DriftReport) -> None:
-        """A background scan queued repairs: send them now."""
+    async def _drift_pass(self) -> None:
+        """A background scan, repairing; what it queued is sent at once."""
+        report = await self.drift.scan(repair=True)
         if report.repaired or report.conflicts:
             self.worker.wake()
 
