@@ -205,6 +205,23 @@ class DriftScanner:
         self._gate = asyncio.Semaphore(concurrency)
         self.running = False
 
+    async def announce_last(self) -> None:
+        """Tell the listener what the last scan found (the screens' "last full
+        agreement at …" before this run's first scan)."""
+        state = await last_state(self._db)
+        if not state:
+            return
+        agreed = state.get("last_agreement_at")
+        self._on_progress(
+            DriftProgress(
+                checked=int(state.get("pairs_checked") or 0),
+                total=int(state.get("pairs_checked") or 0),
+                out_of_step=int(state.get("out_of_step") or 0),
+                running=False,
+                last_agreement_at=datetime.fromisoformat(agreed) if agreed else None,
+            )
+        )
+
     async def scan(self, *, repair: bool) -> DriftReport:
         """One full scan; with `repair`, out-of-step pairs are queued for repair."""
         previous = await last_state(self._db)

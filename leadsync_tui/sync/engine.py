@@ -265,6 +265,7 @@ class SyncEngine:
         if self.watcher is not None:
             jobs.append(self.watcher.run())
         if every := self.settings.sync.drift_scan_every:
+            await self.drift.announce_last()
             jobs.append(drift_loop(self.db, self._drift_pass, every, self._now))
         tasks = [asyncio.create_task(job) for job in jobs]
         stopped = asyncio.create_task(self._stop.wait())
