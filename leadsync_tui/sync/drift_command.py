@@ -4,9 +4,9 @@ Exit 0 when every linked pair is in step, 1 when the scan found drift (or could 
 finish), 2 when it cannot start. Without `--repair` it only reports. With it, the repairs
 are queued in the outbox like any pass and then sent as `sync --headless --once` sends
 them (waiting on retries at most `--max-wait` seconds). Another engine on the same
-database is no hazard: the outbox is shared, an item is claimed by one process only, and
-a repair planned twice is queued once (its dedupe key); whatever this run leaves unsent,
-that engine sends.
+database is no hazard: the items it has in flight are left alone (not reclaimed as a
+crash's), an item is claimed by one process only, and a repair planned twice is queued
+once (its dedupe key); whatever this run leaves unsent, that engine sends.
 
 Stdout: one line per finding and a summary, or with `--json` one JSON object (the last
 line). Both carry ids, kinds, field names and counts, never a name, email or phone.
@@ -68,7 +68,8 @@ def run_drift(
 
 
 async def _scan(settings: Settings, *, repair: bool, max_wait: float) -> DriftReport:
-    async with open_engine(settings, watcher=False) as setup:
+    # Another engine may be sending this outbox: its items in flight are its own.
+    async with open_engine(settings, watcher=False, reclaim_in_flight=False) as setup:
         engine = setup.engine
         report = await engine.drift.scan(repair=repair)
         if repair and (report.repaired or report.conflicts):

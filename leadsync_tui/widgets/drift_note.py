@@ -23,6 +23,8 @@ def drift_text(progress: DriftProgress | None, *, agreement: bool) -> str:
             f"drift scan {progress.checked:,} of {progress.total:,} pairs"
             f" · {progress.out_of_step:,} out of step"
         )
+    elif agreement and progress.total:
+        parts.append(f"{progress.out_of_step:,} pairs out of step at the last drift scan")
     if agreement and progress.last_agreement_at is not None:
         parts.append(f"last full agreement at {progress.last_agreement_at:%Y-%m-%d %H:%M} UTC")
     elif agreement and parts:

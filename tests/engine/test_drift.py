@@ -13,7 +13,9 @@ from typing import Any
 
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.sync.drift_command import run_drift
+from leadsync_tui.sync.plan import report_item
 from leadsync_tui.sync.status import run_status
 from tests.engine.conftest import Rig, sim_rig
 
@@ -143,3 +145,20 @@ async def test_drift_found_and_not_repaired_makes_status_degraded(tmp_path: Path
         out = StringIO()
         assert await asyncio.to_thread(run_status, rig.settings, as_json=False, out=out) == 0
         assert "1 out of step (1 repaired, 0 conflict(s), 0 unrepaired)" in out.getvalue()
+
+
+async def test_drift_leaves_the_items_another_engine_has_in_flight_alone(tmp_path: Path) -> None:
+    async with sim_rig(tmp_path, leads=40) as rig:
+        await synced(rig)
+        (pair,) = await quiet_pairs(rig, 1)
+        async with rig.engine() as engine:  # another engine, mid-send
+            await engine.db.enqueue([report_item(pair.conversation_id)])
+            (claimed,) = await engine.db.claim_due(utc_now() + timedelta(seconds=1), 10)
+            code, report, _ = await drift(rig, "--repair")
+            assert code == 0 and report["busy"] == 1  # its lead is left to that engine
+            (item,) = await engine.db.outbox_items(limit=10)
+            assert (item.id, item.status, item.attempts) == (
+                claimed.id,
+                OutboxStatus.IN_FLIGHT,
+                1,
+            )

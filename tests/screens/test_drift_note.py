@@ -58,8 +58,11 @@ async def test_the_status_bar_shows_a_running_scan_and_the_metrics_screen_its_la
             " · last full agreement at 2026-03-01 03:15 UTC"
         )
         store.note_drift(DONE)
-        await eventually(lambda: "drift scan" not in shown(line))
-        assert shown(line) == "last full agreement at 2026-03-01 03:15 UTC"
+        await eventually(lambda: "pairs out of step at the last" in shown(line))
+        assert shown(line) == (
+            "3 pairs out of step at the last drift scan"
+            " · last full agreement at 2026-03-01 03:15 UTC"
+        )
 
         await pilot.press("escape")
         await eventually(lambda: isinstance(app.screen, DashboardScreen))
