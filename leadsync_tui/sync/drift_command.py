@@ -8,6 +8,9 @@ database is no hazard: the items it has in flight are left alone (not reclaimed 
 crash's), an item is claimed by one process only, and a repair planned twice is queued
 once (its dedupe key); whatever this run leaves unsent, that engine sends.
 
+In demo mode (no config file) the simulators start afresh, so the scan follows one
+`sync --headless --once` of their world.
+
 Stdout: one line per finding and a summary, or with `--json` one JSON object (the last
 line). Both carry ids, kinds, field names and counts, never a name, email or phone.
 """
@@ -22,6 +25,7 @@ from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.config import Settings
+from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.sync.drift import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
@@ -69,8 +73,16 @@ def run_drift(
 
 async def _scan(settings: Settings, *, repair: bool, max_wait: float) -> DriftReport:
     # Another engine may be sending this outbox: its items in flight are its own.
-    async with open_engine(settings, watcher=False, reclaim_in_flight=False) as setup:
+    quiet_sims = SimOptions(domiq_port=0, resman_port=0, activity_per_min=0.0)
+    async with open_engine(
+        settings,
+        watcher=False,
+        reclaim_in_flight=False,
+        sim_options=quiet_sims if settings.is_demo else None,
+    ) as setup:
         engine = setup.engine
+        if setup.sims is not None:  # the demo's world is new: sync it first, then prove it
+            await engine.run_once(max_wait)
         report = await engine.drift.scan(repair=repair)
         if repair and (report.repaired or report.conflicts):
             await _send(engine, report, max_wait)

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from leadsync_tui.cli import main
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world import lead_values, prospect_values
 from leadsync_tui.store.records import OutboxStatus
@@ -162,3 +168,25 @@ async def test_drift_leaves_the_items_another_engine_has_in_flight_alone(tmp_pat
                 OutboxStatus.IN_FLIGHT,
                 1,
             )
+
+
+def test_a_bad_max_wait_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["drift", "--repair", "--max-wait", "nan"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "leadsync drift: --max-wait must be 0 or more seconds, e.g. --max-wait 60"
+    )
+
+
+def test_the_demo_syncs_its_new_world_and_proves_it_in_step() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "leadsync_tui.cli", "drift", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.splitlines()[-1])
+    assert report["pairs_checked"] > 0 and report["out_of_step"] == 0
+    assert "Traceback" not in run.stderr
