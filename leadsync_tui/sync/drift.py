@@ -203,7 +203,6 @@ class DriftScanner:
         self._now = now
         self._on_progress = on_progress
         self._gate = asyncio.Semaphore(concurrency)
-        self.running = False
 
     async def announce_last(self) -> None:
         """Tell the listener what the last scan found (the screens' "last full
@@ -211,24 +210,21 @@ class DriftScanner:
         state = await last_state(self._db)
         if not state:
             return
-        agreed = state.get("last_agreement_at")
+        pairs = int(state.get("pairs_checked") or 0)
         self._on_progress(
             DriftProgress(
-                checked=int(state.get("pairs_checked") or 0),
-                total=int(state.get("pairs_checked") or 0),
+                checked=pairs,
+                total=pairs,
                 out_of_step=int(state.get("out_of_step") or 0),
                 running=False,
-                last_agreement_at=datetime.fromisoformat(agreed) if agreed else None,
+                last_agreement_at=_agreed_at(state),
             )
         )
 
     async def scan(self, *, repair: bool) -> DriftReport:
         """One full scan; with `repair`, out-of-step pairs are queued for repair."""
         previous = await last_state(self._db)
-        report = DriftReport(started_at=self._now())
-        if previous and previous.get("last_agreement_at"):
-            report.last_agreement_at = datetime.fromisoformat(previous["last_agreement_at"])
-        self.running = True
+        report = DriftReport(started_at=self._now(), last_agreement_at=_agreed_at(previous))
         try:
             leads, prospects = await self._compare(report)
             if repair and report.findings:
@@ -239,8 +235,6 @@ class DriftScanner:
             if not isinstance(exc, SyncError):
                 logger.exception("drift scan failed")
             report.error = exc.message if isinstance(exc, SyncError) else repr(exc)
-        finally:
-            self.running = False
         await self.finish(report)
         return report
 
@@ -393,6 +387,15 @@ class DriftScanner:
             self._on_progress(progress)
         except Exception:
             logger.exception("drift progress listener failed")
+
+
+def _agreed_at(state: Mapping[str, Any] | None) -> datetime | None:
+    """A stored scan's `last_agreement_at` (None if absent or unreadable)."""
+    value = (state or {}).get("last_agreement_at")
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _guid(value: str) -> str:
