@@ -38,6 +38,7 @@ class DriftScanNote(Label):
     DEFAULT_CSS = """
     DriftScanNote {
         width: auto;
+        max-width: 50%;
         height: 1;
         padding: 0 1;
         color: $text-muted;
