@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 
 from leadsync_tui.cli import main
+from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.mits import ProspectFields, ProspectIds, build_update
+from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world import lead_values, prospect_values
 from leadsync_tui.store.records import OutboxStatus
@@ -190,3 +193,54 @@ def test_the_demo_syncs_its_new_world_and_proves_it_in_step() -> None:
     report = json.loads(run.stdout.splitlines()[-1])
     assert report["pairs_checked"] > 0 and report["out_of_step"] == 0
     assert "Traceback" not in run.stderr
+
+
+async def test_edits_made_through_both_apis_while_stopped_are_found_and_repaired(
+    tmp_path: Path,
+) -> None:
+    """The same, with the edits made as people make them: a PATCH to DomIQ's API and an
+    agent's MITS update post to ResMan (stamped now, as ResMan stamps it)."""
+    async with sim_rig(tmp_path, leads=40) as rig:
+        world = rig.sims.world
+        await synced(rig)
+        in_domiq, in_resman, in_both = await quiet_pairs(rig, 3)
+        await edit_in_domiq(rig, in_domiq.conversation_id, {"email": "corner.unit@example.net"})
+        await edit_in_resman(rig, in_resman, ProspectFields(desired_rent=2345))
+        await edit_in_domiq(rig, in_both.conversation_id, {"max_rent": 3333})
+        await edit_in_resman(rig, in_both, ProspectFields(desired_rent=2222))
+
+        code, report, _ = await drift(rig, "--repair")
+        assert code == 1
+        kinds = {f["conversation_id"]: f["kind"] for f in report["findings"]}
+        assert kinds == {
+            in_domiq.conversation_id: "domiq_changed",
+            in_resman.conversation_id: "resman_changed",
+            in_both.conversation_id: "both_changed",
+        }
+        assert report["conflict_ids"] == [in_both.conversation_id]
+        prospect = world.resman.get_prospect(in_domiq.prospect_id)
+        assert prospect is not None
+        assert prospect_values(prospect)["email"] == "corner.unit@example.net"
+        assert lead_values(world.domiq.get_lead(in_resman.conversation_id))["max_rent"] == 2345
+
+        code, report, _ = await drift(rig)
+        assert (code, report["out_of_step"]) == (0, 0)
+
+
+async def edit_in_domiq(rig: Rig, cid: str, changes: dict[str, Any]) -> None:
+    """Someone edits the lead in DomIQ: `PATCH /v1/leads/{id}` with If-Match."""
+    async with DomiqClient.from_settings(rig.settings.domiq) as domiq:
+        lead = await domiq.get_lead(cid)
+        await domiq.patch_lead(cid, changes, if_match=lead.version)
+
+
+async def edit_in_resman(rig: Rig, pair: Pair, fields: ProspectFields) -> None:
+    """An agent edits the guest card in ResMan (a MITS update post)."""
+    async with DomiqClient.from_settings(rig.settings.domiq) as domiq:
+        lead = await domiq.get_lead(pair.conversation_id)
+    property_id = rig.settings.resman.properties[lead.property_id].property_id
+    async with ResmanClient.from_settings(rig.settings.resman) as resman:
+        [prospect] = await resman.search_prospects(property_id, prospect_id=pair.prospect_id)
+        assert prospect.person_id is not None
+        ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
+        await resman.post_lead(property_id, build_update(ids, fields))
