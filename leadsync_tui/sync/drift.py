@@ -5,8 +5,9 @@ skewed clock, a feed gap, an edit made while leadsync was down) is never seen. T
 reads everything instead: every DomIQ lead, and every prospect of each mapped ResMan
 property in one windowed search per property (`search_modified` from `EPOCH`, which
 halves a window ResMan finds too big), then each linked prospect the property read did
-not return, by its id. Properties are read a few at a time; the client's own retries
-and backoff apply to every call.
+not return, by its id (all of a property's, when even ResMan's narrowest window holds
+too many prospects for one answer). Properties are read a few at a time; the client's
+own retries and backoff apply to every call.
 
 Each pair is merged three ways against its last agreed snapshot (`plan.plan_pair`, the
 reconciler's own rules): a write either way is a side that changed unseen, a new
@@ -31,7 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.clients.errors import SearchTooBroad, SyncError
 from leadsync_tui.clients.mits import Prospect
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
 from leadsync_tui.models import Lead, format_utc
@@ -296,9 +297,13 @@ class DriftScanner:
             return []
         async with self._gate:
             end = self._now() + READ_AHEAD
-            batch = await self._resman.search_modified(
-                self._mapping.property_id(domiq_pid), EPOCH, end
-            )
+            try:
+                batch = await self._resman.search_modified(
+                    self._mapping.property_id(domiq_pid), EPOCH, end
+                )
+            except SearchTooBroad as exc:  # too many stamped in one minute: go by id
+                self._journal.emit("drift_read_by_id", property_id=resman_pid, reason=exc.message)
+                return []
         return [PolledProspect(p, resman_pid, domiq_pid) for p in batch]
 
     async def _read_one(self, link: Link, found: dict[str, PolledProspect]) -> None:

@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from leadsync_tui.cli import main
@@ -244,3 +245,42 @@ async def edit_in_resman(rig: Rig, pair: Pair, fields: ProspectFields) -> None:
         assert prospect.person_id is not None
         ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
         await resman.post_lead(property_id, build_update(ids, fields))
+
+
+async def test_a_scan_rides_out_resman_and_domiq_faults_with_the_clients_retries(
+    tmp_path: Path,
+) -> None:
+    async with sim_rig(tmp_path, leads=60) as rig:
+        linked = await synced(rig)
+        for faults in (rig.sims.domiq_faults, rig.sims.resman_faults):
+            faults.update({"error_rate": 0.15, "rate_limit_rate": 0.1, "retry_after_s": 0})
+        code, report, err = await drift(rig)
+        assert code == 0, err
+        assert (report["pairs_checked"], report["out_of_step"]) == (linked, 0)
+        async with httpx.AsyncClient() as http:
+            stats = (await http.get(f"{rig.sims.resman_url}/_sim/stats")).json()
+        assert sum(stats["faults_injected"].values()) > 0  # it did meet faults
+
+
+async def test_a_property_too_big_for_any_search_window_is_read_pair_by_pair(
+    tmp_path: Path,
+) -> None:
+    """Prospects our own sync stamped in the same second overflow even ResMan's narrowest
+    window: the scan reads that property's pairs by ProspectID and still sees them all."""
+    async with sim_rig(tmp_path, leads=60) as rig:
+        world = rig.sims.world
+        linked = await synced(rig)
+        (pair,) = await quiet_pairs(rig, 1)
+        world.resman.edit_prospect(pair.prospect_id, at=utc_now(), max_rent=2999)
+        async with httpx.AsyncClient() as http:
+            answer = await http.put(
+                f"{rig.sims.resman_url}/_sim/settings", json={"search_limit": 2}
+            )
+            assert answer.status_code == 200
+        code, report, err = await drift(rig, "--repair")
+        assert (code, report["error"]) == (1, None), err
+        assert report["pairs_checked"] == linked
+        assert [(f["conversation_id"], f["kind"]) for f in report["findings"]] == [
+            (pair.conversation_id, "resman_changed")
+        ]
+        assert lead_values(world.domiq.get_lead(pair.conversation_id))["max_rent"] == 2999
