@@ -17,7 +17,7 @@ are left out. Repairs go through the normal path: the fresh reads are handed to 
 reconciler (`Reconciler.repair`), which queues outbox items and records conflicts like
 any pass. Nothing is written to DomIQ or ResMan here.
 
-Findings carry ids, kinds and field names only: never a value (they are logged).
+Findings (`drift_report`) carry ids, kinds and field names only: never a value.
 """
 
 from __future__ import annotations
@@ -26,30 +26,31 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SearchTooBroad, SyncError
-from leadsync_tui.clients.mits import Prospect
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
-from leadsync_tui.models import Lead, format_utc
+from leadsync_tui.models import Lead
 from leadsync_tui.store.changes import DriftProgress
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Link
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.drift_report import (
+    DRIFT_CURSOR,
+    DriftReport,
+    Finding,
+    FindingKind,
+    agreed_at,
+    finding_for,
+    last_state,
+)
 from leadsync_tui.sync.journal import Journal
-from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
-from leadsync_tui.sync.plan import plan_pair
 from leadsync_tui.sync.reconcile import Reconciler
 from leadsync_tui.sync.resman_poller import EPOCH, PolledProspect, PollResult
 
 logger = logging.getLogger(__name__)
 
-DRIFT_CURSOR = "drift.state"
-"""JSON of the last scan (`DriftReport.state`), read by `leadsync status` and the engine."""
 AUDIT_ACTOR = "drift-scan"
 READ_AHEAD = timedelta(days=1)
 """The full read's window ends this far past our clock: ResMan's clock may be ahead."""
@@ -57,124 +58,6 @@ READ_CONCURRENCY = 2
 """ResMan properties (and by-id lookups) read at once: a full scan must not crowd out
 the engine's own calls on a server with no published rate limit."""
 DOMIQ_PAGE = 500
-
-
-class FindingKind(StrEnum):
-    """How a pair is out of step."""
-
-    DOMIQ_CHANGED = "domiq_changed"
-    """DomIQ holds a change ResMan never got (repair: write it to ResMan)."""
-    RESMAN_CHANGED = "resman_changed"
-    """ResMan holds a change DomIQ never got (repair: write it to DomIQ)."""
-    BOTH_CHANGED = "both_changed"
-    """Both sides changed a field differently: a conflict for the policy or a person."""
-    MISSING = "missing"
-    """The lead or the prospect is gone from its system: nothing to merge, a person looks."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One pair out of step: ids, how, and which fields (names only)."""
-
-    conversation_id: str
-    prospect_id: str
-    kind: FindingKind
-    fields: tuple[str, ...] = ()
-    side: str | None = None
-    """For `missing`: which system lacks its record (`domiq` or `resman`)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "conversation_id": self.conversation_id,
-            "prospect_id": self.prospect_id,
-            "kind": self.kind.value,
-            "fields": list(self.fields),
-        }
-        if self.side:
-            found["missing_in"] = self.side
-        return found
-
-
-@dataclass
-class DriftReport:
-    """What one scan found and what became of it."""
-
-    started_at: datetime
-    finished_at: datetime | None = None
-    pairs_checked: int = 0
-    busy: int = 0
-    """Pairs left out because their lead still has outbox items."""
-    findings: list[Finding] = field(default_factory=list)
-    repaired: list[str] = field(default_factory=list)
-    """Conversations whose repair was queued (and, from the CLI, sent)."""
-    conflicts: list[str] = field(default_factory=list)
-    """Conversations whose drift became a conflict waiting for a person."""
-    unrepaired: list[str] = field(default_factory=list)
-    last_agreement_at: datetime | None = None
-    """When a scan last found every pair in step (this one, if it did)."""
-    error: str | None = None
-
-    @property
-    def out_of_step(self) -> int:
-        return len(self.findings)
-
-    @property
-    def in_step(self) -> bool:
-        return self.error is None and not self.findings
-
-    def summary(self) -> dict[str, Any]:
-        """The `--json` object and the state `status` reads: counts and ids only."""
-        return {
-            "at": format_utc(self.finished_at or self.started_at),
-            "started_at": format_utc(self.started_at),
-            "pairs_checked": self.pairs_checked,
-            "busy": self.busy,
-            "out_of_step": self.out_of_step,
-            "repaired": len(self.repaired),
-            "conflicts": len(self.conflicts),
-            "unrepaired": len(self.unrepaired),
-            "last_agreement_at": (
-                None if self.last_agreement_at is None else format_utc(self.last_agreement_at)
-            ),
-            "error": self.error,
-            "findings": [finding.as_dict() for finding in self.findings],
-            "repaired_ids": self.repaired,
-            "conflict_ids": self.conflicts,
-            "unrepaired_ids": self.unrepaired,
-        }
-
-
-def finding_for(
-    link: Link, lead: Lead, prospect: Prospect, open_fields: frozenset[str]
-) -> Finding | None:
-    """The pair merged three ways against its snapshot; None when it is in step."""
-    plan = plan_pair(
-        link.snapshot, lead_to_fields(lead), prospect_to_fields(prospect), open_fields=open_fields
-    )
-    result = plan.result
-    conflicted = tuple(c.field for c in result.conflicts)
-    if conflicted:
-        kind = FindingKind.BOTH_CHANGED
-    elif result.to_resman:
-        kind = FindingKind.DOMIQ_CHANGED
-    elif result.to_domiq:
-        kind = FindingKind.RESMAN_CHANGED
-    else:
-        return None
-    names = dict.fromkeys([*conflicted, *result.to_resman, *result.to_domiq])
-    return Finding(link.conversation_id, link.prospect_id, kind, tuple(names))
-
-
-async def last_state(db: Database) -> dict[str, Any] | None:
-    """The last scan's summary, if any scan ran on this database."""
-    value = await db.get_cursor(DRIFT_CURSOR)
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
 
 
 class DriftScanner:
@@ -218,14 +101,14 @@ class DriftScanner:
                 total=pairs,
                 out_of_step=int(state.get("out_of_step") or 0),
                 running=False,
-                last_agreement_at=_agreed_at(state),
+                last_agreement_at=agreed_at(state),
             )
         )
 
     async def scan(self, *, repair: bool) -> DriftReport:
         """One full scan; with `repair`, out-of-step pairs are queued for repair."""
         previous = await last_state(self._db)
-        report = DriftReport(started_at=self._now(), last_agreement_at=_agreed_at(previous))
+        report = DriftReport(started_at=self._now(), last_agreement_at=agreed_at(previous))
         try:
             leads, prospects = await self._compare(report)
             if repair and report.findings:
@@ -392,15 +275,6 @@ class DriftScanner:
             self._on_progress(progress)
         except Exception:
             logger.exception("drift progress listener failed")
-
-
-def _agreed_at(state: Mapping[str, Any] | None) -> datetime | None:
-    """A stored scan's `last_agreement_at` (None if absent or unreadable)."""
-    value = (state or {}).get("last_agreement_at")
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _guid(value: str) -> str:

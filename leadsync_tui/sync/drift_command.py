@@ -27,7 +27,7 @@ from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.config import Settings
 from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import DatabaseError
-from leadsync_tui.sync.drift import DriftReport
+from leadsync_tui.sync.drift_report import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.wiring import database_file, open_engine
 

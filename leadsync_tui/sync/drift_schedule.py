@@ -1,6 +1,6 @@
 """When the running engine scans for drift: every `[sync] drift_scan_every` seconds.
 
-The last scan's time is kept in the database (`drift.DRIFT_CURSOR`), so a restart does
+The last scan's time is kept in the database (`drift_report.DRIFT_CURSOR`), so a restart does
 not rescan at once, and an engine that was down longer than the interval scans as soon
 as it starts (what it missed meanwhile is exactly what the scan is for). A database
 that never had a scan gets its first one an interval after the engine started: a fresh
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from leadsync_tui.store.db import Database
-from leadsync_tui.sync.drift import last_state
+from leadsync_tui.sync.drift_report import last_state
 
 Sleep = Callable[[float], Awaitable[None]]
 

@@ -22,7 +22,7 @@ from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, fo
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.metrics import compute_metrics
 from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxItem, OutboxStatus
-from leadsync_tui.sync.drift import last_state as last_drift
+from leadsync_tui.sync.drift_report import last_state as last_drift
 from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.outbox_worker import precise_now

@@ -14,7 +14,7 @@ from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.sim.world import lead_values
 from leadsync_tui.store.changes import DriftProgress
 from leadsync_tui.store.db import Database
-from leadsync_tui.sync.drift import DRIFT_CURSOR
+from leadsync_tui.sync.drift_report import DRIFT_CURSOR
 from leadsync_tui.sync.drift_schedule import drift_loop
 from tests.clocks import FrozenClock
 from tests.engine.conftest import sim_rig
