@@ -21,7 +21,7 @@ from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.sync.plan import plan_pair
 
 DRIFT_CURSOR = "drift.state"
-"""JSON of the last scan (`DriftReport.state`), read by `leadsync status` and the engine."""
+"""JSON of the last scan (`DriftReport.summary()`), read by `leadsync status` and the engine."""
 
 
 class FindingKind(StrEnum):

@@ -284,3 +284,31 @@ async def test_a_property_too_big_for_any_search_window_is_read_pair_by_pair(
             (pair.conversation_id, "resman_changed")
         ]
         assert lead_values(world.domiq.get_lead(pair.conversation_id))["max_rent"] == 2999
+
+
+async def test_a_prospect_gone_from_resman_is_reported_and_left_for_a_person(
+    tmp_path: Path,
+) -> None:
+    async with sim_rig(tmp_path, leads=40) as rig:
+        await synced(rig)
+        (pair,) = await quiet_pairs(rig, 1)
+        gone = "0b7e4c1a-9d2f-4e55-8a51-3c9e2f1d7a60"  # a guest card purged in ResMan
+        async with rig.engine() as engine:
+            link = await engine.db.get_link(pair.conversation_id)
+            assert link is not None
+            await engine.db.upsert_links([link.model_copy(update={"prospect_id": gone})])
+        code, report, _ = await drift(rig, "--repair")
+        assert code == 1
+        assert report["findings"] == [
+            {
+                "conversation_id": pair.conversation_id,
+                "prospect_id": gone,
+                "kind": "missing",
+                "fields": [],
+                "missing_in": "resman",
+            }
+        ]
+        assert report["unrepaired_ids"] == [pair.conversation_id] and report["repaired"] == 0
+        out = StringIO()
+        assert await asyncio.to_thread(run_status, rig.settings, as_json=True, out=out) == 1
+        assert json.loads(out.getvalue())["drift"]["unrepaired_ids"] == [pair.conversation_id]
