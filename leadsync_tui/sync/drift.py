@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.clients.errors import SearchTooBroad, SyncError
+from leadsync_tui.clients.errors import NotFound, SearchTooBroad, SyncError
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
 from leadsync_tui.models import Lead
 from leadsync_tui.store.changes import DriftProgress
@@ -111,6 +111,7 @@ class DriftScanner:
         report = DriftReport(started_at=self._now(), last_agreement_at=agreed_at(previous))
         try:
             leads, prospects = await self._compare(report)
+            await self._confirm(report, leads, prospects)
             if repair and report.findings:
                 await self._repair(report, leads, prospects)
             else:
@@ -210,18 +211,52 @@ class DriftScanner:
         report: DriftReport,
     ) -> None:
         report.pairs_checked += 1
-        polled = found.get(_guid(link.prospect_id))
-        finding: Finding | None
-        if lead is None or polled is None:
-            side = "domiq" if lead is None else "resman"
-            finding = Finding(link.conversation_id, link.prospect_id, FindingKind.MISSING, (), side)
-        else:
-            open_fields = frozenset(
-                c.field for c in self._store.open_conflicts_for(link.conversation_id)
-            )
-            finding = finding_for(link, lead, polled.prospect, open_fields)
+        finding = self._finding(link, lead, found)
         if finding is not None:
             report.findings.append(finding)
+
+    def _finding(
+        self, link: Link, lead: Lead | None, found: Mapping[str, PolledProspect]
+    ) -> Finding | None:
+        polled = found.get(_guid(link.prospect_id))
+        if lead is None or polled is None:
+            side = "domiq" if lead is None else "resman"
+            return Finding(link.conversation_id, link.prospect_id, FindingKind.MISSING, (), side)
+        conflicts = self._store.open_conflicts_for(lead.conversation_id)
+        return finding_for(link, lead, polled.prospect, frozenset(c.field for c in conflicts))
+
+    async def _confirm(
+        self,
+        report: DriftReport,
+        leads: dict[str, Lead],
+        found: dict[str, PolledProspect],
+    ) -> None:
+        """Each pair found out of step, read again just before it counts (the fresh reads
+        replace the old): a long scan reads a pair well before it compares it, and the
+        engine may have synced it meanwhile (its snapshot moved on, or it is busy now).
+        Such a pair is no drift, and repairing it from the old reads would undo a sync."""
+        ids = [finding.conversation_id for finding in report.findings]
+        links = await self._db.get_links(ids)
+        busy = {item.conversation_id for item in await self._db.outbox_items(limit=10_000_000)}
+
+        async def again(finding: Finding) -> Finding | None:
+            cid = finding.conversation_id
+            link = links.get(cid)
+            if link is None or cid in busy:
+                report.busy += 1
+                return None
+            async with self._gate:
+                try:
+                    leads[cid] = await self._domiq.get_lead(cid)
+                except NotFound:
+                    leads.pop(cid, None)
+            found.pop(_guid(link.prospect_id), None)
+            await self._read_one(link, found)
+            return self._finding(link, leads.get(cid), found)
+
+        confirmed = await asyncio.gather(*(again(finding) for finding in report.findings))
+        report.findings = [finding for finding in confirmed if finding is not None]
+        for finding in report.findings:
             self._journal.emit("drift_finding", **finding.as_dict())
 
     # ----------------------------------------------------------------- repairing

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from io import StringIO
@@ -23,6 +24,7 @@ from leadsync_tui.clients.mits import ProspectFields, ProspectIds, build_update
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.store.changes import Change, DriftProgress
 from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.sync.drift_command import run_drift
 from leadsync_tui.sync.plan import report_item
@@ -312,3 +314,27 @@ async def test_a_prospect_gone_from_resman_is_reported_and_left_for_a_person(
         out = StringIO()
         assert await asyncio.to_thread(run_status, rig.settings, as_json=True, out=out) == 1
         assert json.loads(out.getvalue())["drift"]["unrepaired_ids"] == [pair.conversation_id]
+
+
+async def test_a_pair_that_came_back_in_step_during_the_scan_is_no_drift(tmp_path: Path) -> None:
+    """Read out of step, but in step again before the scan ends (the running engine
+    synced it meanwhile): the pair is read again before it counts, and left alone."""
+    async with sim_rig(tmp_path, leads=40) as rig:
+        world = rig.sims.world
+        await synced(rig)
+        (pair,) = await quiet_pairs(rig, 1)
+        prospect = world.resman.get_prospect(pair.prospect_id)
+        assert prospect is not None
+        before = prospect_values(prospect)["max_rent"]
+        world.resman.edit_prospect(pair.prospect_id, at=utc_now(), max_rent=2999)
+        async with rig.engine() as engine:
+
+            def put_back(changes: Sequence[Change]) -> None:
+                for change in changes:
+                    if isinstance(change, DriftProgress) and change.out_of_step:
+                        world.resman.edit_prospect(pair.prospect_id, max_rent=before)
+
+            engine.store.subscribe(put_back)
+            report = await engine.drift.scan(repair=True)
+        assert (report.error, report.findings, report.repaired) == (None, [], [])
+        assert lead_values(world.domiq.get_lead(pair.conversation_id))["max_rent"] == before
