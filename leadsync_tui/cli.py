@@ -1,6 +1,6 @@
 """The `leadsync` command: a thin layer that parses, loads config and hands over.
 
-`leadsync` (or `leadsync tui`) opens the TUI; `sync --headless`, `status`, `audit`, `sim`
+`leadsync` (or `leadsync tui`) opens the TUI; `sync --headless`, `status`, `drift`, `audit`, `sim`
 and `config check` are the other subcommands. Every user error ends in a message that names
 the problem and the fix, and exit code 2; never a traceback.
 """
@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(status)
     status.add_argument("--json", action="store_true", help="one JSON object")
 
+    drift = commands.add_parser(
+        "drift", help="read both systems whole and check every linked pair agrees; exit 0/1/2"
+    )
+    _add_config_option(drift)
+    drift.add_argument("--repair", action="store_true", help="queue and send the repairs")
+    drift.add_argument("--json", action="store_true", help="one JSON object (ids only)")
+    drift.add_argument(
+        "--max-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --repair: longest wait on retries while sending (default 60)",
+    )
+
     audit = commands.add_parser("audit", help="list who did what (oldest first)")
     _add_config_option(audit)
     audit.add_argument(
@@ -176,6 +190,22 @@ def run_status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return run_status(loaded.settings, as_json=args.json, out=out, err=err)
 
 
+def run_drift_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = _load(args, err)
+    if loaded is None:
+        return EXIT_USAGE
+    from leadsync_tui.sync.drift_command import run_drift
+
+    return run_drift(
+        loaded.settings,
+        repair=args.repair,
+        as_json=args.json,
+        max_wait=args.max_wait,
+        out=out,
+        err=err,
+    )
+
+
 def run_audit_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from leadsync_tui.audit_report import SinceError, parse_since, run_audit
 
@@ -238,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sync": run_sync,
         "status": run_status_command,
         "audit": run_audit_command,
+        "drift": run_drift_command,
         "sim": run_sim,
     }
     try:

@@ -177,6 +177,9 @@ class SyncSettings(_Section):
     """Attempts before an outbox item is parked as failed for a person."""
     request_timeout: float = Field(default=15.0, gt=0, le=300)
     """Seconds before one HTTP call is abandoned (and retried)."""
+    drift_scan_every: float = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
+    """Seconds between the running engine's drift scans (both systems read whole and
+    compared pair by pair; `leadsync drift`); 0 = never in the background."""
 
 
 class PolicySettings(_Section):

@@ -50,6 +50,7 @@ from leadsync_tui.store.changes import (
     Change,
     ConflictsChanged,
     ConnectionStateChanged,
+    DriftProgress,
     ErrorChanged,
     LeadsChanged,
     LoadProgress,
@@ -65,6 +66,7 @@ from leadsync_tui.widgets import (
     mask_name,
 )
 from leadsync_tui.widgets.conflict_banner import triage_order
+from leadsync_tui.widgets.drift_note import DriftScanNote
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
@@ -158,6 +160,7 @@ class DashboardScreen(Screen[None]):
             yield ConflictNotificationBanner(state.open_conflicts, lead_names=self._lead_names())
             yield Label("", id="pause-note")
             yield Label("", id="load-note")
+            yield DriftScanNote(self.store.drift_progress)
         yield SyncErrorAlert(state.error or "")
         yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
         yield SyncMetricsWidget(state.metrics)
@@ -215,6 +218,8 @@ class DashboardScreen(Screen[None]):
                 self.query_one(SyncMetricsWidget).metrics = metrics
             case ErrorChanged(error=error):
                 self.query_one(SyncErrorAlert).error = error or ""
+            case DriftProgress():
+                self.query_one(DriftScanNote).progress = change
             case _:
                 pass
 

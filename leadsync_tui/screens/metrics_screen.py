@@ -29,10 +29,11 @@ from textual.widgets.option_list import Option
 
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import SyncMetrics, utc_now
-from leadsync_tui.store.changes import LeadsChanged, LogsChanged, MetricsChanged
+from leadsync_tui.store.changes import DriftProgress, LeadsChanged, LogsChanged, MetricsChanged
 from leadsync_tui.store.error_groups import ErrorGroup, session_error_groups
 from leadsync_tui.store.metrics_history import MetricsHistory
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.widgets.drift_note import DriftScanNote
 from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -179,6 +180,7 @@ class MetricsScreen(Screen[ErrorGroup | None]):
             for card in CARDS:
                 yield MetricCard(card)
         yield Static(id="history-line")
+        yield DriftScanNote(self.store.drift_progress, agreement=True, id="drift-line")
         with Vertical(id="errors"):
             yield Label("Errors this session, by type", id="errors-title")
             yield OptionList(id="error-groups")
@@ -283,6 +285,8 @@ class MetricsScreen(Screen[ErrorGroup | None]):
             match change:
                 case MetricsChanged():
                     self._show_metrics()
+                case DriftProgress():
+                    self.query_one(DriftScanNote).progress = change
                 case LogsChanged() | LeadsChanged():
                     reload_errors = True
                 case _:

@@ -100,6 +100,19 @@ class EngineRequest:
     """The outbox items that were enqueued or re-armed (push, retry)."""
 
 
+@dataclass(frozen=True, slots=True)
+class DriftProgress:
+    """The drift scan (`sync.drift`): `checked` of `total` linked pairs compared so far,
+    `out_of_step` of them differ; `running` is False once it ended (with its totals)."""
+
+    checked: int
+    total: int
+    out_of_step: int
+    running: bool
+    last_agreement_at: datetime | None = None
+    """When a scan last found every pair in step."""
+
+
 Change = (
     LeadsChanged
     | ConflictsChanged
@@ -110,5 +123,6 @@ Change = (
     | LoadProgress
     | ErrorChanged
     | EngineRequest
+    | DriftProgress
 )
 """Anything a subscriber can receive."""

@@ -585,16 +585,32 @@ class Database:
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
+                    await self._settle("BEGIN IMMEDIATE")
                     yield
-                    await self._conn.execute("COMMIT")
+                    await self._settle("COMMIT")
                 except BaseException:
                     if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
+                        await self._settle("ROLLBACK")
                     raise
             finally:
                 self._owner = None
+
+    async def _settle(self, sql: str) -> None:
+        """Run a transaction statement to its end even if our task is cancelled meanwhile.
+
+        The statement runs on aiosqlite's thread whatever happens to the awaiting task; a
+        cancellation that returned early would leave the connection inside a transaction
+        no one owns, and every later write would fail ("cannot start a transaction
+        within a transaction"). The cancellation is delivered once the statement is done.
+        """
+        statement = asyncio.ensure_future(self._conn.execute(sql))
+        try:
+            await asyncio.shield(statement)
+        except asyncio.CancelledError:
+            if not statement.done():
+                await statement
+            raise
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[None]:

@@ -64,6 +64,7 @@ from leadsync_tui.store.changes import (
     Change,
     ConflictsChanged,
     ConnectionStateChanged,
+    DriftProgress,
     EngineRequest,
     EngineRequestKind,
     ErrorChanged,
@@ -124,6 +125,7 @@ class LeadSyncStore:
         self._loaded.set()
         self._load_progress: LoadProgress | None = None
         self._load_error: BaseException | None = None
+        self._drift: DriftProgress | None = None
 
     @property
     def state(self) -> LeadSyncState:
@@ -241,6 +243,16 @@ class LeadSyncStore:
             raise
         finally:
             self._loaded.set()
+
+    @property
+    def drift_progress(self) -> DriftProgress | None:
+        """The drift scan's last progress (None before the first scan of this run)."""
+        return self._drift
+
+    def note_drift(self, progress: DriftProgress) -> None:
+        """The engine's drift scan moved on: kept for screens opened later, and told."""
+        self._drift = progress
+        self._notify((progress,))
 
     def _progress(self, progress: LoadProgress) -> None:
         self._load_progress = progress

@@ -6,7 +6,8 @@ Two ways to run it:
   `max_wait` seconds in all.
 - `run()` (`leadsync sync --headless`, the TUI): the live feed (watcher), a full
   reconcile every `[sync] poll_interval` or when asked (`EngineRequest` pull), a quick
-  local pass for leads the feed changed, and the worker, until `stop()` (which lets the
+  local pass for leads the feed changed, a drift scan every `[sync] drift_scan_every`
+  (`drift`), and the worker, until `stop()` (which lets the
   items in flight finish) or cancellation.
 
 The engine is the only writer of links, snapshots and the sync log; every write to
@@ -42,6 +43,8 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
+from leadsync_tui.sync.drift import DriftScanner
+from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.engine_presence import EnginePresence
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
@@ -158,6 +161,17 @@ class SyncEngine:
             lock=self._lock,
             now=now,
         )
+        self.drift = DriftScanner(
+            store=store,
+            db=db,
+            domiq=domiq,
+            resman=resman,
+            mapping=PropertyMapping.from_settings(settings.resman),
+            reconciler=self.reconciler,
+            journal=self.journal,
+            now=now,
+            on_progress=store.note_drift,
+        )
         self._stop = asyncio.Event()
         self._pull_now = asyncio.Event()
         self._dirty: set[str] = set()
@@ -261,6 +275,10 @@ class SyncEngine:
         await self.store.wait_loaded()
         if self._stop.is_set():
             return
+        every = self.settings.sync.drift_scan_every
+        if every:
+            # Awaited before any job's coroutine exists: one cancelled here leaves none unawaited.
+            await self.drift.announce_last()
         self._live = True
         jobs: list[Coroutine[Any, Any, None]] = [
             self.worker.run(),
@@ -270,6 +288,8 @@ class SyncEngine:
         ]
         if self.watcher is not None:
             jobs.append(self.watcher.run())
+        if every:
+            jobs.append(drift_loop(self.db, self._drift_pass, every, self._now))
         tasks = [asyncio.create_task(job) for job in jobs]
         stopped = asyncio.create_task(self._stop.wait())
         failure: BaseException | None = None
@@ -341,6 +361,12 @@ class SyncEngine:
                 continue
             if report.queued:
                 self.worker.wake()
+
+    async def _drift_pass(self) -> None:
+        """A background scan, repairing; what it queued is sent at once."""
+        report = await self.drift.scan(repair=True)
+        if report.repaired or report.conflicts:
+            self.worker.wake()
 
     async def _metrics_loop(self) -> None:
         while True:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -136,16 +136,31 @@ class Reconciler:
             count += len(batch)
         return count
 
+    async def repair(self, leads: Sequence[Lead], read: PollResult) -> ReconcileReport:
+        """A drift scan's repair: these freshly read leads and their prospects, planned
+        like any pass (the poll cursor is left where it is)."""
+        for lead in leads:
+            self._status.view.seen(lead)
+        await self._store.merge_leads(leads)
+        only = {lead.conversation_id for lead in leads}
+        return await self.reconcile(pull=False, poll=False, only=only, read=read)
+
     async def reconcile(
-        self, *, pull: bool = True, poll: bool = True, only: Set[str] | None = None
+        self,
+        *,
+        pull: bool = True,
+        poll: bool = True,
+        only: Set[str] | None = None,
+        read: PollResult | None = None,
     ) -> ReconcileReport:
         """One pass. `pull`: read DomIQ first; `poll`: read ResMan's window (else only
-        DomIQ-side changes are seen); `only`: these leads (a quick local pass)."""
+        DomIQ-side changes are seen); `only`: these leads (a quick local pass); `read`:
+        prospects already read (a drift scan's), used instead of a poll."""
         started = time.perf_counter()
         report = ReconcileReport()
         if pull:
             await self.pull_domiq()
-        polled = await self._poller.poll() if poll else None
+        polled = read if read is not None else await self._poller.poll() if poll else None
         report.prospects = len(polled.prospects) if polled else 0
         await self._desk.settle_pending()
         async with self._lock:
@@ -166,7 +181,7 @@ class Reconciler:
         if polled is not None:
             created, failed = await self._importer.import_all(work.walk_ins)
             report.walk_ins, report.walk_in_failures = created, failed
-            if not failed and not report.deferred:
+            if read is None and not failed and not report.deferred:
                 await self._poller.commit(polled)
         if pull or poll or not report.quiet:  # quiet local passes are not news
             self._journal.emit(

@@ -29,6 +29,8 @@ from leadsync_tui.store.records import (
     OutboxStatus,
 )
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
+from leadsync_tui.sync.drift_report import last_state as last_drift
+from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.outbox_worker import precise_now
@@ -65,6 +67,8 @@ class Report:
     now: datetime
     running: EngineRecord | None
     """Who runs (or last ran) the engine on this database."""
+    drift: dict[str, Any] | None = None
+    """The last drift scan's summary (`sync.drift`), if one ran."""
     problems: list[str] = field(default_factory=list)
     clock: dict[str, Any] | None = None
     """Our clock against ResMan's at the last poll (`clock_skew.CLOCK_CURSOR`)."""
@@ -132,6 +136,7 @@ async def _read(path: Path, demo: bool) -> Report:
             now=now,
             running=await db.engine_record(),
             clock=_json(await db.get_cursor(CLOCK_CURSOR)),
+            drift=await last_drift(db),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -185,6 +190,7 @@ def _problems(
             f"the last sync pass could not read DomIQ or ResMan: {engine.get('error')}; check "
             "the endpoints and credentials (`leadsync config check`)"
         )
+    problems += drift_problems(report.drift)
     return problems
 
 
@@ -233,6 +239,7 @@ def _as_dict(report: Report) -> dict[str, Any]:
             "clock": report.clock,
             "last_pass": report.engine,
         },
+        "drift": drift_summary(report.drift),
         "problems": report.problems,
     }
 
@@ -255,6 +262,7 @@ def _as_text(report: Report) -> str:
     if engine:
         outcome = _pass_outcome(engine)
         lines.append(f"  last pass  {engine.get('at')} ({engine.get('mode')}): {outcome}")
+    lines.append(f"  drift      {drift_line(report.drift)}")
     lines.append(f"  conflicts  {len(report.conflicts)} open")
     for c in report.conflicts[:LISTED]:
         lines.append(
