@@ -4,6 +4,8 @@ person but not the conversation id."""
 
 from __future__ import annotations
 
+from textual.widgets import RadioButton
+
 from leadsync_tui.app import make_app
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import (
@@ -53,7 +55,7 @@ async def test_link_too_is_offered_explained_and_submitted() -> None:
         )
         await app.push_screen(modal, outcomes.append)
         await pilot.pause()
-        labels = [str(b.label) for b in modal.query("RadioButton")]
+        labels = [str(b.label) for b in modal.query(RadioButton)]
         assert labels == ["1 New prospect", "2 Link too", "3 Pick one", "4 Manual review"]
         await pilot.press("2")
         await pilot.pause()
