@@ -112,10 +112,10 @@ def test_every_mix_of_contact_details_is_created_adopted_or_asked(
         if _same_person(lead, card, extra)
     ]
     assert [c.strong for c in candidates] == [c in strong for c in candidates]
-    mine = [c for c in candidates if ours_at is not None and c.prospect_id == f"P-{ours_at}"]
+    made = [c for c in candidates if ours_at is not None and c.prospect_id == f"P-{ours_at}"]
     free = [c for c in strong if c.owner is None]
-    if mine:
-        assert isinstance(decision, Adopt) and decision.candidate is mine[0]
+    if made:
+        assert isinstance(decision, Adopt) and decision.candidate is made[0]
     elif not strong:  # a shared phone or a namesake alone never blocks
         assert isinstance(decision, Create)
         assert list(decision.possible) == candidates
@@ -131,8 +131,8 @@ def test_every_mix_of_contact_details_is_created_adopted_or_asked(
         asked = free or strong
         assert candidate_ids(conflict.resman) == [c.prospect_id for c in asked]
         if decision.linked:
-            held = {c.prospect_id: c.owner for c in asked}
-            assert candidate_owners(conflict.resman) == held
+            holders = {c.prospect_id: c.owner for c in asked}
+            assert candidate_owners(conflict.resman) == holders
         assert "merge the conversations" not in decision.message
 
 
