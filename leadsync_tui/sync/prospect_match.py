@@ -61,8 +61,12 @@ class Candidate:
         return self.prospect.prospect_id
 
     def describe(self) -> str:
-        """`<id> (same phone, held by cnv_x)`: ids and rule names only, no PII."""
-        how = "same " + " and ".join(self.rules) if self.rules else "found by ResMan's search"
+        """`<id> (same phone and last name, held by conversation cnv_x)`: ids and rule
+        names only, no PII."""
+        rules = list(self.rules)
+        if self.same_last_name and "name" not in rules:
+            rules.append("last name")
+        how = "same " + " and ".join(rules) if rules else "found by ResMan's search"
         held = f", held by conversation {self.owner}" if self.owner else ""
         return f"{self.prospect_id} ({how}{held})"
 

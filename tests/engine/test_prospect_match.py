@@ -253,6 +253,7 @@ async def _held_elsewhere(
         assert len(asked) == 1
         reason = asked[0].error_message or ""
         assert "already holds this person" in reason and "cnv_first" in reason
+        assert "(same email and name, held by conversation cnv_first)" in reason
         assert "merge the conversations" not in reason
         assert _count(rig, place) == 1
         yield rig, place, held, conflict

@@ -142,5 +142,5 @@ def test_a_note_names_ids_and_rules_never_the_person() -> None:
     decision = decide(CID, [judge(_fields(lead), _prospect(1, mother, None, None), "cnv_ana")])
     assert isinstance(decision, Create)
     note = decision.note or ""
-    assert "P-1 (same phone, held by conversation cnv_ana)" in note
+    assert "P-1 (same phone, held by conversation cnv_ana)" in note  # last names differ
     assert not any(value in note for value in ("Ana", "Lopez", "ana@", "555"))
