@@ -343,3 +343,41 @@ async def test_a_retry_creates_nothing_and_says_why(tmp_path: Path) -> None:
         assert "waits for a decision" in said and "already be in ResMan" in said
         assert still.id == conflict.id and outbox == []
         assert _count(rig, place) == 1
+
+
+async def test_two_conversations_naming_one_prospect_in_domiq_are_asked_not_parked(
+    tmp_path: Path,
+) -> None:
+    async with _world(tmp_path) as (rig, place):
+        card = rig.sims.world.resman.seed_prospect(
+            place.property_id,
+            "Maya",
+            "Okafor",
+            email="maya@example.com",
+            last_modified=utc_now() - timedelta(days=2),
+        )
+        first = _lead("cnv_first", place, "Maya", "Okafor", email="maya@example.com")
+        rig.sims.world.domiq.seed_lead(
+            first.model_copy(update={"resman_prospect_id": card.prospect_id})
+        )
+        await _run(rig)
+        assert _same(await _prospect_of(rig, "cnv_first"), card.prospect_id)
+        second = _lead("cnv_second", place, "Maya", "Okafor", email="maya@example.com")
+        rig.sims.world.domiq.seed_lead(
+            second.model_copy(update={"resman_prospect_id": card.prospect_id})
+        )
+        await _run(rig)
+        async with rig.engine() as engine:
+            (conflict,) = await engine.db.open_conflicts()
+            outbox = await engine.db.outbox_items()
+            logs = await engine.db.logs_for("cnv_second")
+        assert conflict.conversation_id == "cnv_second" and outbox == []
+        assert conflict.field == LINKED_DUPLICATE_FIELD
+        assert candidate_owners(conflict.resman_value) == {
+            candidate_ids(conflict.resman_value)[0]: "cnv_first"
+        }
+        assert not any("merge the" in (log.error_message or "") for log in logs)
+        await _resolve(rig, conflict, Resolution.RESMAN_WINS, None)
+        await _run(rig)
+        assert _same(await _prospect_of(rig, "cnv_second"), card.prospect_id)
+        assert _count(rig, place) == 1
