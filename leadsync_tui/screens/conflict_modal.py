@@ -40,7 +40,12 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store.store import ActionRefused
 from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
-from leadsync_tui.sync.merge import candidate_ids
+from leadsync_tui.sync.merge import (
+    HELD_BY,
+    LINKED_DUPLICATE_FIELD,
+    candidate_ids,
+    candidate_owners,
+)
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -68,6 +73,8 @@ DUPLICATE_LABELS = {
     Resolution.MANUAL_REVIEW: "4 Manual review",
 }
 """The same four choices for a `duplicate_candidate`, named by what they do to ResMan."""
+LINKED_LABELS = {**DUPLICATE_LABELS, Resolution.RESMAN_WINS: "2 Link too"}
+"""A `duplicate_candidate` another conversation holds: `2` links this one to it too."""
 SEVERITY_WORDS = {
     ConflictSeverity.HIGH: "▲ HIGH",
     ConflictSeverity.MEDIUM: "◆ MEDIUM",
@@ -166,9 +173,18 @@ def effect_of(conflict: LeadSyncConflict, choice: Resolution | None, *, mask: bo
     return f"Writes {source}'s {field} {shown} to {target}."
 
 
+def choice_labels(conflict: LeadSyncConflict) -> dict[Resolution, str]:
+    """The radio labels: what each choice does, in this conflict's terms."""
+    if conflict.conflict_type is not ConflictType.DUPLICATE_CANDIDATE:
+        return CHOICE_LABELS
+    return LINKED_LABELS if conflict.field == LINKED_DUPLICATE_FIELD else DUPLICATE_LABELS
+
+
 def _duplicate_effect(conflict: LeadSyncConflict, choice: Resolution) -> str:
     """What each choice does when several ResMan prospects could be this lead."""
     ids = candidate_ids(conflict.resman_value)
+    if conflict.field == LINKED_DUPLICATE_FIELD:
+        return _linked_effect(conflict, choice, ids)
     if choice is Resolution.DOMIQ_WINS:
         return (
             "Creates a new ResMan prospect for this lead; the "
@@ -182,6 +198,27 @@ def _duplicate_effect(conflict: LeadSyncConflict, choice: Resolution) -> str:
         )
     if choice is Resolution.MERGED:
         return "Links this lead to the candidate you name below (number or id); creates nothing."
+    return "Writes nothing; nothing is created or linked in ResMan until this is decided."
+
+
+def _linked_effect(conflict: LeadSyncConflict, choice: Resolution, ids: list[str]) -> str:
+    """What each choice does when the prospect is already another conversation's."""
+    owners = candidate_owners(conflict.resman_value)
+    first = ids[0] if ids else "?"
+    if choice is Resolution.DOMIQ_WINS:
+        return (
+            "Creates a second ResMan prospect for this lead; choose it only when this is "
+            "a different person."
+        )
+    if choice is Resolution.RESMAN_WINS:
+        held = owners.get(first)
+        also = f", which conversation {held} already syncs with" if held else ""
+        return (
+            f"Links this conversation to {first} too{also}; both then sync with that one "
+            "guest card (values that differ become conflicts); creates nothing."
+        )
+    if choice is Resolution.MERGED:
+        return "Links this conversation to the candidate you name below too; creates nothing."
     return "Writes nothing; nothing is created or linked in ResMan until this is decided."
 
 
@@ -202,6 +239,8 @@ def duplicate_text(value: Any, *, mask: bool = False, ids: bool = False) -> str:
 
 
 def _masked_part(part: str) -> str:
+    if part.startswith(HELD_BY):
+        return part  # a conversation id, not personal
     if "@" in part:
         return mask_email(part)
     if part.startswith("+") and part[1:].isdigit():
@@ -380,7 +419,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
 
     def _form(self) -> ComposeResult:
         duplicate = self.conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE
-        labels = DUPLICATE_LABELS if duplicate else CHOICE_LABELS
+        labels = choice_labels(self.conflict)
         with Horizontal(id="decision-row", classes="row"):
             yield Label("Decision", classes="row-label")
             with RadioSet(id="choice", compact=True):

@@ -56,6 +56,7 @@ from leadsync_tui.store.changes import (
     LoadProgress,
     MetricsChanged,
 )
+from leadsync_tui.store.retry_note import nothing_to_retry
 from leadsync_tui.store.store import ActionRefused, LeadSyncStore
 from leadsync_tui.widgets import (
     ConflictNotificationBanner,
@@ -501,8 +502,7 @@ class DashboardScreen(Screen[None]):
         if count:
             self.notify(f"Retrying {plural(count, 'failed write')}.", timeout=3)
         else:
-            subject = "the marked leads have" if len(keys) > 1 else "this lead has"
-            self.notify(f"Nothing to retry: {subject} no failed write.", timeout=3)
+            self.notify(nothing_to_retry(self.store, keys), timeout=5)
 
     def action_next_conflict(self) -> None:
         banner = self.query_one(ConflictNotificationBanner)

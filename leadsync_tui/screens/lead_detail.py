@@ -53,6 +53,7 @@ from leadsync_tui.screens.conversation import ConversationScreen, display_name
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
 from leadsync_tui.store.records import AuditEntry
+from leadsync_tui.store.retry_note import nothing_to_retry
 from leadsync_tui.sync.lead_compare import (
     FieldComparison,
     LeadComparison,
@@ -484,7 +485,7 @@ class LeadDetailScreen(LeadScreen):
         if count:
             self.notify(f"Retrying {count} failed write{'s' if count > 1 else ''}.", timeout=3)
         else:
-            self.notify("Nothing to retry: this lead has no failed write.", timeout=3)
+            self.notify(nothing_to_retry(self.store, [self.conversation_id]), timeout=5)
 
     @on(LeadSyncStatus.RetryRequested)
     async def _badge_retry(self) -> None:

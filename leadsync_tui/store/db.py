@@ -191,6 +191,25 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             generation INTEGER NOT NULL
         )""",
     ),
+    # v3: a prospect may be linked to a second conversation when a person decides so
+    # (`Link.shared_by`); without such a decision it still has one link at most.
+    (
+        """CREATE TABLE links_v2 (
+            conversation_id TEXT PRIMARY KEY REFERENCES leads (conversation_id),
+            prospect_id TEXT NOT NULL,
+            person_id TEXT,
+            property_id TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            agreed_at TEXT NOT NULL,
+            shared_by TEXT
+        )""",
+        "INSERT INTO links_v2 SELECT conversation_id, prospect_id, person_id, property_id,"
+        " snapshot, agreed_at, NULL FROM links",
+        "DROP TABLE links",
+        "ALTER TABLE links_v2 RENAME TO links",
+        "CREATE UNIQUE INDEX links_one_owner ON links (prospect_id) WHERE shared_by IS NULL",
+        "CREATE INDEX links_by_prospect ON links (prospect_id)",
+    ),
 )
 """Each entry is one schema version's statements, applied in one transaction; the
 database's `PRAGMA user_version` is the number of entries applied. Only ever append."""
@@ -223,7 +242,9 @@ _CONFLICT_COLUMNS = (
     "id, conversation_id, field, resman_value, domiq_value, base_value, conflict_type,"
     " conflict_severity, resolution_status, detected_at, resolution"
 )
-_LINK_COLUMNS = "conversation_id, prospect_id, person_id, property_id, snapshot, agreed_at"
+_LINK_COLUMNS = (
+    "conversation_id, prospect_id, person_id, property_id, snapshot, agreed_at, shared_by"
+)
 _AUDIT_COLUMNS = "id, at, actor, action, target, before, after, reason"
 _ENGINE_COLUMNS = (
     "slot, host, pid, token, mode, started_at, heartbeat_at, expires_at, stopped_at, generation"
@@ -439,6 +460,7 @@ def _link(row: Sequence[Any]) -> Link:
         property_id=row[3],
         snapshot=json.loads(row[4]),
         agreed_at=_dt(row[5]),
+        shared_by=row[6],
     )
 
 
@@ -731,7 +753,11 @@ class Database:
     # ----------------------------------------------------------------- links
 
     async def upsert_links(self, links: Sequence[Link]) -> None:
-        """Record or move forward links; raises `DuplicateLink` if a prospect is taken."""
+        """Record or move forward links; raises `DuplicateLink` if a prospect is taken
+        (by a link made without a person's decision to share it: `Link.shared_by`).
+
+        A link moved forward on the same prospect keeps its `shared_by`, so a merge that
+        builds a fresh `Link` cannot turn a shared link into a second owner."""
         if not links:
             return
         rows = [
@@ -742,17 +768,21 @@ class Database:
                 link.property_id,
                 _to_json(link.snapshot),
                 _ts(link.agreed_at),
+                link.shared_by,
             )
             for link in links
         ]
         try:
             await self._write(
                 lambda: self._conn.executemany(
-                    f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+                    f"INSERT INTO links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (conversation_id) DO UPDATE SET"
                     " prospect_id = excluded.prospect_id, person_id = excluded.person_id,"
                     " property_id = excluded.property_id, snapshot = excluded.snapshot,"
-                    " agreed_at = excluded.agreed_at",
+                    " agreed_at = excluded.agreed_at,"
+                    " shared_by = CASE WHEN excluded.prospect_id = links.prospect_id"
+                    " THEN coalesce(excluded.shared_by, links.shared_by)"
+                    " ELSE excluded.shared_by END",
                     rows,
                 )
             )

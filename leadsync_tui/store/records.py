@@ -98,6 +98,10 @@ class Link(BaseModel):
     property_id: str
     snapshot: dict[str, Any] = Field(default_factory=dict)
     agreed_at: UtcDatetime
+    shared_by: str | None = None
+    """The `duplicate_candidate` conflict whose decision linked this conversation to a
+    prospect another conversation already holds (one person, two conversations); None
+    for the one link a prospect has without such a decision."""
 
 
 class AuditEntry(BaseModel):

@@ -268,6 +268,12 @@ def duplicate_conflict(
 DUPLICATE_FIELD = "resman_prospect_id"
 """The field of a `duplicate_candidate` raised by search-before-create: the decision is
 which ResMan prospect (if any) this lead is."""
+LINKED_DUPLICATE_FIELD = "linked_prospect_id"
+"""The field of a `duplicate_candidate` whose prospect(s) other conversations already
+hold: the decision is whether this conversation links to that prospect too (`resman_wins`,
+or `merged` with a chosen id), gets a new prospect (`domiq_wins`) or waits."""
+HELD_BY = "held by "
+"""The last part of a candidate entry another conversation holds: `held by cnv_x`."""
 _ENTRY_SEP = "; "
 _PART_SEP = " · "
 
@@ -280,12 +286,32 @@ def identity_text(record: Mapping[str, Any]) -> str:
     return _PART_SEP.join(parts).replace(";", ",")  # `;` separates candidates
 
 
-def candidates_text(candidates: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
-    """`<prospect id> · <identity>` per candidate, `; ` between them (the ResMan value of
-    a `duplicate_candidate`; `candidate_ids` reads the ids back)."""
+def candidates_text(
+    candidates: Iterable[tuple[str, Mapping[str, Any]]], owners: Mapping[str, str] | None = None
+) -> str:
+    """`<prospect id> · <identity>[ · held by <conversation>]` per candidate, `; ` between
+    them (the ResMan value of a `duplicate_candidate`; `candidate_ids` reads the ids back,
+    `candidate_owners` the holders)."""
+    held = owners or {}
     return _ENTRY_SEP.join(
-        f"{prospect_id}{_PART_SEP}{identity_text(fields)}" for prospect_id, fields in candidates
+        f"{prospect_id}{_PART_SEP}{identity_text(fields)}"
+        + (f"{_PART_SEP}{HELD_BY}{held[prospect_id]}" if prospect_id in held else "")
+        for prospect_id, fields in candidates
     )
+
+
+def candidate_owners(value: Any) -> dict[str, str]:
+    """The conversation holding each candidate, by prospect id, for the candidates
+    another conversation holds (see `candidates_text`)."""
+    if not isinstance(value, str):
+        return {}
+    found = {}
+    for entry in value.split(";"):
+        ids = candidate_ids(entry)
+        last = entry.strip().split(_PART_SEP.strip())[-1].strip()
+        if ids and last.startswith(HELD_BY):
+            found[ids[0]] = last.removeprefix(HELD_BY).strip()
+    return found
 
 
 def candidate_ids(value: Any) -> list[str]:
@@ -307,6 +333,9 @@ def candidates_conflict(
     ours: Mapping[str, Any],
     candidates: Sequence[tuple[str, Mapping[str, Any]]],
     matched_on: Iterable[str],
+    *,
+    field: str = DUPLICATE_FIELD,
+    owners: Mapping[str, str] | None = None,
 ) -> FieldConflict:
     """A `duplicate_candidate` conflict: several ResMan prospects could be this new lead.
 
@@ -314,14 +343,16 @@ def candidates_conflict(
     is the lead's identity, ResMan's the candidates (id and identity each, best match
     first); severity is high, as for every identity decision. Resolving it: `domiq_wins`
     creates a new prospect, `resman_wins` links the first candidate, `merged` links the
-    candidate whose id is the final value, `manual_review` writes nothing.
+    candidate whose id is the final value, `manual_review` writes nothing. With
+    `field=LINKED_DUPLICATE_FIELD` the candidates are held by the conversations in
+    `owners`, and linking one links this conversation to it too.
     """
     rules = list(dict.fromkeys(matched_on))
     how = f" on {', '.join(rules)}" if rules else ""
     return FieldConflict(
-        field=DUPLICATE_FIELD,
+        field=field,
         domiq=identity_text(ours),
-        resman=candidates_text(candidates),
+        resman=candidates_text(candidates, owners),
         base=None,
         type=ConflictType.DUPLICATE_CANDIDATE,
         severity=ConflictSeverity.HIGH,

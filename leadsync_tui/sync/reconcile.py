@@ -225,7 +225,7 @@ class Reconciler:
                 continue
             if link is not None:
                 self._plan_linked(lead, link, prospects.get(link.prospect_id), work)
-            elif not lead.resman_prospect_id and cid not in claims and self._undecided(cid):
+            elif cid not in claims and self._undecided(cid):
                 work.reportable.append(cid)  # a person picks its prospect; see `_undecided`
             elif lead.resman_prospect_id or cid in claims or wants_prospect(lead):
                 work.items.append(link_item(lead))
@@ -240,8 +240,9 @@ class Reconciler:
 
     def _undecided(self, cid: str) -> bool:
         """An unlinked lead with an open `duplicate_candidate`: several prospects could
-        be it, so nothing is created or linked (nor searched again every pass) until a
-        person resolves the conflict, whose resolution queues the work."""
+        be it, or one another conversation holds (even the one it names in DomIQ), so
+        nothing is created or linked (nor searched again every pass) until a person
+        resolves the conflict, whose resolution queues the work."""
         return any(
             c.conflict_type is ConflictType.DUPLICATE_CANDIDATE
             for c in self._store.open_conflicts_for(cid)

@@ -5,10 +5,12 @@ an `Outcome` (the link and snapshot to store, follow-up items, conflicts found, 
 lead as DomIQ now holds it) which the worker commits in one transaction with the item's
 completion and its log row. Every path is safe to run twice, because a crash may come
 after the write and before the commit:
-- a create searches ResMan first (email, then phone, then name) and adopts a match, so a
-  create whose answer was lost (`PostOutcomeUnknown`) or whose commit died is found;
-  several free matches create nothing: a `duplicate_candidate` conflict asks a person,
-  and its resolution (create new, or link the chosen one) comes back as an item;
+- a create searches ResMan first (email, then phone, then name) and `prospect_match`
+  decides: our own prospect (a create whose answer was lost, `PostOutcomeUnknown`, or
+  whose commit died) or one strong match nobody holds is adopted; several, or ones other
+  conversations hold, create nothing: a `duplicate_candidate` conflict asks a person,
+  and its resolution (create new, link the chosen one, or link it too) comes back as
+  an item; possible matches only (a shared phone, a namesake) never block a create;
 - field writes set absolute values; a lost/reactivate event is only posted when the
   prospect is not already in that state;
 - a write to a linked prospect reads it first (one SearchProspects by ProspectID per
@@ -31,7 +33,6 @@ from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import (
-    DuplicateRecord,
     NotFound,
     SyncError,
     TransientError,
@@ -64,7 +65,6 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_status import DomiqView
 from leadsync_tui.sync.mapping import (
     StatusChange,
-    duplicate_matches,
     fields_to_domiq_patch,
     fields_to_prospect_fields,
     is_invalid,
@@ -75,10 +75,10 @@ from leadsync_tui.sync.mapping import (
     resman_status_change,
 )
 from leadsync_tui.sync.merge import (
+    LINKED_DUPLICATE_FIELD,
     FieldConflict,
     MergeResult,
     candidate_ids,
-    candidates_conflict,
     merge,
 )
 from leadsync_tui.sync.plan import (
@@ -92,6 +92,7 @@ from leadsync_tui.sync.plan import (
     plan_pair,
     valid_only,
 )
+from leadsync_tui.sync.prospect_match import Adopt, Ask, decide, judge
 
 
 @dataclass
@@ -196,8 +197,12 @@ class Sender:
         if lead.resman_prospect_id:
             property_id = self._mapping.property_id(lead.property_id)
             prospect = await self._prospect(property_id, lead.resman_prospect_id)
+            held = await self._holder(lead.conversation_id, prospect)
+            if prospect is not None and held is not None:
+                ours = lead_to_fields(lead)
+                asked = Ask((judge(ours, prospect, held),), linked=True)
+                return _asked(asked, ours)
             if prospect is not None:
-                await self._check_free(lead.conversation_id, prospect)
                 d, r = lead_to_fields(lead), prospect_to_fields(prospect)
                 if lead.last_sync_at is None:
                     base = None
@@ -220,37 +225,41 @@ class Sender:
             )
         return await self._create_or_adopt(lead)
 
-    async def _check_free(self, cid: str, prospect: Prospect) -> None:
-        taken = await self._db.links_by_prospect([prospect.prospect_id])
-        other = taken.get(prospect.prospect_id)
-        if other is not None and other.conversation_id != cid:
-            raise DuplicateRecord(
-                f"ResMan prospect {prospect.prospect_id} is already linked to conversation "
-                f"{other.conversation_id}; merge the two conversations in DomIQ, then retry"
-            )
-
     async def _create_or_adopt(self, lead: Lead) -> Outcome:
+        """Search ResMan for this person, then create, adopt or ask (`prospect_match`)."""
         target = self._mapping.for_create(lead.property_id)
         cid = lead.conversation_id
-        matches = await self._matches(lead, target.property_id)
-        if matches:
-            ours = [p for p in matches if created_for(p) == cid]
-            free = ours[:1] or await self._free(cid, matches)
-            if len(free) == 1:
-                adopted = free[0]
-                base = adopted_base(adopted, cid, prospect_to_fields(adopted))
-                return self._merged(
-                    lead, base, adopted, target.property_id, "adopted", SyncType.CREATE
-                )
-            if free:
-                return self._duplicates(lead, free)
-            taken = await self._db.links_by_prospect([p.prospect_id for p in matches])
-            owners = ", ".join(sorted({link.conversation_id for link in taken.values()}))
-            raise DuplicateRecord(
-                f"this person is already in ResMan, linked to conversation(s) {owners or '?'}; "
-                "merge the conversations in DomIQ, then retry"
-            )
-        return await self._create(lead)
+        ours = lead_to_fields(lead)
+        found = await self._matches(lead, target.property_id)
+        owners = await self._owners(cid, found)
+        decision = decide(cid, [judge(ours, p, owners.get(p.prospect_id)) for p in found])
+        if isinstance(decision, Adopt):
+            adopted = decision.candidate.prospect
+            base = adopted_base(adopted, cid, prospect_to_fields(adopted))
+            return self._merged(lead, base, adopted, target.property_id, "adopted", SyncType.CREATE)
+        if isinstance(decision, Ask):
+            return _asked(decision, ours)
+        created = await self._create(lead)
+        created.error = decision.note
+        return created
+
+    async def _owners(self, cid: str, found: list[Prospect]) -> dict[str, str]:
+        """The other conversation holding each found prospect: linked to it here, made
+        for it by leadsync (its marker), or naming it in DomIQ."""
+        taken = await self._db.links_by_prospect([p.prospect_id for p in found])
+        owners: dict[str, str] = {}
+        for prospect in found:
+            link = taken.get(prospect.prospect_id)
+            maker = created_for(prospect)
+            if link is not None and link.conversation_id != cid:
+                owners[prospect.prospect_id] = link.conversation_id
+            elif maker is not None and maker != cid:
+                owners[prospect.prospect_id] = maker
+            else:
+                claimant = await self._db.lead_by_prospect(prospect.prospect_id)
+                if claimant is not None and claimant.conversation_id != cid:
+                    owners[prospect.prospect_id] = claimant.conversation_id
+        return owners
 
     async def _matches(self, lead: Lead, property_id: str) -> list[Prospect]:
         """ResMan's search-before-create: by email, else phone, else name."""
@@ -288,43 +297,14 @@ class Sender:
         )
         return Outcome(sync_type, "created", link=link)
 
-    async def _free(self, cid: str, matches: list[Prospect]) -> list[Prospect]:
-        """Matches no other lead has (linked here, or claimed in DomIQ) and that
-        leadsync did not make for another conversation."""
-        taken = await self._db.links_by_prospect([p.prospect_id for p in matches])
-        return [
-            p
-            for p in matches
-            if p.prospect_id not in taken
-            and created_for(p) is None
-            and await self._unclaimed(cid, p.prospect_id)
-        ]
-
-    def _duplicates(self, lead: Lead, candidates: list[Prospect]) -> Outcome:
-        """Several free prospects could be this lead: nothing is created or linked; a
-        `duplicate_candidate` conflict asks a person which one (or a new one). The item
-        completes: the open conflict holds the lead (reconcile plans no create for it)
-        and its resolution queues the work (`_settle_duplicate`)."""
-        ours = lead_to_fields(lead)
-        found = [(p.prospect_id, prospect_to_fields(p)) for p in candidates]
-        matched_on = [rule for _, theirs in found for rule in duplicate_matches(ours, theirs)]
-        conflict = candidates_conflict(ours, found, matched_on)
-        ids = ", ".join(p.prospect_id for p in candidates)
-        return Outcome(
-            SyncType.CREATE,
-            "duplicate_candidate",
-            conflicts=[conflict],
-            status=AttemptStatus.CONFLICT,
-            error=(
-                f"{len(candidates)} ResMan prospects could be this lead ({ids}); nothing was "
-                "created: choose one, or a new prospect, in the conflict dialog"
-            ),
-        )
-
-    async def _unclaimed(self, cid: str, prospect_id: str) -> bool:
-        """No other lead says (in DomIQ) that it is this prospect."""
-        claimant = await self._db.lead_by_prospect(prospect_id)
-        return claimant is None or claimant.conversation_id == cid
+    async def _holder(self, cid: str, prospect: Prospect | None) -> str | None:
+        """The other conversation already linked here to the prospect a lead names in
+        DomIQ (two conversations claim one person): a person decides, as for a match."""
+        if prospect is None:
+            return None
+        taken = await self._db.links_by_prospect([prospect.prospect_id])
+        other = taken.get(prospect.prospect_id)
+        return other.conversation_id if other and other.conversation_id != cid else None
 
     def _merged(
         self,
@@ -334,6 +314,8 @@ class Sender:
         property_id: str,
         outcome: str,
         sync_type: SyncType = SyncType.UPDATE,
+        *,
+        shared_by: str | None = None,
     ) -> Outcome:
         plan = plan_pair(
             base,
@@ -348,6 +330,7 @@ class Sender:
             property_id=property_id,
             snapshot=plan.snapshot,
             agreed_at=self._now(),
+            shared_by=shared_by,
         )
         return Outcome(
             sync_type,
@@ -524,13 +507,15 @@ class Sender:
     async def _settle_duplicate(self, item: OutboxItem) -> Outcome:
         """Carry out a person's answer to a `duplicate_candidate`: `domiq_wins` creates a
         new prospect, `resman_wins` links the first candidate, `merged` the candidate
-        whose id is the final value; a linked pair then syncs by the usual rules.
+        whose id is the final value; a linked pair then syncs by the usual rules. For a
+        candidate another conversation holds (`LINKED_DUPLICATE_FIELD`), linking it
+        links this conversation to it too (`Link.shared_by` names the conflict).
 
         Safe to repeat: a lead already linked is only merged again, and a create whose
         answer was lost is found by its marker. A chosen prospect that cannot be linked
-        (gone, or another lead's by now) is not guessed around: the lead is searched
-        again, which adopts a single match, asks again when several remain, or creates
-        when none is left."""
+        (gone, or another lead's by now when it was free when decided) is not guessed
+        around: the lead is searched again, which adopts a single match, asks again
+        when it should, or creates when only possible matches are left."""
         payload = item.payload
         resolution = Resolution(str(payload["resolution"]))
         lead = await self._lead(item.conversation_id)
@@ -556,8 +541,12 @@ class Sender:
             return _as_resolution(done, resolution)
         chosen = candidate_ids(payload.get("value"))
         prospect = await self._prospect(target.property_id, chosen[0]) if chosen else None
-        if prospect is not None and await self._linkable(lead.conversation_id, prospect):
-            done = self._merged(lead, None, prospect, target.property_id, "linked")
+        shared = payload.get("field") == LINKED_DUPLICATE_FIELD
+        holders = await self._owners(lead.conversation_id, [prospect]) if prospect else {}
+        held = prospect is not None and prospect.prospect_id in holders
+        if prospect is not None and (shared or not held):
+            share = str(payload["conflict_id"]) if held else None
+            done = self._merged(lead, None, prospect, target.property_id, "linked", shared_by=share)
             return _as_resolution(done, resolution)
         again = await self._create_or_adopt(lead)
         note = (
@@ -567,16 +556,6 @@ class Sender:
         again = _as_resolution(again, resolution)
         again.error = f"{note}: {again.error}" if again.error else note
         return again
-
-    async def _linkable(self, cid: str, prospect: Prospect) -> bool:
-        taken = await self._db.links_by_prospect([prospect.prospect_id])
-        other = taken.get(prospect.prospect_id)
-        owner = created_for(prospect)
-        return (
-            (other is None or other.conversation_id == cid)
-            and owner in (None, cid)
-            and await self._unclaimed(cid, prospect.prospect_id)
-        )
 
     async def _patch_latest(self, lead: Lead, body: dict[str, Any]) -> Lead:
         """A decided value goes onto the lead as it is now, whatever its version."""
@@ -601,6 +580,19 @@ class Sender:
         )
         self._view.seen(answer)
         return Outcome(SyncType.STATUS, "reported")
+
+
+def _asked(asked: Ask, ours: Mapping[str, Any]) -> Outcome:
+    """A person decides who this lead is in ResMan: nothing is created or linked. The
+    item completes: the open conflict holds the lead (reconcile plans no create for it)
+    and its resolution queues the work (`_settle_duplicate`)."""
+    return Outcome(
+        SyncType.CREATE,
+        "duplicate_candidate",
+        conflicts=[asked.conflict(ours)],
+        status=AttemptStatus.CONFLICT,
+        error=asked.message,
+    )
 
 
 def _as_resolution(outcome: Outcome, resolution: Resolution) -> Outcome:
