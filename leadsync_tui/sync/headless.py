@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import signal
 import sqlite3
 import sys
@@ -60,8 +61,12 @@ def run_headless(
 ) -> int:
     """Run the engine; the process exit code."""
     err = err or sys.stderr
-    if max_wait < 0:
-        print("leadsync: --max-wait must be 0 or more seconds, e.g. --max-wait 60", file=err)
+    if not (math.isfinite(max_wait) and max_wait >= 0):  # nan compares false: refuse it
+        print(
+            f"leadsync: --max-wait must be a finite number of seconds, 0 or more, got "
+            f"{max_wait}; e.g. --max-wait 60",
+            file=err,
+        )
         return EXIT_USAGE
     sink = JsonLines(out)
     try:
