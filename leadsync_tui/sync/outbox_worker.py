@@ -228,7 +228,8 @@ class OutboxWorker:
         `pending` (sending again is safe) instead of leaving it `in_flight`, where it
         would block its lead until a restart. Retried while the database stays busy."""
         message = f"sent, but the result could not be stored ({error}); it is sent again"
-        logger.warning("outbox item %s: result not stored (%s); back to pending", item.id, error)
+        logger.info("outbox item %s: result not stored (%s); back to pending", item.id, error)
+        self._journal.emit("result_not_stored", outbox_id=item.id, error=str(error))
         delay = RELEASE_RETRY_INITIAL
         while True:
             try:

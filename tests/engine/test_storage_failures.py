@@ -5,9 +5,11 @@ problem and the fix, exit code 2, no traceback, no hang; nothing queued is lost.
 from __future__ import annotations
 
 import asyncio
-import logging
+import errno
 import os
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -171,7 +173,7 @@ class LockingSender(ScriptedSender):
 
 
 async def test_an_item_whose_result_could_not_be_stored_goes_back_to_pending(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "leadsync.db"
@@ -182,17 +184,97 @@ async def test_an_item_whose_result_could_not_be_stored_goes_back_to_pending(
         bench.worker._sender = sender
         bench.sender = sender
         (item_id,) = await bench.queue("cnv_a")
-        with caplog.at_level(logging.WARNING, logger="leadsync_tui.sync.outbox_worker"):
-            drained = asyncio.create_task(bench.worker.drain(WaitBudget(30)))
-            await eventually(lambda: "result not stored" in caplog.text, within_s=10)
-            assert [(i.id, i.status) for i in await db.outbox_items()] == [
-                (item_id, OutboxStatus.IN_FLIGHT)
-            ]
-            sender.holder.execute("ROLLBACK")  # the other process is done
-            assert await asyncio.wait_for(drained, 30)
+        drained = asyncio.create_task(bench.worker.drain(WaitBudget(30)))
+        await eventually(
+            lambda: any(e["event"] == "result_not_stored" for e in bench.events), within_s=10
+        )
+        assert [(i.id, i.status) for i in await db.outbox_items()] == [
+            (item_id, OutboxStatus.IN_FLIGHT)
+        ]
+        sender.holder.execute("ROLLBACK")  # the other process is done
+        assert await asyncio.wait_for(drained, 30)
         assert await db.outbox_items() == []  # sent again, and stored this time
         assert [call for call, _ in sender.calls if call == item_id] == [item_id, item_id]
         assert bench.status("cnv_a") is SyncStatus.SYNCED
         sender.holder.close()
     finally:
         await db.close()
+
+
+def _fill(disk: Path) -> None:
+    """Write to `disk` until it is full."""
+    chunk = b"\0" * 65536
+    with (disk / "filler").open("wb") as filler:
+        try:
+            while True:
+                filler.write(chunk)
+                filler.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 8 MB file system (tmpfs) to fill; needs root."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr!r}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_disk_that_fills_mid_run_is_one_line_and_exit_2(small_disk: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(small_disk), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadsync_tui.cli", "sync", "--headless"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # the engine is running and writing
+            if '"event":"attempt"' in line:
+                break
+        _fill(small_disk)
+        _, err = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err and "ExceptionGroup" not in err
+    assert "leadsync-demo.db is full" in lines[0] and "free some space" in lines[0]
+
+
+def _limit_file_size() -> None:  # runs in the child, before exec
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+
+def test_a_file_size_limit_hit_during_once_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """The same as a full disk for SQLite, without root: writes past the limit fail."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-m", "leadsync_tui.cli", "sync", "--headless", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        preexec_fn=_limit_file_size,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr
+    # SQLite reports EFBIG as a disk I/O error, which does not say the disk is full.
+    assert "leadsync-demo.db" in lines[0] and "free disk space" in lines[0]
