@@ -50,7 +50,7 @@ def option_problems(args: argparse.Namespace) -> list[str]:
     if not 0 <= args.leads <= MAX_LEADS:
         problems.append(
             f"--leads must be between 0 and {MAX_LEADS:,}, got {args.leads:,} (a world takes "
-            "~12 KB of memory per conversation); e.g. --leads 2000"
+            "~10 KB of memory per conversation); e.g. --leads 2000"
         )
     if not (math.isfinite(args.activity_per_min) and args.activity_per_min >= 0):
         problems.append(
