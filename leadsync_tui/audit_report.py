@@ -44,7 +44,13 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     match = _AGE.match(text)
     if match:
         amount, unit = float(match.group(1)), match.group(2).lower()
-        return (now or utc_now()) - timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        try:
+            return (now or utc_now()) - timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        except OverflowError:  # before year 1, or past what a timedelta holds
+            raise SinceError(
+                f"--since {text.strip()} reaches back before the year 1; use a smaller age "
+                f"or an ISO date such as 2000-01-01 ({SINCE_FORMS})"
+            ) from None
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -139,7 +139,9 @@ def test_a_file_that_is_not_a_database_exits_2(
     assert f"cannot read the sync database {database}" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("value", ["yesterday", "3x", "", "2024-13-45", "-1d"])
+@pytest.mark.parametrize(
+    "value", ["yesterday", "3x", "", "2024-13-45", "-1d", "99999999w", "1e400d", "999999999999999d"]
+)
 def test_a_bad_since_names_the_option_and_the_forms(
     value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,7 +22,7 @@ from typing import TextIO
 from leadsync_tui.locations import default_config_file
 from leadsync_tui.models import Qualification
 from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators
-from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME
+from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME, MAX_LEADS
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -31,6 +31,9 @@ EXIT_USAGE = 2
 CONFIG_BEGIN = "# --- leadsync config: begin ---"
 CONFIG_END = "# --- leadsync config: end ---"
 """Both markers are TOML comments: the block can be copied with them."""
+
+PROGRESS_FROM = 5_000
+"""From this many leads (~5 s to build) `leadsync sim` shows the build's progress."""
 
 _PORT_OPTIONS = {"domiq": "--domiq-port", "resman": "--resman-port"}
 _NAMES = {"domiq": "DomIQ", "resman": "ResMan"}
@@ -44,8 +47,11 @@ def option_problems(args: argparse.Namespace) -> list[str]:
             problems.append(
                 f"{option} must be between 0 and 65535, got {port}; use 0 for any free port"
             )
-    if args.leads < 0:
-        problems.append(f"--leads must be 0 or more, got {args.leads}; e.g. --leads 200")
+    if not 0 <= args.leads <= MAX_LEADS:
+        problems.append(
+            f"--leads must be between 0 and {MAX_LEADS:,}, got {args.leads:,} (a world takes "
+            "~10 KB of memory per conversation); e.g. --leads 2000"
+        )
     if not (math.isfinite(args.activity_per_min) and args.activity_per_min >= 0):
         problems.append(
             f"--activity-per-min must be 0 or more, got {args.activity_per_min}; "
@@ -67,8 +73,21 @@ def option_problems(args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def options_from(args: argparse.Namespace) -> SimOptions:
+def options_from(args: argparse.Namespace, err: TextIO | None = None) -> SimOptions:
+    """The runner's options; with `err`, a world of `PROGRESS_FROM` leads or more says
+    how far its build has come there (it takes minutes)."""
+    progress = None
+    if err is not None and args.leads >= PROGRESS_FROM:
+
+        def progress(done: int, total: int) -> None:
+            print(
+                f"leadsync sim: building the world: {done:,} of {total:,} conversations",
+                file=err,
+                flush=True,
+            )
+
     return SimOptions(
+        progress=progress,
         host=args.host,
         domiq_port=args.domiq_port,
         resman_port=args.resman_port,
@@ -88,7 +107,9 @@ def run_sim_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for problem in problems:
             print(f"leadsync sim: {problem}", file=err)
         return EXIT_USAGE
-    options = options_from(args)
+    options = options_from(args, err)
+    if options.progress is not None:
+        print(f"leadsync sim: building a world of {args.leads:,} conversations...", file=err)
     try:
         asyncio.run(_serve_until_stopped(options, out))
     except KeyboardInterrupt:

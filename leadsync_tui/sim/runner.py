@@ -47,6 +47,8 @@ class SimOptions:
     search_limit: int = 500
     heartbeat_interval: float = 5.0
     now: Callable[[], datetime] | None = None
+    progress: Callable[[int, int], None] | None = None
+    """Called while the world is built: (conversations done, total)."""
 
 
 class SimulatorBindError(OSError):
@@ -109,7 +111,9 @@ async def run_simulators(options: SimOptions) -> AsyncIterator[RunningSims]:
     A port that cannot be bound raises `SimulatorBindError` naming the simulator.
     """
     clock = options.now or utc_now
-    world = build_world(options.seed, options.leads, clock(), clock=clock)
+    world = build_world(
+        options.seed, options.leads, clock(), clock=clock, progress=options.progress
+    )
     domiq_faults = FaultSettings.uniform(options.fault_rate, options.latency_ms, seed=options.seed)
     resman_faults = FaultSettings.uniform(
         options.fault_rate, options.latency_ms, seed=options.seed + 1

@@ -564,12 +564,14 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _migrate(conn)
+            db = cls(conn, now=now)
+            if reclaim_in_flight:
+                # The first write: a read-only file or a held write lock fails here, and
+                # the connection's thread must be closed or the process never exits.
+                await db.requeue_in_flight()
         except BaseException:
             await conn.close()
             raise
-        db = cls(conn, now=now)
-        if reclaim_in_flight:
-            await db.requeue_in_flight()
         return db
 
     async def close(self) -> None:

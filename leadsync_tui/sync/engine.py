@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import random
+import sqlite3
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,7 @@ from leadsync_tui.store.changes import (
     EngineRequestKind,
     LeadsChanged,
 )
-from leadsync_tui.store.db import Database
+from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
@@ -56,6 +57,9 @@ from leadsync_tui.sync.wait_budget import WaitBudget
 from leadsync_tui.sync.walk_ins import WalkInImporter
 
 logger = logging.getLogger(__name__)
+
+STORAGE_ERRORS = (sqlite3.Error, DatabaseError)
+"""Failures of the sync database itself: no pass can succeed until a person acts."""
 
 ENGINE_CURSOR = "engine.state"
 """JSON `{at, mode, ok, error, left}` of the last reconcile pass (read by `leadsync
@@ -252,6 +256,8 @@ class SyncEngine:
                 self.journal.emit("reconcile_failed", error=exc.message)
                 if not exc.retryable or not budget.covers(delay) or self._stop.is_set():
                     return None, exc.message
+            except STORAGE_ERRORS:
+                raise  # the database (a full disk, a held lock): the caller says so, once
             except Exception as exc:  # a bug must not pass for a clean run
                 logger.exception("reconcile pass failed")
                 self.journal.emit("reconcile_failed", error=repr(exc))
@@ -335,6 +341,8 @@ class SyncEngine:
                 await self.reconcile_once()
                 await self._record_state("run", None)
                 delay = 1.0
+            except STORAGE_ERRORS:
+                raise  # nothing can be stored: stop, and let the caller say why in one line
             except Exception as exc:  # keep syncing: the next pass may well work
                 error = exc.message if isinstance(exc, SyncError) else repr(exc)
                 if not isinstance(exc, SyncError):
@@ -434,5 +442,7 @@ class SyncEngine:
         }
         try:
             await self.db.set_cursor(ENGINE_CURSOR, json.dumps(state))
+        except STORAGE_ERRORS as exc:  # the next real write says so, in one line
+            logger.info("could not record the engine state: %s", exc)
         except Exception:  # the state line is a courtesy for `status`, never a failure
             logger.exception("could not record the engine state")

@@ -171,16 +171,16 @@ class EnginePresence:
             await asyncio.sleep(HEARTBEAT_EVERY)
             try:
                 await self.beat()
-            except Exception:  # a busy or locked store: try again next beat
-                logger.warning("could not renew the engine heartbeat", exc_info=True)
+            except Exception as exc:  # a busy or locked store: try again next beat
+                logger.warning("could not renew the engine heartbeat: %s", exc)
 
     @contextlib.asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
         """Recorded while the block runs; released when it ends (any way but a kill)."""
         try:
             await self.beat()
-        except Exception:  # the record is for `status`; the engine runs regardless
-            logger.warning("could not record the running engine", exc_info=True)
+        except Exception as exc:  # the record is for `status`; the engine runs regardless
+            logger.warning("could not record the running engine: %s", exc)
         task = asyncio.create_task(self._keep_beating())
         try:
             yield
@@ -190,5 +190,5 @@ class EnginePresence:
                 await task
             try:
                 await self.release()
-            except Exception:
-                logger.warning("could not mark the engine stopped", exc_info=True)
+            except Exception as exc:  # full disk, lost store: status says so
+                logger.warning("could not mark the engine stopped: %s", exc)

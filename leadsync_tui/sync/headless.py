@@ -14,9 +14,10 @@ it cannot start (the database cannot be opened, the settings are unusable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
 import signal
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.config import Settings
 from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
-from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.wiring import database_file, open_engine
 
@@ -60,8 +61,12 @@ def run_headless(
 ) -> int:
     """Run the engine; the process exit code."""
     err = err or sys.stderr
-    if max_wait < 0:
-        print("leadsync: --max-wait must be 0 or more seconds, e.g. --max-wait 60", file=err)
+    if not (math.isfinite(max_wait) and max_wait >= 0):  # nan compares false: refuse it
+        print(
+            f"leadsync: --max-wait must be a finite number of seconds, 0 or more, got "
+            f"{max_wait}; e.g. --max-wait 60",
+            file=err,
+        )
         return EXIT_USAGE
     sink = JsonLines(out)
     try:
@@ -104,22 +109,22 @@ async def _run(
                 await engine.run()
                 sink({"event": "stopped"})
                 return EXIT_OK
-    except (DatabaseError, sqlite3.Error, OSError) as exc:
-        if isinstance(exc, SimulatorBindError):
-            message = f"the demo simulators could not start: {exc}"
-        else:
-            path = database_file(settings)
-            message = (
-                f"cannot use the sync database {path}: {exc}; check the path ([sync] "
-                "database), its permissions and free disk space"
-            )
-        print(f"leadsync: {message}", file=err)
-        sink({"event": "error", "error": message})
-        return EXIT_USAGE
     except SyncError as exc:
         print(f"leadsync: the sync stopped: {exc.message}", file=err)
         sink({"event": "error", "error": exc.message})
         return EXIT_UNHEALTHY
+    except Exception as exc:  # storage fails in any task: a disk fills, a lock is held
+        problem = storage_error(exc)
+        if problem is None:
+            raise
+        if isinstance(problem, SimulatorBindError):
+            message = f"the demo simulators could not start: {problem}"
+        else:
+            message = describe(problem, database_file(settings))
+        print(f"leadsync: {message}", file=err)
+        with contextlib.suppress(OSError):  # stdout may sit on the full disk too
+            sink({"event": "error", "error": message})
+        return EXIT_USAGE
 
 
 async def _once(engine: SyncEngine, max_wait: float, sink: JsonLines) -> int:

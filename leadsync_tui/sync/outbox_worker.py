@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_INITIAL = 0.25
 BACKOFF_MAX = 60.0
+RELEASE_RETRY_INITIAL = 0.5
+RELEASE_RETRY_MAX = 10.0
+"""Waits between tries to put back an item whose result could not be stored."""
 IDLE_POLL = 1.0
 """Longest nap when nothing is due: items the store enqueues also wake the worker."""
 
@@ -214,6 +218,32 @@ class OutboxWorker:
         await self._commit(item, outcome, _ms(started))
 
     async def _commit(self, item: OutboxItem, outcome: Outcome, latency_ms: float) -> None:
+        try:
+            await self._record(item, outcome, latency_ms)
+        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full
+            await self._release(item, exc)
+
+    async def _release(self, item: OutboxItem, error: sqlite3.OperationalError) -> None:
+        """The item was sent but its result could not be stored: put it back to
+        `pending` (sending again is safe) instead of leaving it `in_flight`, where it
+        would block its lead until a restart. Retried while the database stays busy."""
+        message = f"sent, but the result could not be stored ({error}); it is sent again"
+        logger.info("outbox item %s: result not stored (%s); back to pending", item.id, error)
+        self._journal.emit("result_not_stored", outbox_id=item.id, error=str(error))
+        delay = RELEASE_RETRY_INITIAL
+        while True:
+            try:
+                await self._db.fail(item.id, message, self._now())
+            except sqlite3.OperationalError:
+                if self._stopping:
+                    return  # left in_flight: the next `Database.open` puts it back
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RELEASE_RETRY_MAX)
+                continue
+            self.wake()
+            return
+
+    async def _record(self, item: OutboxItem, outcome: Outcome, latency_ms: float) -> None:
         cid = item.conversation_id
         async with self._lock:
             if outcome.domiq_lead is not None:

@@ -43,6 +43,7 @@ from leadsync_tui.clients.mits import (
     FirstContact,
     Prospect,
     ProspectIds,
+    ProspectName,
     build_create,
     build_lost,
     build_reactivate,
@@ -93,6 +94,7 @@ from leadsync_tui.sync.plan import (
     valid_only,
 )
 from leadsync_tui.sync.prospect_match import Adopt, Ask, decide, judge
+from leadsync_tui.sync.resman_name import name_to_post
 
 
 @dataclass
@@ -355,7 +357,7 @@ class Sender:
             )
         checked = _checked(link.snapshot, fields, current, self._open_fields(lead.conversation_id))
         if checked.to_resman:
-            link = await self._write_resman(link, lead.property_id, checked.to_resman, current)
+            link = await self._write_resman(lead, link, checked.to_resman, current)
         elif current.person_id and link.person_id is None:
             link = link.model_copy(update={"person_id": current.person_id})
         version = int(item.payload.get("version", lead.version))
@@ -387,39 +389,40 @@ class Sender:
 
     async def _write_resman(
         self,
+        lead: Lead,
         link: Link,
-        domiq_property_id: str,
         fields: Mapping[str, Any],
         current: Prospect | None = None,
     ) -> Link:
         """Post the field values and the status event they carry; returns the link with
         the person id filled in (updates need it). `current`: the prospect as just read
-        (saves a read; a value update never changes its lost/prospect state)."""
-        person_id = link.person_id or (current.person_id if current else None)
-        if person_id is None:
+        (saves a read; a value update never changes its lost/prospect state). Each post
+        carries the name (`name_to_post`), read from ResMan first."""
+        if current is None:
             current = await self._prospect(link.property_id, link.prospect_id)
-            person_id = current.person_id if current else None
+        person_id = link.person_id or (current.person_id if current else None)
         if person_id is None:
             raise NotFound(f"ResMan prospect {link.prospect_id} has no main contact to update")
         link = link.model_copy(update={"person_id": person_id})
         ids = ProspectIds(prospect_id=link.prospect_id, person_id=person_id)
-        values = {name: value for name, value in fields.items() if name != "qualification"}
+        name = name_to_post(current, link.snapshot, lead)
+        values = {key: value for key, value in fields.items() if key != "qualification"}
         if values:
-            await self._resman.post_lead(
-                link.property_id, build_update(ids, fields_to_prospect_fields(values))
-            )
+            xml = build_update(ids, fields_to_prospect_fields(values), name=name)
+            await self._resman.post_lead(link.property_id, xml)
         change = resman_status_change(fields)
         if change is not None:
             if current is None:
-                current = await self._prospect(link.property_id, link.prospect_id)
-            if current is None:
                 raise NotFound(f"ResMan no longer has prospect {link.prospect_id}")
-            await self._post_status(ids, link.property_id, domiq_property_id, change, current)
+            renamed = {k: v for k, v in values.items() if k in ProspectName.model_fields and v}
+            name = name.model_copy(update=renamed)  # what the update just posted
+            await self._post_status(ids, name, link.property_id, lead.property_id, change, current)
         return link
 
     async def _post_status(
         self,
         ids: ProspectIds,
+        name: ProspectName,
         property_id: str,
         domiq_property_id: str,
         change: StatusChange,
@@ -436,11 +439,14 @@ class Sender:
                     f"{domiq_property_id}] lost_reason_id (an ID from GetLostProspectReasons)",
                     field=f"resman.properties.{domiq_property_id}.lost_reason_id",
                 )
-            xml = build_lost(ids, reason_id=reason, event_date=self._now(), agent_id=agent)
+            xml = build_lost(
+                ids, name=name, reason_id=reason, event_date=self._now(), agent_id=agent
+            )
             await self._resman.post_lead(property_id, xml)
         elif change is StatusChange.REACTIVATE and current.is_lost:
             xml = build_reactivate(
                 ids,
+                name=name,
                 event_date=self._now(),
                 agent_id=agent,
                 source_id=entry.source_id if entry else None,
@@ -492,7 +498,7 @@ class Sender:
         fields = {name: value}
         updated: Lead | None = None
         if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
-            link = await self._write_resman(link, lead.property_id, fields)
+            link = await self._write_resman(lead, link, fields)
         else:
             updated = await self._patch_latest(lead, fields_to_domiq_patch(fields))
             self._view.seen(updated)

@@ -32,6 +32,7 @@ from leadsync_tui.sync import mapping
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
 WHEN = datetime(2026, 11, 24, 9, 12, 40, tzinfo=UTC)
 IDS = mits.ProspectIds(prospect_id="P-1", person_id="PER-1")
+ADA = mits.ProspectName(first_name="Ada", last_name="Okafor")
 
 
 def envelope(response: str = "", *, status: str = "Success", extra: str = "") -> str:
@@ -152,7 +153,7 @@ def test_create_says_what_is_missing(
 
 
 def test_update_posts_only_given_fields_and_empties_for_none() -> None:
-    xml = mits.build_update(IDS, mits.ProspectFields(email=None, bedrooms=3))
+    xml = mits.build_update(IDS, mits.ProspectFields(email=None, bedrooms=3), name=ADA)
     root = SafeET.fromstring(xml)
     cust = root.find("Prospects/Prospect/Customers/Customer")
     assert cust is not None
@@ -161,25 +162,52 @@ def test_update_posts_only_given_fields_and_empties_for_none() -> None:
     assert ids == {"ProspectID": "P-1", "PersonID": "PER-1"}
     email = cust.find("Email")
     assert email is not None and not (email.text or "")
-    assert cust.find("Name") is None and cust.find("Phone") is None
+    assert cust.find("Phone") is None
     prefs = root.find("Prospects/Prospect/CustomerPreferences")
     assert prefs is not None and [c.tag for c in prefs] == ["DesiredNumBedrooms"]
     assert root.find("Prospects/Prospect/Events") is None
 
 
-def test_update_with_only_first_name_keeps_last_name_out() -> None:
-    root = SafeET.fromstring(mits.build_update(IDS, mits.ProspectFields(first_name="Mia")))
-    name = root.find("Prospects/Prospect/Customers/Customer/Name")
-    assert name is not None and [c.tag for c in name] == ["FirstName"]
+def _posted_name(xml: str) -> tuple[str | None, str | None]:
+    name = SafeET.fromstring(xml).find("Prospects/Prospect/Customers/Customer/Name")
+    assert name is not None, "every post names its Customer"
+    return name.findtext("FirstName"), name.findtext("LastName")
+
+
+def test_update_with_only_first_name_sends_the_current_last_name() -> None:
+    xml = mits.build_update(IDS, mits.ProspectFields(first_name="Mia"), name=ADA)
+    assert _posted_name(xml) == ("Mia", "Okafor")
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        mits.build_update(IDS, mits.ProspectFields(phone="5125550143"), name=ADA),
+        mits.build_update(IDS, mits.ProspectFields(email="ada@example.com"), name=ADA),
+        mits.build_lost(IDS, name=ADA, reason_id="LR-7", event_date=WHEN),
+        mits.build_reactivate(IDS, name=ADA, event_date=WHEN),
+    ],
+    ids=["phone-only", "email-only", "lost", "reactivate"],
+)
+def test_every_post_names_its_customer_as_real_integrations_do(xml: str) -> None:
+    assert _posted_name(xml) == ("Ada", "Okafor")
+
+
+def test_a_post_with_an_empty_name_is_refused_before_it_is_sent() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        mits.build_update(IDS, mits.ProspectFields(last_name=""), name=ADA)
+    assert caught.value.field == "last_name"
 
 
 def test_update_needs_both_ids() -> None:
     with pytest.raises(ValidationFailed):
-        mits.build_update(mits.ProspectIds(prospect_id="P", person_id=" "), mits.ProspectFields())
+        mits.build_update(
+            mits.ProspectIds(prospect_id="P", person_id=" "), mits.ProspectFields(), name=ADA
+        )
 
 
 def test_lost_is_customer_type_lost_and_cancel_with_reason_id() -> None:
-    xml = mits.build_lost(IDS, reason_id="LR-7", event_date=WHEN, agent_id="EMP-1")
+    xml = mits.build_lost(IDS, name=ADA, reason_id="LR-7", event_date=WHEN, agent_id="EMP-1")
     root = SafeET.fromstring(xml)
     cust = root.find("Prospects/Prospect/Customers/Customer")
     assert cust is not None and cust.get("Type") == "lost"
@@ -189,11 +217,13 @@ def test_lost_is_customer_type_lost_and_cancel_with_reason_id() -> None:
     assert event.findtext("FirstContact") == "false"
     assert event.findtext("TransactionSource") == "LR-7"
     with pytest.raises(ValidationFailed):
-        mits.build_lost(IDS, reason_id="", event_date=WHEN)
+        mits.build_lost(IDS, name=ADA, reason_id="", event_date=WHEN)
 
 
 def test_reactivate_is_a_reactivate_event() -> None:
-    root = SafeET.fromstring(mits.build_reactivate(IDS, event_date=WHEN, agent_id="EMP-1"))
+    root = SafeET.fromstring(
+        mits.build_reactivate(IDS, name=ADA, event_date=WHEN, agent_id="EMP-1")
+    )
     cust = root.find("Prospects/Prospect/Customers/Customer")
     assert cust is not None and cust.get("Type") == "prospect"
     event = root.find("Prospects/Prospect/Events/Event")
@@ -203,7 +233,7 @@ def test_reactivate_is_a_reactivate_event() -> None:
 
 
 def test_build_drops_characters_xml_cannot_carry() -> None:
-    xml = mits.build_update(IDS, mits.ProspectFields(comments="a\x00b\x1fc & <d>"))
+    xml = mits.build_update(IDS, mits.ProspectFields(comments="a\x00b\x1fc & <d>"), name=ADA)
     root = SafeET.fromstring(xml)
     assert root.findtext("Prospects/Prospect/CustomerPreferences/Comments") == "abc & <d>"
 

@@ -83,13 +83,16 @@ async def test_create_then_update_round_trip() -> None:
             1850,
         )
         ids = ProspectIds(prospect_id=created.prospect_id, person_id=created.person_id)
-        update = mits.build_update(ids, ProspectFields(email="maya@new.example", bedrooms=3))
+        maya = mits.ProspectName(first_name="Maya", last_name="Okafor")
+        update = mits.build_update(
+            ids, ProspectFields(email="maya@new.example", bedrooms=3), name=maya
+        )
         updated = await resman.post_lead(pid, update)
         assert (updated.prospect_id, updated.person_id) == (created.prospect_id, created.person_id)
         [after] = await resman.search_prospects(pid, prospect_id=created.prospect_id)
     assert after.email == "maya@new.example"
     assert (after.bedrooms.min, after.bedrooms.max) == (3, 3)  # ResMan keeps beds as min/max
-    assert after.first_name == "Maya"  # not posted: kept
+    assert after.first_name == "Maya"
     assert world.state.counts()["prospects"] == 1
 
 
@@ -100,8 +103,10 @@ async def test_lost_and_reactivate_round_trip() -> None:
         created = await resman.post_lead(pid, create_xml(world))
         assert created.person_id is not None
         ids = ProspectIds(prospect_id=created.prospect_id, person_id=created.person_id)
+        name = mits.ProspectName(first_name="Maya", last_name="Okafor")
         lost = mits.build_lost(
             ids,
+            name=name,
             reason_id=world.lost_reason.reason_id,
             event_date=T0,
             agent_id=world.agent.employee_id,
@@ -109,7 +114,9 @@ async def test_lost_and_reactivate_round_trip() -> None:
         await resman.post_lead(pid, lost)
         [prospect] = await resman.search_prospects(pid, prospect_id=created.prospect_id)
         assert prospect.is_lost
-        back = mits.build_reactivate(ids, event_date=T0, agent_id=world.agent.employee_id)
+        back = mits.build_reactivate(
+            ids, name=name, event_date=T0, agent_id=world.agent.employee_id
+        )
         await resman.post_lead(pid, back)
         [prospect] = await resman.search_prospects(pid, prospect_id=created.prospect_id)
     assert not prospect.is_lost
@@ -322,7 +329,12 @@ async def test_an_update_is_retried_after_a_server_error() -> None:
     sleep = RecordingSleep(then=heal_after(world.faults, 1))
     async with resman_client(world, retry=fast_retry(sleep=sleep)) as resman:
         result = await resman.post_lead(
-            world.prop.property_id, mits.build_update(ids, ProspectFields(email="up@example.com"))
+            world.prop.property_id,
+            mits.build_update(
+                ids,
+                ProspectFields(email="up@example.com"),
+                name=mits.ProspectName(first_name="Up", last_name="Date"),
+            ),
         )
     assert result.prospect_id == seeded.prospect_id
     stored = world.state.get_prospect(seeded.prospect_id)
@@ -418,7 +430,8 @@ async def test_check_mapping_against_resman() -> None:
 
 def test_names_prospect_tells_creates_from_updates() -> None:
     ids = ProspectIds(prospect_id="P", person_id="Q")
-    assert names_prospect(mits.build_update(ids, ProspectFields(email="a@b.example")))
+    name = mits.ProspectName(first_name="A", last_name="B")
+    assert names_prospect(mits.build_update(ids, ProspectFields(email="a@b.example"), name=name))
     assert not names_prospect(
         mits.build_create(
             ProspectFields(first_name="A", last_name="B"),

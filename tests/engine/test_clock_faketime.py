@@ -29,7 +29,13 @@ from typing import Any
 import pytest
 
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.clients.mits import ProspectFields, ProspectIds, build_update
+from leadsync_tui.clients.mits import (
+    Prospect,
+    ProspectFields,
+    ProspectIds,
+    ProspectName,
+    build_update,
+)
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.config import Settings, load_settings
 from leadsync_tui.models import Lead
@@ -163,7 +169,7 @@ async def agents_edit_rents(settings: Settings) -> dict[str, int]:
             fields = ProspectFields(
                 first_name=prospect.first_name, last_name=prospect.last_name, desired_rent=rent
             )
-            await resman.post_lead(property_id, build_update(ids, fields))
+            await resman.post_lead(property_id, build_update(ids, fields, name=_name(prospect)))
             rents[lead.conversation_id] = rent
     return rents
 
@@ -261,3 +267,9 @@ def test_every_resman_edit_arrives_after_the_clock_steps_back_an_hour_mid_run(
     assert got == EDITS
     assert not [e for e in engine.seen[stepped:] if e["event"] == "reconcile_failed"]
     assert "Traceback" not in err
+
+
+def _name(prospect: Prospect) -> ProspectName:
+    """The name every post carries, as ResMan holds it."""
+    assert prospect.first_name and prospect.last_name
+    return ProspectName(first_name=prospect.first_name, last_name=prospect.last_name)

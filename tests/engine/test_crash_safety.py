@@ -30,6 +30,7 @@ from leadsync_tui.clients.mits import (
     FirstContact,
     ProspectFields,
     ProspectIds,
+    ProspectName,
     build_create,
     build_update,
 )
@@ -119,9 +120,11 @@ async def make_work(settings: Settings, rng: random.Random, ledger: Ledger, roun
                 continue
             rent = 1000 + 25 * rng.randrange(0, 80)
             ids = ProspectIds(prospect_id=found[0].prospect_id, person_id=found[0].person_id)
-            await resman.post_lead(
-                target.property_id, build_update(ids, ProspectFields(desired_rent=rent))
+            name = ProspectName(
+                first_name=found[0].first_name or "", last_name=found[0].last_name or ""
             )
+            xml = build_update(ids, ProspectFields(desired_rent=rent), name=name)
+            await resman.post_lead(target.property_id, xml)
             ledger.resman_rent[found[0].prospect_id] = rent
         for n in range(2):
             await _walk_in(resman, settings, rng, ledger, f"{round_}x{n}")

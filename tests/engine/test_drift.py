@@ -20,7 +20,13 @@ import pytest
 
 from leadsync_tui.cli import main
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.clients.mits import ProspectFields, ProspectIds, build_update
+from leadsync_tui.clients.mits import (
+    Prospect,
+    ProspectFields,
+    ProspectIds,
+    ProspectName,
+    build_update,
+)
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world import lead_values, prospect_values
@@ -246,7 +252,7 @@ async def edit_in_resman(rig: Rig, pair: Pair, fields: ProspectFields) -> None:
         [prospect] = await resman.search_prospects(property_id, prospect_id=pair.prospect_id)
         assert prospect.person_id is not None
         ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
-        await resman.post_lead(property_id, build_update(ids, fields))
+        await resman.post_lead(property_id, build_update(ids, fields, name=_name(prospect)))
 
 
 async def test_a_scan_rides_out_resman_and_domiq_faults_with_the_clients_retries(
@@ -338,3 +344,9 @@ async def test_a_pair_that_came_back_in_step_during_the_scan_is_no_drift(tmp_pat
             report = await engine.drift.scan(repair=True)
         assert (report.error, report.findings, report.repaired) == (None, [], [])
         assert lead_values(world.domiq.get_lead(pair.conversation_id))["max_rent"] == before
+
+
+def _name(prospect: Prospect) -> ProspectName:
+    """The name every post carries, as ResMan holds it."""
+    assert prospect.first_name and prospect.last_name
+    return ProspectName(first_name=prospect.first_name, last_name=prospect.last_name)

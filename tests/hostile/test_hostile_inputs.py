@@ -273,7 +273,9 @@ async def _resman_call(resman: ResmanClient, call: str) -> object:
         return await resman.properties()
     fields = mits.ProspectFields(first_name="Maya", last_name="Okafor")
     if call == "update":
-        xml = mits.build_update(mits.ProspectIds(prospect_id="P-1", person_id="PER-1"), fields)
+        ids = mits.ProspectIds(prospect_id="P-1", person_id="PER-1")
+        name = mits.ProspectName(first_name="Maya", last_name="Okafor")
+        xml = mits.build_update(ids, fields, name=name)
     else:
         xml = mits.build_create(
             fields, mits.FirstContact(agent_id="A", source_id="S", event_date=when)

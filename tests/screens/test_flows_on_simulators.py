@@ -36,7 +36,7 @@ from textual.widgets import Static
 
 from leadsync_tui.app import LeadSyncApp, make_app
 from leadsync_tui.clients.domiq import DomiqClient
-from leadsync_tui.clients.mits import ProspectFields, ProspectIds, build_update
+from leadsync_tui.clients.mits import ProspectFields, ProspectIds, ProspectName, build_update
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.config import RolesSettings, Settings
 from leadsync_tui.models import Lead, Resolution, ResolutionStatus, SyncStatus
@@ -196,7 +196,10 @@ async def edit_in_resman(rig: Rig, lead: Lead, fields: ProspectFields) -> None:
         [prospect] = await resman.search_prospects(property_id, prospect_id=lead.resman_prospect_id)
         assert prospect.person_id is not None
         ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
-        await resman.post_lead(property_id, build_update(ids, fields))
+        name = ProspectName(
+            first_name=prospect.first_name or "", last_name=prospect.last_name or ""
+        )
+        await resman.post_lead(property_id, build_update(ids, fields, name=name))
 
 
 async def resman_max_rent(rig: Rig, lead: Lead) -> float | None:

@@ -117,6 +117,7 @@ async def test_settings_route_changes_search_limit_and_duplicate_mode(world: Wor
             "search_limit": 500,
             "strict_duplicates": False,
             "max_xml_bytes": 2 * 1024 * 1024,
+            "require_customer_name": True,
         }
         await create(http, world)
         await create(http, world, first="Grace", last="Hopper", email="g@x.com", phones=[])

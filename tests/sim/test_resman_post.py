@@ -210,8 +210,8 @@ async def test_update_overwrites_present_fields_keeps_omitted_and_appends_events
     document = lead_doc(
         [
             customer_xml(
-                first=None,
-                last=None,
+                first="Ada",
+                last="Lovelace",
                 email="ada@new.example",
                 phones=[("home", "512-555-0199")],
                 prospect_id=ids["ProspectID"],
@@ -251,8 +251,8 @@ async def test_empty_elements_clear_and_a_new_first_contact_changes_the_agent(
     document = lead_doc(
         [
             customer_xml(
-                first=None,
-                last=None,
+                first="Ada",
+                last="Lovelace",
                 email="",
                 phones=[("cell", "")],
                 prospect_id=ids["ProspectID"],
@@ -283,7 +283,7 @@ async def test_known_event_id_updates_in_place_and_unknown_is_refused(
     prospect = world.state.get_prospect(ids["ProspectID"])
     assert prospect is not None
     event_id = prospect.events[0].event_id
-    customer = customer_xml(first=None, last=None, email=None, phones=[], **ids_kw(ids))
+    customer = customer_xml(first="Ada", last="Lovelace", email=None, phones=[], **ids_kw(ids))
     root = ok(
         await post(
             http, world, lead_doc([customer], [event_xml("", event_id=event_id, comments="Edited")])
@@ -327,7 +327,7 @@ async def test_customer_with_prospect_id_and_no_person_id_adds_a_roommate(
     ids = await create(http, world)
     document = lead_doc(
         [
-            customer_xml(**ids_kw(ids), first=None, last=None, email=None, phones=[]),
+            customer_xml(**ids_kw(ids), first="Ada", last="Lovelace", email=None, phones=[]),
             customer_xml(
                 "Charles",
                 "Babbage",
@@ -349,7 +349,7 @@ async def test_customer_with_prospect_id_and_no_person_id_adds_a_roommate(
     found = await search(http, world, LastName="Babbage")
     assert len(found) == 1 and len(found[0].findall(".//Customer")) == 2
     rename = lead_doc(
-        [customer_xml("Charlie", None, email=None, phones=[], **ids_kw(roommate_ids))]
+        [customer_xml("Charlie", "Babbage", email=None, phones=[], **ids_kw(roommate_ids))]
     )
     ok(await post(http, world, rename))
     assert prospect.roommates[0].first_name == "Charlie"
@@ -367,7 +367,7 @@ async def test_cancel_marks_lost_and_reactivate_restores(
 ) -> None:
     ids = await create(http, world)
     customer = customer_xml(
-        first=None, last=None, email=None, phones=[], customer_type="lost", **ids_kw(ids)
+        first="Ada", last="Lovelace", email=None, phones=[], customer_type="lost", **ids_kw(ids)
     )
     wrong_reason = lead_doc(
         [customer],
@@ -402,7 +402,7 @@ async def test_cancel_marks_lost_and_reactivate_restores(
     assert "Prospect Lost: Inactive (Lack of Response)" in reasons
 
     reactivate = lead_doc(
-        [customer_xml(first=None, last=None, email=None, phones=[], **ids_kw(ids))],
+        [customer_xml(first="Ada", last="Lovelace", email=None, phones=[], **ids_kw(ids))],
         [event_xml("REACTIVATE", agent_id=world.agent.employee_id)],
     )
     ok(await post(http, world, reactivate))
@@ -644,3 +644,39 @@ async def test_lite_is_add_only_and_checks_credentials(
     root = xml_of(await http.post(LITE, params=auth, content=unknown.encode()))
     assert error(root) == "Property could not be found"
     assert len(world.state.prospects) == 1
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        {"first": None, "last": None},  # a lost/reactivate post without Name
+        {"first": "Ada", "last": None},  # a partial name
+    ],
+)
+async def test_an_update_whose_customer_has_no_name_is_refused_by_default(
+    world: World, http: httpx.AsyncClient, customer: dict[str, Any]
+) -> None:
+    """Real integrations name the Customer in every post; the simulator holds us to it
+    unless `require_customer_name` is switched off."""
+    ids = await create(http, world)
+    unnamed = lead_doc(
+        [customer_xml(**customer, email="ada@new.example", phones=[], **ids_kw(ids))]
+    )
+    refused = await post(http, world, unnamed)
+    assert error(refused) == "Customer Name (FirstName and LastName) is required"
+    prospect = world.state.get_prospect(ids["ProspectID"])
+    assert prospect is not None and prospect.main.email == "ada@example.com"  # untouched
+    assert (await http.put("/_sim/settings", json={"require_customer_name": False})).is_success
+    ok(await post(http, world, unnamed))
+    assert prospect.main.email == "ada@new.example"
+
+
+async def test_search_answers_always_carry_event_comments(
+    world: World, http: httpx.AsyncClient
+) -> None:
+    """Integrators index `Event/Comments` unguarded: present even when empty."""
+    await create(http, world)
+    (found,) = await search(http, world)
+    (event,) = found.findall(".//Event")
+    comments = event.find("Comments")
+    assert comments is not None and not (comments.text or "")

@@ -114,9 +114,13 @@ async def test_answer_shape_matches_what_integrators_parse(
         ({"LastName": "Babbage"}, ["Ada"]),  # a roommate's name finds the prospect
         ({"Email": "BOB@example.com"}, ["Bob"]),
         ({"Email": "bob@"}, []),
-        ({"Phone": "512.555.0101"}, ["Ada"]),
+        ({"Phone": "5125550101"}, ["Ada"]),  # stored "(512) 555-0101", compared digits-only
         ({"Phone": "5125550100"}, ["Ada"]),
-        ({"Phone": "+1 512 555 0101"}, []),  # stored digits must equal the param's digits
+        # ResMan's stored procedure does not normalise the parameter: a formatted number
+        # finds nothing, so a client that sends one is caught here.
+        ({"Phone": "512.555.0101"}, []),
+        ({"Phone": "(512) 555-0101"}, []),
+        ({"Phone": "+1 512 555 0101"}, []),
         ({"Address": "12 analytical way"}, ["Ada"]),
         ({"FirstName": "Ada", "LastName": "Smith"}, []),
         ({"firstname": "Bob", "LASTNAME": "smith"}, ["Bob"]),

@@ -172,6 +172,7 @@ async def test_the_banner_lists_every_property_and_the_controls() -> None:
     ("args", "option"),
     [
         (["--leads", "-1"], "--leads"),
+        (["--leads", "10000000"], "--leads"),  # once: minutes of silence, then out of memory
         (["--fault-rate", "1.5"], "--fault-rate"),
         (["--fault-rate", "-0.1"], "--fault-rate"),
         (["--latency-ms", "-5"], "--latency-ms"),
@@ -189,6 +190,25 @@ def test_a_bad_option_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert err.startswith(f"leadsync sim: {option} must be") and "; " in err
+
+
+def test_a_big_world_shows_its_build_progress() -> None:
+    """From 5,000 leads the build takes seconds to minutes: say how far it has come."""
+    running = Running(*QUICK[:4], "--leads", "5000", "--activity-per-min", "0")
+    try:
+        running.read_until(CONFIG_END, within_s=120)
+        code, _, err = running.stop(signal.SIGINT)
+    finally:
+        if running.proc.poll() is None:
+            running.proc.kill()
+            running.proc.wait()
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0] == "leadsync sim: building a world of 5,000 conversations..."
+    steps = [line for line in lines if "building the world:" in line]
+    assert len(steps) == 20
+    assert steps[0] == "leadsync sim: building the world: 250 of 5,000 conversations"
+    assert steps[-1] == "leadsync sim: building the world: 5,000 of 5,000 conversations"
 
 
 @pytest.fixture

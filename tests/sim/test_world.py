@@ -19,6 +19,7 @@ from leadsync_tui.sim.world import (
     DOMIQ_AGENT_NAME,
     DOMIQ_SOURCE_NAME,
     LOST_REASON_NAMES,
+    MAX_LEADS,
     World,
     build_world,
     dump_world,
@@ -249,3 +250,8 @@ async def test_leadsync_mapping_reads_the_pairs_as_seeded(world: World) -> None:
                 change = world.change_for(cid)
                 expected = {change.field} if change else set()
                 assert {name for name in ours if ours[name] != theirs[name]} == expected, cid
+
+
+def test_a_world_past_the_maximum_is_refused_before_anything_is_built() -> None:
+    with pytest.raises(ValueError, match=f"between 0 and {MAX_LEADS}"):
+        build_world(7, MAX_LEADS + 1, datetime(2026, 1, 1, tzinfo=UTC))

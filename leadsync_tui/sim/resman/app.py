@@ -34,7 +34,9 @@ Control routes (JSON, no authentication, loopback clients only, else 403):
 - `GET /_sim/stats`: prospects, persons, events, requests served (total and by method),
   faults injected by kind, error answers, buffer overflows, unexpected errors.
 - `GET /_sim/settings`, `PUT /_sim/settings`: `search_limit` (int >= 1),
-  `strict_duplicates` (bool), `max_xml_bytes` (int >= 1).
+  `strict_duplicates` (bool), `max_xml_bytes` (int >= 1), `require_customer_name`
+  (bool, on by default: every posted Customer must carry FirstName and LastName, as
+  every real integration sends them).
 """
 
 from __future__ import annotations
@@ -125,19 +127,21 @@ class SimSettings:
     search_limit: int = 500
     strict_duplicates: bool = False
     max_xml_bytes: int = mits_xml.MAX_XML_BYTES
+    require_customer_name: bool = True
 
     def update(self, changes: Mapping[str, Any]) -> None:
         """Apply a control request, all or nothing; `ValueError` on a bad knob or value."""
-        unknown = set(changes) - {"search_limit", "strict_duplicates", "max_xml_bytes"}
+        unknown = set(changes) - set(self.as_dict())
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         for key in ("search_limit", "max_xml_bytes"):
             value = changes.get(key, getattr(self, key))
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
-        strict = changes.get("strict_duplicates", self.strict_duplicates)
-        if not isinstance(strict, bool):
-            raise ValueError(f"strict_duplicates must be true or false, got {strict!r}")
+        for key in ("strict_duplicates", "require_customer_name"):
+            flag = changes.get(key, getattr(self, key))
+            if not isinstance(flag, bool):
+                raise ValueError(f"{key} must be true or false, got {flag!r}")
         for key, value in changes.items():
             setattr(self, key, value)
 
@@ -146,6 +150,7 @@ class SimSettings:
             "search_limit": self.search_limit,
             "strict_duplicates": self.strict_duplicates,
             "max_xml_bytes": self.max_xml_bytes,
+            "require_customer_name": self.require_customer_name,
         }
 
 
@@ -525,6 +530,7 @@ class _ResmanApi:
                 posted,
                 allow_update=allow_update,
                 strict_duplicates=self.settings.strict_duplicates,
+                require_name=self.settings.require_customer_name,
             )
         except PostError as exc:
             raise _Refusal(str(exc)) from None

@@ -489,8 +489,8 @@ def event_element(state: ResmanState, event: Event) -> ET.Element:
             reasons = f"Prospect Lost: {reason.name}"
     if reasons:
         _sub(node, "EventReasons", reasons)
-    if event.comments:
-        _sub(node, "Comments", event.comments)
+    # Always present, empty or not: integrators index `Event/Comments` unguarded.
+    _sub(node, "Comments", event.comments or "")
     return node
 
 

@@ -9,6 +9,9 @@ Rules (ResMan documents few of them; [I] = inferred, see docs/resman-mits.md §6
 - Create: the first Customer is the main contact, the others roommates; every new person
   needs FirstName and LastName; some Event must be a first contact (FirstContact true,
   Agent/AgentID, TransactionSource) and it sets the prospect's agent and source.
+- Every Customer, update or not, must carry its Name (FirstName and LastName): every real
+  integration sends it in every post, so the simulator refuses one without (the
+  `require_name` switch turns this off) [I].
 - Update: present elements overwrite, absent ones stay, an empty element clears [I].
   A Customer without PersonID becomes a new roommate. Phones merge by slot (Home/Mobile/
   Work): a posted number replaces the one of its type, an empty number clears it [I].
@@ -49,6 +52,7 @@ PERSON_NOT_FOUND = "Person could not be found"
 EVENT_NOT_FOUND = "Event could not be found"
 FIRST_NAME_REQUIRED = "FirstName is required"
 LAST_NAME_REQUIRED = "LastName is required"
+NAME_REQUIRED = "Customer Name (FirstName and LastName) is required"
 FIRST_CONTACT_REQUIRED = (
     "A first contact Event (FirstContact true, with an Agent AgentID and a "
     "TransactionSource) is required to create a prospect"
@@ -114,10 +118,11 @@ def post_prospects(
     *,
     allow_update: bool = True,
     strict_duplicates: bool = False,
+    require_name: bool = True,
 ) -> list[PostOutcome]:
     """Check every Prospect, then write them all; raise `PostError` before any write."""
     plans = [
-        _plan(state, normalize_guid(property_id), p, allow_update, strict_duplicates)
+        _plan(state, normalize_guid(property_id), p, allow_update, strict_duplicates, require_name)
         for p in posted
     ]
     return [_apply(state, plan) for plan in plans]
@@ -132,6 +137,7 @@ def _plan(
     posted: PostedProspect,
     allow_update: bool,
     strict_duplicates: bool,
+    require_name: bool,
 ) -> _Plan:
     if not posted.customers:
         raise PostError(CUSTOMER_REQUIRED)
@@ -157,7 +163,7 @@ def _plan(
             person = prospect.person(posted_customer.person_id)
             if person is None:
                 raise PostError(PERSON_NOT_FOUND)
-        _check_customer(posted_customer, new=person is None)
+        _check_customer(posted_customer, new=person is None, require_name=require_name)
         phones = _merge_phones(person.phones if person else {}, posted_customer.phones)
         customers.append(_CustomerPlan(posted_customer, person, phones))
 
@@ -182,13 +188,15 @@ def _plan(
     return _Plan(property_id, posted, prospect, customers, events)
 
 
-def _check_customer(customer: PostedCustomer, *, new: bool) -> None:
+def _check_customer(customer: PostedCustomer, *, new: bool, require_name: bool) -> None:
     for value, error in (
         (customer.first_name, FIRST_NAME_REQUIRED),
         (customer.last_name, LAST_NAME_REQUIRED),
     ):
         if value == "" or (new and value is None):
             raise PostError(error)
+    if require_name and (customer.first_name is None or customer.last_name is None):
+        raise PostError(NAME_REQUIRED)
     for label, value in (
         ("FirstName", customer.first_name),
         ("MiddleName", customer.middle_name),

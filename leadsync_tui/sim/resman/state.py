@@ -671,8 +671,9 @@ class ResmanState:
         """`API_SearchProspects`' filters, ANDed; each text filter may hit any person.
 
         Names, email and address compare like SQL Server's default collation. Phone
-        compares the digits of the stored numbers with the digits of `phone` (so
-        "+1 555..." does not match a stored "(555) ..."). The Modified window is
+        compares the digits of the stored numbers with `phone` as given: the stored
+        procedure does not normalise its parameter, so "5125550143" finds a stored
+        "(512) 555-0143" and "(512) 555-0143" finds nothing. The Modified window is
         `(P.LM >= start OR any person LM >= start) AND (P.LM <= end OR any person LM <=
         end)`: the OR is evaluated separately for each bound, as RM-SQL does, so a
         prospect can match through two different stamps. Both bounds are inclusive.
@@ -680,7 +681,6 @@ class ResmanState:
         wanted_property = normalize_guid(property_id)
         start = _utc(modified_start) if modified_start else None
         end = _utc(modified_end) if modified_end else None
-        phone_digits = digits(phone) if phone is not None else None
         found: list[Prospect] = []
         for prospect in self._prospects.values():
             if prospect.property_id != wanted_property:
@@ -691,10 +691,10 @@ class ResmanState:
                 first_name is None or any(sql_equal(p.first_name, first_name) for p in persons),
                 last_name is None or any(sql_equal(p.last_name, last_name) for p in persons),
                 email is None or any(sql_equal(p.email, email) for p in persons if p.email),
-                phone_digits is None
+                phone is None
                 or (
-                    phone_digits != ""
-                    and any(phone_digits == digits(n) for p in persons for n in p.phones.values())
+                    phone != ""
+                    and any(sql_equal(digits(n), phone) for p in persons for n in p.phones.values())
                 ),
                 address is None
                 or any(
