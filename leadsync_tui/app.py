@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
@@ -26,12 +27,15 @@ from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.ui_work import crash_notice, run_ui_work
 
 if TYPE_CHECKING:
     # Only an app that builds its own engine needs these (imported in `on_mount`): an app
     # handed a store starts without the engine, the clients and the simulators.
     from leadsync_tui.sync.lead_desk import LeadDesk
     from leadsync_tui.sync.wiring import EngineSetup
+
+crash_logger = logging.getLogger("leadsync_tui.ui")
 
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
@@ -114,20 +118,20 @@ class LeadSyncApp(App[int]):
             )
         )
         if load:
-            self.run_worker(
+            run_ui_work(
+                self,
                 self.store.load_leads_progressively(),
                 name="load-leads",
                 group="load",
                 description="Loading the leads",
-                exit_on_error=False,
             )
         if self.engine_setup is not None:
-            self.run_worker(
+            run_ui_work(
+                self,
                 self.engine_setup.engine.run(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
-                exit_on_error=False,
             )
 
     # ------------------------------------------------------------ roles
@@ -190,16 +194,24 @@ class LeadSyncApp(App[int]):
         for screen in self.screen_stack[1:]:
             screen.post_message(StoreChanged(message.changes))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker failure lands here, once: the user is told, the app stays up."""
-        if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.description or event.worker.name} stopped: {error}",
-                title="Sync error",
-                severity="error",
-                timeout=10,
-            )
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort (an exception escaped a message handler; workers and screen
+        callbacks never get here, see `ui_work`): Textual ends the app, as the handler's
+        widget is dead; the traceback goes to the log file, never to the terminal."""
+        if self._exit or self._closing:
+            # Keys typed just before quitting reach widgets already torn down: nothing
+            # the user asked for is lost by ignoring them while the app closes.
+            crash_logger.debug("ignored while closing: %r", error)
+            return
+        crash_logger.critical("leadsync stopped on an internal error", exc_info=error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash output is a traceback with its local variables (customers'
+        names, emails, phones): one line pointing at the log instead."""
+        self.bell()
+        self._exit_renderables.append(Text(crash_notice(), no_wrap=False))
+        self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
         """Let the engine finish the items in flight (briefly), then close everything."""
