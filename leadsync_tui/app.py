@@ -7,7 +7,6 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -83,6 +82,9 @@ class LeadSyncApp(App[int]):
         self.clock = clock
         self._initial_theme = theme
         self._stack = AsyncExitStack()
+        self._quitting = False
+        self._grace_ends: float | None = None
+        """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup: EngineSetup | None = None
         """The running engine (and demo simulators) when the app built its own."""
         self.desk = desk
@@ -213,14 +215,46 @@ class LeadSyncApp(App[int]):
         self._exit_renderables.append(Text(crash_notice(), no_wrap=False))
         self._close_messages_no_wait()
 
+    async def action_quit(self) -> None:
+        """`ctrl+q`: with writes in flight, say so and let them finish (at most
+        `SHUTDOWN_GRACE_S`) while the screen is still up; then exit."""
+        engine = self.engine_setup.engine if self.engine_setup is not None else None
+        if engine is None or not engine.worker.in_flight:
+            self.exit()
+            return
+        if self._quitting:
+            return
+        self._quitting = True
+        self.notify(
+            f"Finishing {engine.worker.in_flight} write(s) in flight before quitting"
+            f" (at most {SHUTDOWN_GRACE_S:.0f} s)…",
+            timeout=SHUTDOWN_GRACE_S,
+        )
+        run_ui_work(self, self._finish_writes_then_exit(), name="quit", group="quit")
+
+    async def _finish_writes_then_exit(self) -> None:
+        try:
+            await self._finish_writes()
+        finally:
+            self.exit()
+
+    async def _finish_writes(self) -> None:
+        """Claim nothing more; wait (within the grace) for the writes in flight; cancel
+        the rest: they stay in the outbox and are sent on the next start."""
+        if self.engine_setup is None:
+            return
+        engine = self.engine_setup.engine
+        if self._grace_ends is None:
+            self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        await engine.stop()
+        left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
+        await engine.worker.stop(grace=left)
+
     async def on_unmount(self) -> None:
-        """Let the engine finish the items in flight (briefly), then close everything."""
+        """Finish or cancel the writes in flight, then stop every worker and close the
+        database: nothing may write to it once it is closed."""
+        await self._finish_writes()
         workers = list(self.workers)
-        if self.engine_setup is not None:
-            await self.engine_setup.engine.stop()
-            done = asyncio.gather(*(w.wait() for w in workers), return_exceptions=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done, SHUTDOWN_GRACE_S)
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)

@@ -17,7 +17,7 @@ from tests.screens.test_flows_on_simulators import as_manager
 from tests.screens.test_random_keys import send_together
 from tests.waiting import eventually
 
-BURST = "c escape c escape n escape m escape o escape".split()
+BURST = ["c", "escape", "c", "escape", "n", "escape", "m", "escape", "o", "escape"]
 
 
 async def test_a_burst_of_open_and_escape_never_stacks_modals(tmp_path: Path) -> None:
