@@ -17,16 +17,19 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widgets import HelpPanel, Static
 
 from leadsync_tui.config import Settings
+from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
 from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.ui_work import crash_notice, run_ui_work
+from leadsync_tui.ui_work import action_label, crash_notice, report_failure, run_ui_work
 
 if TYPE_CHECKING:
     # Only an app that builds its own engine needs these (imported in `on_mount`): an app
@@ -185,8 +188,10 @@ class LeadSyncApp(App[int]):
         """`?`: every binding of the focused screen, beside it (and `?` again hides it)."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+            return
+        self.action_show_help_panel()
+        for panel in self.screen.query(HelpPanel):
+            panel.mount(Static(log_file_note(), id="help-log", markup=False), before=0)
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         self.post_message(StoreChanged(changes))
@@ -195,6 +200,15 @@ class LeadSyncApp(App[int]):
         """Hand store notifications to our screens; each knows what it shows."""
         for screen in self.screen_stack[1:]:
             screen.post_message(StoreChanged(message.changes))
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        """Every action (a key, the palette, a click) runs like UI work: a failure is
+        reported (`ui_work.report_failure`), never allowed to end the app."""
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:
+            report_failure(namespace, action_label(action_name), error)
+            return True
 
     def _handle_exception(self, error: Exception) -> None:
         """The last resort (an exception escaped a message handler; workers and screen

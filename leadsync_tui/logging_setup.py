@@ -14,6 +14,7 @@ library's (no local variables).
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import logging.handlers
@@ -27,6 +28,9 @@ from leadsync_tui.models import format_utc, utc_now
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_LEVEL = "INFO"
+"""The TUI's log file level unless `--log-level` says otherwise."""
+QUIET_LEVEL = "WARNING"
+"""Every other command's default: their stdout is a contract (JSON lines, reports)."""
 LOG_FILE_NAME = "leadsync.log"
 MAX_BYTES = 5_000_000
 BACKUPS = 3
@@ -49,6 +53,14 @@ def log_file() -> Path:
 def current_log_file() -> Path | None:
     """The file this process logs to, if `configure_file_logging` set one up."""
     return _current
+
+
+def log_file_note() -> str:
+    """`log file: <path>` (home shown as `~`) for `?` help and `config check`."""
+    path = current_log_file() or log_file()
+    home = Path.home()
+    shown = f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+    return f"log file: {shown}"
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -117,9 +129,44 @@ def as_event(record: logging.LogRecord) -> dict[str, Any]:
     return line
 
 
-def configure_json_logging(out: TextIO, level: str = DEFAULT_LEVEL) -> None:
+def configure_json_logging(out: TextIO, level: str = QUIET_LEVEL) -> logging.Handler:
     """`sync --headless`: journal events and log records, as JSON lines on `out`."""
-    _install(JsonLinesHandler(out), level)
+    handler = JsonLinesHandler(out)
+    _install(handler, level)
+    return handler
+
+
+def configure_stderr_logging(level: str = QUIET_LEVEL) -> None:
+    """`status`, `audit`, `config check`, `sim`: log records as plain lines on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("leadsync: %(levelname)s %(name)s: %(message)s"))
+    _install(handler, level)
+
+
+def remove(handler: logging.Handler) -> None:
+    """Undo a `configure_*` (tests run many commands in one process)."""
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def add_log_level_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """`--log-level`, on the top parser and every command."""
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        type=str.upper,
+        default=None if top else argparse.SUPPRESS,
+        help="how much to log (default: INFO to the TUI's log file, WARNING elsewhere)",
+    )
+
+
+def configure_for_command(command: str, level: str | None) -> None:
+    """The CLI's one logging setup. `sync` configures its JSON lines itself (on the
+    stream it prints to), so tests and the CLI share that code path."""
+    if command == "tui":
+        configure_file_logging(level or DEFAULT_LEVEL)
+    elif command != "sync":
+        configure_stderr_logging(level or QUIET_LEVEL)
 
 
 def _install(handler: logging.Handler, level: str) -> None:

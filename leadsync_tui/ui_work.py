@@ -200,6 +200,11 @@ def push_screen(
     return True
 
 
+def action_label(action_name: str) -> str:
+    """`bulk_resolve` -> `Bulk resolve`, for the one-line reason."""
+    return action_name.replace("_", " ").strip().capitalize() or "Action"
+
+
 def crash_notice() -> str:
     """What the terminal shows when the app did end on an error: one line, no traceback."""
     from leadsync_tui.logging_setup import current_log_file

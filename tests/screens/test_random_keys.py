@@ -138,6 +138,7 @@ def check_stack(app: LeadSyncApp) -> None:
     assert app.is_running, f"the app exited: {app._exception!r}"
     stack = app.screen_stack
     kinds = [type(screen).__name__ for screen in stack]
+    assert any(isinstance(s, DashboardScreen) for s in stack), f"the dashboard is gone: {kinds}"
     assert len(kinds) == len(set(kinds)), f"a screen stacked twice: {kinds}"
     modals = [s for s in stack if isinstance(s, ModalScreen) and not isinstance(s, CommandPalette)]
     assert len(modals) <= 1, f"a modal on a modal: {kinds}"

@@ -99,3 +99,25 @@ async def test_a_database_error_on_retry_is_shown_and_the_app_stays_up(
     assert app._exception is None
     [logged] = [r for r in caplog.records if r.name == "leadsync_tui.ui"]
     assert logged.levelno == logging.ERROR and logged.exc_info is not None
+
+
+async def test_an_action_that_fails_is_shown_and_the_app_stays_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An action (here `e`, whose audit entry cannot be written) that raises is reported
+    like failed UI work (the random-key test ended the app through an action)."""
+    monkeypatch.chdir(tmp_path)
+    store = await sample_store()
+    await store.db._conn.execute("ALTER TABLE audit RENAME TO audit_gone")
+    app = dashboard_app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        alert = app.screen.query_one(SyncErrorAlert)
+        await eventually(lambda: bool(alert.error))
+        assert alert.error.startswith("Export failed:")
+        assert alert.error.endswith("(details in the log)")
+        await pilot.press("down")
+        assert app.is_running
+    assert app._exception is None
+    assert [r.levelno for r in caplog.records if r.name == "leadsync_tui.ui"] == [logging.ERROR]
