@@ -4,8 +4,9 @@ Textual ends the app on any exception a worker (by default) or a message handler
 and prints the traceback with its local variables (customers' names, emails, phones) to
 the terminal. Every screen therefore runs its background work through `ui_work` (a
 decorator, in place of Textual's `@work`) or `run_ui_work` (in place of `run_worker`), and
-hands `push_screen` callbacks through `guard_callback` (`push_screen` here does both).
-Then:
+opens screens with `push_screen` here (its result callback guarded, and nothing opened
+from a screen no longer in front); `LeadSyncApp` runs every action through
+`report_failure` too. Then:
 
 - a worker or callback whose screen is gone (dismissed while the work waited on ResMan)
   drops its result quietly (a DEBUG line in the log);

@@ -218,7 +218,7 @@ async def table_moves(app: LeadSyncApp, pilot: object) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(max(1800, EXAMPLES * 60))
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 @settings(
     max_examples=EXAMPLES,
