@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -29,7 +30,13 @@ from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.ui_work import action_label, crash_notice, report_failure, run_ui_work
+from leadsync_tui.ui_work import (
+    action_label,
+    crash_notice,
+    report_failure,
+    run_ui_work,
+    stale_request,
+)
 
 if TYPE_CHECKING:
     # Only an app that builds its own engine needs these (imported in `on_mount`): an app
@@ -209,6 +216,18 @@ class LeadSyncApp(App[int]):
         except Exception as error:
             report_failure(namespace, action_label(action_name), error)
             return True
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the screen in front, unless the request is stale: keys typed together
+        all reach a screen before it closes (two `enter`s in the palette, two `escape`s
+        in a dialog), and Textual's `dismiss` pops whatever is in front, so the second
+        one closed the dashboard and left a blank app. The dashboard never closes, and
+        a screen no longer in front closes nothing."""
+        front = self.screen
+        if isinstance(front, DashboardScreen) or stale_request(self, front):
+            crash_logger.debug("ignored a request to close %s", type(front).__name__)
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def _handle_exception(self, error: Exception) -> None:
         """The last resort (an exception escaped a message handler; workers and screen

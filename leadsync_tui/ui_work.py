@@ -26,8 +26,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
+from textual._context import active_message_pump
+from textual.app import App
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import Worker
 
 from leadsync_tui.store.actions import SetError
@@ -199,6 +202,22 @@ def push_screen(
         return False
     app.push_screen(screen, guard_callback(node, callback))
     return True
+
+
+def stale_request(app: App[Any], front: Screen[Any]) -> bool:
+    """Whether the handler running now belongs to a screen other than `front` (one that
+    was closed or covered since its key was queued): what it asks for is not for `front`."""
+    caller = active_message_pump.get(None)
+    if caller is None or caller is app:
+        return False
+    if isinstance(caller, Screen):
+        screen: Screen[Any] | None = caller
+    else:
+        try:
+            screen = caller.screen if isinstance(caller, Widget) else None
+        except Exception:  # detached: certainly not in front
+            return True
+    return screen is not None and screen is not front
 
 
 def action_label(action_name: str) -> str:
