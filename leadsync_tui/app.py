@@ -226,7 +226,8 @@ class LeadSyncApp(App[int]):
         front = self.screen
         if isinstance(front, DashboardScreen) or stale_request(self, front):
             crash_logger.debug("ignored a request to close %s", type(front).__name__)
-            return AwaitComplete.nothing()
+            nothing: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+            return nothing
         return super().pop_screen()
 
     def _handle_exception(self, error: Exception) -> None:
