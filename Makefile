@@ -1,6 +1,7 @@
 # leadsync: two commands on a fresh machine.
 #   make demo   create .venv, install, start the TUI on the embedded simulators
 #   make test   create .venv, install the test extras, run the whole suite
+#   make fuzz-ui   the random-key test, long (LEADSYNC_FUZZ_EXAMPLES, default 200 a size)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck imports pytest faketime bench sim clean
+.PHONY: demo test lint typecheck imports pytest faketime bench sim clean fuzz-ui
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,12 @@ faketime:
 			"the clock-skew end-to-end tests will be SKIPPED"
 
 test: lint typecheck imports pytest
+
+FUZZ_EXAMPLES ?= 200
+
+fuzz-ui: $(STAMP_TEST)
+	LEADSYNC_FUZZ_EXAMPLES=$${LEADSYNC_FUZZ_EXAMPLES:-$(FUZZ_EXAMPLES)} \
+		$(BIN)/pytest tests/screens/test_random_keys.py -p no:cacheprovider
 
 bench: $(STAMP_TEST)
 	@for b in $$(ls benchmarks/[a-z]*.py 2>/dev/null | xargs -n1 basename | sed 's/\.py$$//'); do \

@@ -7,31 +7,44 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.widgets import HelpPanel, Static
 
 from leadsync_tui.config import Settings
+from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
 from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.ui_work import (
+    action_label,
+    crash_notice,
+    report_failure,
+    run_ui_work,
+    stale_request,
+)
 
 if TYPE_CHECKING:
     # Only an app that builds its own engine needs these (imported in `on_mount`): an app
     # handed a store starts without the engine, the clients and the simulators.
     from leadsync_tui.sync.lead_desk import LeadDesk
     from leadsync_tui.sync.wiring import EngineSetup
+
+crash_logger = logging.getLogger("leadsync_tui.ui")
 
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
@@ -79,6 +92,9 @@ class LeadSyncApp(App[int]):
         self.clock = clock
         self._initial_theme = theme
         self._stack = AsyncExitStack()
+        self._quitting = False
+        self._grace_ends: float | None = None
+        """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup: EngineSetup | None = None
         """The running engine (and demo simulators) when the app built its own."""
         self.desk = desk
@@ -114,20 +130,20 @@ class LeadSyncApp(App[int]):
             )
         )
         if load:
-            self.run_worker(
+            run_ui_work(
+                self,
                 self.store.load_leads_progressively(),
                 name="load-leads",
                 group="load",
                 description="Loading the leads",
-                exit_on_error=False,
             )
         if self.engine_setup is not None:
-            self.run_worker(
+            run_ui_work(
+                self,
                 self.engine_setup.engine.run(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
-                exit_on_error=False,
             )
 
     # ------------------------------------------------------------ roles
@@ -179,8 +195,10 @@ class LeadSyncApp(App[int]):
         """`?`: every binding of the focused screen, beside it (and `?` again hides it)."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+            return
+        self.action_show_help_panel()
+        for panel in self.screen.query(HelpPanel):
+            panel.mount(Static(log_file_note(), id="help-log", markup=False), before=0)
 
     def _on_store_changes(self, changes: Sequence[Change]) -> None:
         self.post_message(StoreChanged(changes))
@@ -190,25 +208,87 @@ class LeadSyncApp(App[int]):
         for screen in self.screen_stack[1:]:
             screen.post_message(StoreChanged(message.changes))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker failure lands here, once: the user is told, the app stays up."""
-        if event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"{event.worker.description or event.worker.name} stopped: {error}",
-                title="Sync error",
-                severity="error",
-                timeout=10,
-            )
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        """Every action (a key, the palette, a click) runs like UI work: a failure is
+        reported (`ui_work.report_failure`), never allowed to end the app."""
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:
+            report_failure(namespace, action_label(action_name), error)
+            return True
+
+    def pop_screen(self) -> AwaitComplete:
+        """Close the screen in front, unless the request is stale: keys typed together
+        all reach a screen before it closes (two `enter`s in the palette, two `escape`s
+        in a dialog), and Textual's `dismiss` pops whatever is in front, so the second
+        one closed the dashboard and left a blank app. The dashboard never closes, and
+        a screen no longer in front closes nothing."""
+        front = self.screen
+        if isinstance(front, DashboardScreen) or stale_request(self, front):
+            crash_logger.debug("ignored a request to close %s", type(front).__name__)
+            nothing: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+            return nothing
+        return super().pop_screen()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort (an exception escaped a message handler; workers and screen
+        callbacks never get here, see `ui_work`): Textual ends the app, as the handler's
+        widget is dead; the traceback goes to the log file, never to the terminal."""
+        if self._exit or self._closing:
+            # Keys typed just before quitting reach widgets already torn down: nothing
+            # the user asked for is lost by ignoring them while the app closes.
+            crash_logger.debug("ignored while closing: %r", error)
+            return
+        crash_logger.critical("leadsync stopped on an internal error", exc_info=error)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash output is a traceback with its local variables (customers'
+        names, emails, phones): one line pointing at the log instead."""
+        self.bell()
+        self._exit_renderables.append(Text(crash_notice(), no_wrap=False))
+        self._close_messages_no_wait()
+
+    async def action_quit(self) -> None:
+        """`ctrl+q`: with writes in flight, say so and let them finish (at most
+        `SHUTDOWN_GRACE_S`) while the screen is still up; then exit."""
+        engine = self.engine_setup.engine if self.engine_setup is not None else None
+        if engine is None or not engine.worker.in_flight:
+            self.exit()
+            return
+        if self._quitting:
+            return
+        self._quitting = True
+        self.notify(
+            f"Finishing {engine.worker.in_flight} write(s) in flight before quitting"
+            f" (at most {SHUTDOWN_GRACE_S:.0f} s)…",
+            timeout=SHUTDOWN_GRACE_S,
+        )
+        run_ui_work(self, self._finish_writes_then_exit(), name="quit", group="quit")
+
+    async def _finish_writes_then_exit(self) -> None:
+        try:
+            await self._finish_writes()
+        finally:
+            self.exit()
+
+    async def _finish_writes(self) -> None:
+        """Claim nothing more; wait (within the grace) for the writes in flight; cancel
+        the rest: they stay in the outbox and are sent on the next start."""
+        if self.engine_setup is None:
+            return
+        engine = self.engine_setup.engine
+        if self._grace_ends is None:
+            self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        await engine.stop()
+        left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
+        await engine.worker.stop(grace=left)
 
     async def on_unmount(self) -> None:
-        """Let the engine finish the items in flight (briefly), then close everything."""
+        """Finish or cancel the writes in flight, then stop every worker and close the
+        database: nothing may write to it once it is closed."""
+        await self._finish_writes()
         workers = list(self.workers)
-        if self.engine_setup is not None:
-            await self.engine_setup.engine.stop()
-            done = asyncio.gather(*(w.wait() for w in workers), return_exceptions=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done, SHUTDOWN_GRACE_S)
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
+from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import role_for
 
 EXIT_OK = 0
@@ -131,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate and print every effective value with its source"
     )
     _add_config_option(check)
+    add_log_level_option(parser, top=True)
+    for command in (tui, sync, status, audit, sim, check):
+        add_log_level_option(command)
     return parser
 
 
@@ -161,6 +165,7 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     width = max(len(key) for key, _, _ in rows)
     for key, value, origin in rows:
         print(f"  {key:<{width}}  {value}  [{origin}]", file=out)
+    print(log_file_note(), file=out)
     print("config OK", file=out)
     return EXIT_OK
 
@@ -178,6 +183,7 @@ def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         retry_failed=args.retry_failed,
         out=out,
         err=err,
+        log_level=args.log_level,
     )
 
 
@@ -259,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
     command = args.command or "tui"
+    configure_for_command(command, args.log_level)
     if command == "config":
         if args.config_command != "check":
             parser.parse_args(["config", "--help"])

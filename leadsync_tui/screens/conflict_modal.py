@@ -46,6 +46,7 @@ from leadsync_tui.sync.merge import (
     candidate_ids,
     candidate_owners,
 )
+from leadsync_tui.ui_work import run_ui_work
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -608,13 +609,13 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
 
     def _run(self, work: Awaitable[None], doing: str, outcome: ConflictOutcome) -> None:
         self._set_busy(True, doing)
-        self.run_worker(
+        run_ui_work(
+            self,
             self._finish(work, outcome),
             name="conflict-decision",
             group="conflict-modal",
             description=doing,
             exclusive=True,
-            exit_on_error=False,
         )
 
     async def _finish(self, work: Awaitable[None], outcome: ConflictOutcome) -> None:

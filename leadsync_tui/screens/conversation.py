@@ -21,7 +21,6 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -41,6 +40,7 @@ from leadsync_tui.roles import Permission, refusal
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
 from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
+from leadsync_tui.ui_work import ui_work
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -194,7 +194,7 @@ class ConversationScreen(LeadScreen):
 
     # ------------------------------------------------------------ reading
 
-    @work(exclusive=True, group="conversation-transcript")
+    @ui_work(exclusive=True, group="conversation-transcript", description="Reading the transcript")
     async def _load(self) -> None:
         desk = self.desk
         assert desk is not None
@@ -345,7 +345,7 @@ class ConversationScreen(LeadScreen):
         self._draw()
         self._qualify()
 
-    @work(exclusive=True, group="conversation-qualify")
+    @ui_work(exclusive=True, group="conversation-qualify", description="Qualifying the lead")
     async def _qualify(self) -> None:
         desk = self.desk
         assert desk is not None

@@ -58,6 +58,7 @@ from leadsync_tui.store.changes import (
 )
 from leadsync_tui.store.retry_note import nothing_to_retry
 from leadsync_tui.store.store import ActionRefused, LeadSyncStore
+from leadsync_tui.ui_work import push_screen, run_ui_work
 from leadsync_tui.widgets import (
     ConflictNotificationBanner,
     LeadsTable,
@@ -248,7 +249,7 @@ class DashboardScreen(Screen[None]):
         """`enter`: the lead detail screen (both systems side by side, its sync log)."""
         from leadsync_tui.screens.lead_detail import LeadDetailScreen
 
-        self.app.push_screen(LeadDetailScreen(event.key, mask_pii=self._masked))
+        push_screen(self, LeadDetailScreen(event.key, mask_pii=self._masked))
 
     def action_new_lead(self) -> None:
         """`n`: the lead creation form (refused, with a message, when read-only or offline)."""
@@ -264,7 +265,7 @@ class DashboardScreen(Screen[None]):
         if key is None:
             self.notify("No lead selected: move to one first.", timeout=3)
             return
-        self.app.push_screen(ConversationScreen(key, mask_pii=self._masked))
+        push_screen(self, ConversationScreen(key, mask_pii=self._masked))
 
     def action_metrics(self) -> None:
         """`m`: the metrics screen (history, errors grouped by type); choosing an error
@@ -277,7 +278,7 @@ class DashboardScreen(Screen[None]):
                 show_error_group(self.table, self.query_one("#filter", Input), group)
 
         history = self.query_one(SyncMetricsWidget).session_history
-        self.app.push_screen(MetricsScreen(self.store, history, clock=self._clock), filter_to)
+        push_screen(self, MetricsScreen(self.store, history, clock=self._clock), filter_to)
 
     def action_bulk_resolve(self) -> None:
         """`b`: resolve the open conflicts of the marked (or filtered) leads at once."""
@@ -305,7 +306,8 @@ class DashboardScreen(Screen[None]):
                 f"{plural(len(conflicts) - len(allowed), 'conflict')} left out: high severity,"
                 " for a manager."
             )
-        self.app.push_screen(
+        push_screen(
+            self,
             BulkActionModal("resolve", summary, skipped=skipped),
             partial(self._bulk_resolve, [c.id for c in allowed], which),
         )
@@ -395,7 +397,7 @@ class DashboardScreen(Screen[None]):
 
     def action_jump(self) -> None:
         """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
-        self.app.push_screen(JumpModal(self._lead_by_any_id), self._jump_to)
+        push_screen(self, JumpModal(self._lead_by_any_id), self._jump_to)
 
     def _lead_by_any_id(self, typed: str) -> str | None:
         leads = self.store.state.leads
@@ -474,7 +476,12 @@ class DashboardScreen(Screen[None]):
         if not keys:
             return
         if len(keys) == 1:
-            self.run_worker(self._retry(keys, which, BulkDecision("retry")), group="retry")
+            run_ui_work(
+                self,
+                self._retry(keys, which, BulkDecision("retry")),
+                group="retry",
+                description="Retry",
+            )
             return
         leads = self.store.state.leads
         failed = sum(
@@ -486,7 +493,7 @@ class DashboardScreen(Screen[None]):
             f"Retry the failed writes of {plural(len(keys), 'lead')} ({which})?"
             f" {failed:,} of them show failed now."
         )
-        self.app.push_screen(BulkActionModal("retry", summary), partial(self._retry, keys, which))
+        push_screen(self, BulkActionModal("retry", summary), partial(self._retry, keys, which))
 
     async def _retry(self, keys: list[str], which: str, decision: BulkDecision | None) -> None:
         if decision is None:
@@ -534,7 +541,7 @@ class DashboardScreen(Screen[None]):
             read_only_note=self.lead_app.conflict_refusal(conflict),
             mask_pii=self._masked,
         )
-        self.app.push_screen(modal, self._after_conflict)
+        push_screen(self, modal, self._after_conflict)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:

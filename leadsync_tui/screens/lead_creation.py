@@ -43,6 +43,7 @@ from leadsync_tui.sync.lead_intake import (
     clean_input,
     read_form,
 )
+from leadsync_tui.ui_work import push_screen, run_ui_work
 from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -325,9 +326,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
 
     def _start(self, phase: Phase, work: Awaitable[None]) -> None:
         self._set_phase(phase)
-        self.run_worker(
-            work, name=phase, group="lead-creation", exclusive=True, exit_on_error=False
-        )
+        run_ui_work(self, work, name=phase, group="lead-creation", exclusive=True)
 
     async def _run_check(self, data: LeadData) -> None:
         try:
@@ -460,4 +459,4 @@ def open_lead_creation(screen: Screen[Any], table: LeadsTable, *, actor: str, to
         screen.notify(f"Lead created; syncing to ResMan{note}", timeout=4)
 
     modal = LeadCreationModal.for_desk(desk, actor=actor, today=today)
-    screen.app.push_screen(modal, created)
+    push_screen(screen, modal, created)

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -65,6 +65,7 @@ from leadsync_tui.sync.lead_compare import (
     store_comparison,
 )
 from leadsync_tui.sync.mapping import InvalidValue
+from leadsync_tui.ui_work import push_screen, ui_work
 from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -206,7 +207,7 @@ class LeadDetailScreen(LeadScreen):
 
     # ------------------------------------------------------------ reading
 
-    @work(exclusive=True, group="lead-detail-compare")
+    @ui_work(exclusive=True, group="lead-detail-compare", description="Reading ResMan")
     async def _read(self, *, quiet: bool = False) -> None:
         """Read the local side (database), then ResMan's; `quiet` keeps the values and
         the state line on screen while reading (live updates)."""
@@ -243,7 +244,7 @@ class LeadDetailScreen(LeadScreen):
         self.resman_state = state
         self._show()
 
-    @work(exclusive=True, group="lead-detail-logs")
+    @ui_work(exclusive=True, group="lead-detail-logs", description="Loading the sync log")
     async def _load_logs(self) -> None:
         viewer = self.query_one(LeadSyncLogViewer)
         viewer.loading = True
@@ -509,7 +510,7 @@ class LeadDetailScreen(LeadScreen):
 
     def action_open_conversation(self) -> None:
         """`o`: the lead's DomIQ conversation (transcript; qualify)."""
-        self.app.push_screen(ConversationScreen(self.conversation_id, mask_pii=self.masked))
+        push_screen(self, ConversationScreen(self.conversation_id, mask_pii=self.masked))
 
     def action_view_conflict(self) -> None:
         """`c`: the lead's open conflicts, one after the other, in the conflict dialog."""
@@ -542,7 +543,7 @@ class LeadDetailScreen(LeadScreen):
             read_only_note=self.session.conflict_refusal(conflict),
             mask_pii=self.masked,
         )
-        self.app.push_screen(modal, self._after_conflict)
+        push_screen(self, modal, self._after_conflict)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         await self.store.resolve_conflict(conflict_id, resolution, self.session.actor)

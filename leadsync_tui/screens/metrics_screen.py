@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 from weakref import WeakKeyDictionary
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
@@ -33,6 +33,7 @@ from leadsync_tui.store.changes import DriftProgress, LeadsChanged, LogsChanged,
 from leadsync_tui.store.error_groups import ErrorGroup, session_error_groups
 from leadsync_tui.store.metrics_history import MetricsHistory
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.ui_work import ui_work
 from leadsync_tui.widgets.drift_note import DriftScanNote
 from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -231,7 +232,7 @@ class MetricsScreen(Screen[ErrorGroup | None]):
 
     # ------------------------------------------------------------ errors
 
-    @work(exclusive=True, group="error-groups")
+    @ui_work(exclusive=True, group="error-groups", description="Reading the error groups")
     async def load_errors(self) -> None:
         """Read the failures since the session started, and every parked item."""
         since = self.history.started_at or self._clock()

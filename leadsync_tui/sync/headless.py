@@ -15,38 +15,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.config import Settings
-from leadsync_tui.models import format_utc, utc_now
+from leadsync_tui.logging_setup import QUIET_LEVEL, configure_json_logging, emit_event, remove
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.journal import EventSink
 from leadsync_tui.sync.wiring import database_file, open_engine
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 EXIT_USAGE = 2
-
-
-class JsonLines:
-    """Writes each event as one compact JSON line and flushes it (a pipe reads it now)."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        if "at" not in event:
-            event = {"at": format_utc(utc_now()), **event}
-        self._out.write(json.dumps(event, separators=(",", ":"), default=str) + "\n")
-        self._out.flush()
 
 
 def run_headless(
@@ -58,8 +45,10 @@ def run_headless(
     out: TextIO,
     err: TextIO | None = None,
     sim_options: SimOptions | None = None,
+    log_level: str | None = None,
 ) -> int:
-    """Run the engine; the process exit code."""
+    """Run the engine; the process exit code. Its events and log records reach `out`
+    through the logging setup (`logging_setup.configure_json_logging`)."""
     err = err or sys.stderr
     if not (math.isfinite(max_wait) and max_wait >= 0):  # nan compares false: refuse it
         print(
@@ -68,13 +57,15 @@ def run_headless(
             file=err,
         )
         return EXIT_USAGE
-    sink = JsonLines(out)
+    handler = configure_json_logging(out, log_level or QUIET_LEVEL)
     try:
         return asyncio.run(
-            _run(settings, once, max_wait, retry_failed, sink, err, sim_options),
+            _run(settings, once, max_wait, retry_failed, emit_event, err, sim_options),
         )
     except KeyboardInterrupt:  # before our handlers were in place
         return EXIT_OK if not once else EXIT_UNHEALTHY
+    finally:
+        remove(handler)
 
 
 async def _run(
@@ -82,7 +73,7 @@ async def _run(
     once: bool,
     max_wait: float,
     retry_failed: bool,
-    sink: JsonLines,
+    sink: EventSink,
     err: TextIO,
     sim_options: SimOptions | None,
 ) -> int:
@@ -127,7 +118,7 @@ async def _run(
         return EXIT_USAGE
 
 
-async def _once(engine: SyncEngine, max_wait: float, sink: JsonLines) -> int:
+async def _once(engine: SyncEngine, max_wait: float, sink: EventSink) -> int:
     result = await engine.run_once(max_wait)
     code = EXIT_OK if result.complete else EXIT_UNHEALTHY
     left = await engine.db.outbox_items(limit=50)

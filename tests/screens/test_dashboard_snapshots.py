@@ -53,7 +53,10 @@ def test_dashboard_masked_light(snap_compare: SnapCompare) -> None:
     assert snap_compare(app, terminal_size=(160, 48))
 
 
-def test_dashboard_help(snap_compare: SnapCompare) -> None:
+def test_dashboard_help(snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key help, and where the log is (`~/...`: the same on every machine)."""
+    monkeypatch.setenv("HOME", "/home/operator")
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
     assert snap_compare(dashboard(), terminal_size=(160, 48), press=["question_mark"])
 
 

@@ -1,0 +1,85 @@
+"""Keys typed in a burst (a laggy SSH link delivers them together) never stack one modal
+on another (issue 12, 4.6): `c esc c esc n esc m esc o esc` left the conflict dialog
+and the new-lead form stacked, the footer showing the dashboard's keys and the table
+dead until three escapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.screen import ModalScreen
+
+from leadsync_tui.app import make_app
+from leadsync_tui.screens.dashboard import DashboardScreen
+from leadsync_tui.widgets import LeadsTable
+from tests.engine.conftest import sim_rig
+from tests.screens.dashboard_fixtures import sample_store
+from tests.screens.test_dashboard_actions import dashboard_app
+from tests.screens.test_flows_on_simulators import as_manager
+from tests.screens.test_random_keys import send_together
+from tests.waiting import eventually
+
+BURST = ["c", "escape", "c", "escape", "n", "escape", "m", "escape", "o", "escape"]
+
+
+async def test_a_burst_of_open_and_escape_never_stacks_modals(tmp_path: Path) -> None:
+    async with sim_rig(tmp_path, leads=20, seed=7) as rig:
+        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
+        async with app.run_test(size=(160, 48)) as pilot:
+            table = app.screen.query_one(LeadsTable)
+            await eventually(lambda: table.row_count >= 5, 30)
+            assert app.store is not None
+            store = app.store
+            await eventually(lambda: bool(store.state.open_conflicts), 30)
+            rig.sims.resman_faults.latency_ms = 300
+            send_together(app, BURST)
+            await eventually(lambda: app._driver is not None and not app._message_queue.qsize())
+            await pilot.pause(0.5)
+            stack = [type(screen).__name__ for screen in app.screen_stack]
+            assert sum(isinstance(s, ModalScreen) for s in app.screen_stack) <= 1, stack
+            for _ in range(len(app.screen_stack)):
+                if isinstance(app.screen, DashboardScreen):
+                    break
+                await pilot.press("escape")
+            assert isinstance(app.screen, DashboardScreen), stack
+            before = table.cursor_position
+            table.focus()
+            await pilot.press("down")
+            assert table.cursor_position != before
+
+
+@pytest.mark.parametrize("opener", ["g", "n", "question_mark"])
+async def test_two_escapes_in_a_burst_close_one_screen_not_the_dashboard(
+    tmp_path: Path, opener: str
+) -> None:
+    """`g esc esc` typed together: both escapes reached the modal before it closed, and
+    the second one dismissed the dashboard (the random-key test left a blank screen)."""
+    async with sim_rig(tmp_path, leads=10, seed=7) as rig:
+        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
+        async with app.run_test(size=(120, 30)) as pilot:
+            table = app.screen.query_one(LeadsTable)
+            await eventually(lambda: table.row_count >= 5, 30)
+            send_together(app, [opener, "escape", "escape", "escape"])
+            await pilot.pause(0.3)
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen), [
+                type(s).__name__ for s in app.screen_stack
+            ]
+
+
+async def test_enters_typed_together_in_the_palette_run_one_command() -> None:
+    """Two `enter`s in one burst: the palette closed on the first and the second closed
+    the dashboard (a blank app; the command then failed on the closed dashboard)."""
+    app = dashboard_app(await sample_store())
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"sort")
+        await eventually(lambda: bool(app.screen.query("CommandList Option, CommandList")))
+        await pilot.pause(0.3)
+        send_together(app, ["down", "enter", "enter", "enter"])
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen), [type(s).__name__ for s in app.screen_stack]
+        assert app.is_running
+    assert app._exception is None
