@@ -286,7 +286,9 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         Binding("3", "choose('merged')", "Merged value", show=False),
         Binding("4", "choose('manual_review')", "Manual review", show=False),
         Binding("ctrl+s", "resolve", "Resolve"),
-        Binding("e", "escalate", "Escalate"),
+        Binding("e", "escalate", "Escalate", show=False),
+        # The reason field takes letters: ctrl+e escalates from there too.
+        Binding("ctrl+e", "escalate", "Escalate", priority=True),
         Binding("n", "skip", "Skip to next"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -325,6 +327,8 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.busy = False
         """The spec's `loading`: `submit` or `escalate` runs, every control is disabled."""
         self._focused_before: Widget | None = None
+        self._pending: Literal["resolve", "escalate"] = "resolve"
+        """What `enter` in the reason field does: the action that asked for a reason."""
 
     # ------------------------------------------------------------ layout
 
@@ -414,7 +418,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             if not self.read_only:
                 yield Button("Resolve ^s", id="resolve", variant="primary")
             if self.can_escalate:
-                yield Button("Escalate e", id="escalate", variant="warning")
+                yield Button("Escalate ^e", id="escalate", variant="warning")
             yield Button("Skip n", id="skip")
             yield Button("Close esc" if self.read_only else "Cancel esc", id="cancel")
 
@@ -485,11 +489,19 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.query_one("#reason", Input).focus()
 
     @on(Input.Submitted, "#reason")
+    def _reason_submitted(self) -> None:
+        """`enter` in the reason: the action that asked for the reason, else resolve."""
+        if self._pending == "escalate":
+            self.action_escalate()
+        else:
+            self.action_resolve()
+
     @on(Button.Pressed, "#resolve")
     def action_resolve(self) -> None:
         """Check the form; when it holds, hand the resolution to `submit`."""
         if self.read_only or self.busy:
             return
+        self._pending = "resolve"
         resolution = self._valid_resolution()
         if resolution is not None:
             self._run(self._submit(resolution), "Resolving…", self._resolved(resolution))
@@ -499,6 +511,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         """Escalate with the reason typed; a reason is required here too."""
         if not self.can_escalate or self.busy:
             return
+        self._pending = "escalate"
         reason = self._reason()
         if reason is not None:
             outcome = ConflictOutcome(self.conflict.id, "escalated", reason=reason)
@@ -550,7 +563,10 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         if reason:
             self._message("#reason-message", None)
             return reason
-        self._message("#reason-message", "A reason is required: say why, for the audit log.")
+        then = "enter or ctrl+e escalates" if self._pending == "escalate" else "ctrl+s resolves"
+        self._message(
+            "#reason-message", f"A reason is required: say why, for the audit log ({then})."
+        )
         if focus:
             self.query_one("#reason", Input).focus()
         return None
