@@ -90,6 +90,13 @@ def redact(text: str, names: Sequence[str] = ()) -> str:
     return text
 
 
+def already_qualified(lead: Lead) -> str:
+    """What the action line says for a qualified lead: nothing to ask, where it stands."""
+    if lead.resman_sync_status is SyncStatus.SYNCED:
+        return "Already qualified and synced to ResMan: nothing to do."
+    return "Qualified: the lead syncs to ResMan."
+
+
 def display_name(lead: Lead, *, masked: bool) -> str:
     """The lead's name as the screens show it: initials when PII is masked."""
     return mask_name(lead.first_name, lead.last_name) if masked else lead.full_name
@@ -237,6 +244,8 @@ class ConversationScreen(LeadScreen):
     def on_store_changed(self, message: StoreChanged) -> None:
         for change in message.changes:
             if isinstance(change, LeadsChanged) and self.conversation_id in change.keys:
+                if self.confirming and not can_qualify(self.lead):
+                    self.confirming = False  # qualified meanwhile: the question is moot
                 self._draw()
                 return
 
@@ -302,13 +311,15 @@ class ConversationScreen(LeadScreen):
             who = display_name(lead, masked=self.masked)
         if self.qualifying:
             return "⟳ Qualifying in DomIQ…", "busy"
+        if lead is not None and lead.qualification is Qualification.QUALIFIED:
+            # Also when it became qualified while the question was up (another session,
+            # DomIQ): never ask to qualify a qualified lead.
+            return already_qualified(lead), "done"
         if self.confirming:
             return (
                 f"Qualify {clean_text(who, 60)} and send the lead to ResMan? y qualify · n cancel",
                 "confirm",
             )
-        if lead is not None and lead.qualification is Qualification.QUALIFIED:
-            return "Qualified: the lead syncs to ResMan.", "done"
         if lead is not None and lead.qualification is Qualification.DISQUALIFIED:
             return "Disqualified in DomIQ: not offered for qualification here.", "note"
         if self.session.read_only:
