@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -22,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from leadsync_tui.config import Settings
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
-from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
+from leadsync_tui.roles import Permission, Role, allows, default_actor, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
@@ -213,11 +212,6 @@ class LeadSyncApp(App[int]):
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
         await self._stack.aclose()
-
-
-def default_actor() -> str:
-    """The person at the keyboard, as far as the session knows: `$USER`, else "operator"."""
-    return os.environ.get("USER") or "operator"
 
 
 def make_app(

@@ -37,6 +37,8 @@ class AlertTracker:
     announced_reviews: set[str] = field(default_factory=set)
     failed_leads: set[str] = field(default_factory=set)
     lost_connection: bool = False
+    reconnect_requested: bool = False
+    """The user pressed ctrl+r: the drop that follows is theirs, not a lost connection."""
 
     def prime(self, state: LeadSyncState) -> None:
         """Take the state as already known (nothing on screen at start is 'new')."""
@@ -64,6 +66,10 @@ class AlertTracker:
     def _connection(self, state: LeadSyncState) -> Iterable[Note]:
         now = state.real_time_connected
         before, self.connected = self.connected, now
+        if before and not now and self.reconnect_requested:
+            return  # a reconnect the user asked for (the screen said "Reconnecting…")
+        if now and not before:
+            self.reconnect_requested = False  # back: the next drop is not the user's
         if before and not now:
             self.lost_connection = True
             yield Note(

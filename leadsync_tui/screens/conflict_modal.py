@@ -61,6 +61,13 @@ CHOICE_LABELS = {
     Resolution.MERGED: "3 Merged value",
     Resolution.MANUAL_REVIEW: "4 Manual review",
 }
+RESOLUTION_WORDS = {
+    Resolution.DOMIQ_WINS: "DomIQ wins",
+    Resolution.RESMAN_WINS: "ResMan wins",
+    Resolution.MERGED: "merged value",
+    Resolution.MANUAL_REVIEW: "manual review",
+}
+"""A resolution as people say it (toasts), not its stored value (`resman_wins`)."""
 DUPLICATE_LABELS = {
     Resolution.DOMIQ_WINS: "1 New prospect",
     Resolution.RESMAN_WINS: "2 1st candidate",
@@ -95,7 +102,7 @@ def outcome_message(outcome: ConflictOutcome) -> str | None:
         resolution = outcome.resolution.resolution
         if resolution is Resolution.MANUAL_REVIEW:
             return "Conflict left for manual review"
-        return f"Conflict resolved ({resolution.value})"
+        return f"Conflict resolved ({RESOLUTION_WORDS[resolution]})"
     if outcome.action == "escalated":
         return "Escalated"
     return None

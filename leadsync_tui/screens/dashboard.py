@@ -40,11 +40,12 @@ from leadsync_tui.roles import Permission
 from leadsync_tui.screens.alerts import AlertTracker
 from leadsync_tui.screens.bulk_action import BulkActionModal, BulkDecision
 from leadsync_tui.screens.conflict_modal import (
+    RESOLUTION_WORDS,
     ConflictOutcome,
     ConflictResolutionModal,
     outcome_message,
 )
-from leadsync_tui.screens.jump import JumpModal
+from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
@@ -112,6 +113,8 @@ class DashboardScreen(Screen[None]):
         ("Go to lead by id", "jump", "A DomIQ conversation id or a ResMan prospect id"),
         ("Filter", "filter", "Show only rows containing some text, in any column"),
         ("Sort", "sort", "Sort by the next column (again: the one after)"),
+        ("Reverse sort", "reverse_sort", "Flip the sort direction (what S does)"),
+        ("Mark", "mark", "Mark or unmark the row under the cursor for a bulk action (space)"),
         ("Reconnect live feed", "reconnect", "Reconnect DomIQ's real-time feed now"),
         ("Mask PII", "toggle_mask", "Hide names, emails and phones (screen sharing)"),
         ("Toggle theme", "app.toggle_theme", "Switch between the dark and light theme"),
@@ -328,7 +331,8 @@ class DashboardScreen(Screen[None]):
             after={"resolution": decision.resolution.value, "resolved": done, "refused": refused},
             reason=decision.reason,
         )
-        message = f"Resolved {plural(len(done), 'conflict')} ({decision.resolution.value})."
+        words = RESOLUTION_WORDS[decision.resolution]
+        message = f"Resolved {plural(len(done), 'conflict')} ({words})."
         if refused:
             message += f" {len(refused)} refused: {refused[0]}"
         self.notify(message, severity="warning" if refused else "information", timeout=5)
@@ -339,6 +343,9 @@ class DashboardScreen(Screen[None]):
             return
         table = self.table
         leads = [lead for key in table.visible_keys() if (lead := table.get_lead(key))]
+        if not leads:
+            self.notify("Nothing to export: no row is in view (esc clears the filter).", timeout=4)
+            return
         now = self._clock()
         path = Path.cwd() / export_file_name(now)
         try:
@@ -389,16 +396,9 @@ class DashboardScreen(Screen[None]):
 
     def action_jump(self) -> None:
         """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
-        self.app.push_screen(JumpModal(self._lead_by_any_id), self._jump_to)
-
-    def _lead_by_any_id(self, typed: str) -> str | None:
-        leads = self.store.state.leads
-        if typed in leads:
-            return typed
-        for lead in leads.values():
-            if lead.resman_prospect_id == typed:
-                return lead.conversation_id
-        return None
+        self.app.push_screen(
+            JumpModal(partial(lead_by_any_id, self.store.state.leads)), self._jump_to
+        )
 
     def _jump_to(self, key: str | None) -> None:
         if key is None:
@@ -456,6 +456,7 @@ class DashboardScreen(Screen[None]):
 
     @on(RealTimeSyncIndicator.ReconnectRequested)
     async def action_reconnect(self) -> None:
+        self._alerts.reconnect_requested = True
         await self.store.connect()
         self.notify("Reconnecting the live feed…", timeout=2)
 
@@ -600,6 +601,14 @@ class DashboardScreen(Screen[None]):
     def action_sort(self) -> None:
         """The palette's "Sort": what `s` does on the table."""
         self.table.cycle_sort()
+
+    def action_reverse_sort(self) -> None:
+        """The palette's "Reverse sort": what `S` does on the table."""
+        self.table.cycle_sort_reverse()
+
+    def action_mark(self) -> None:
+        """The palette's "Mark": what `space` does on the table."""
+        self.table.toggle_mark()
 
     def action_close_filter(self) -> None:
         box = self.query_one("#filter", Input)

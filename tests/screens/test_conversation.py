@@ -201,7 +201,7 @@ async def test_a_lead_qualified_while_asking_is_not_asked_about(make_bench: Make
         assert text_of(screen, "#conv-action") == (
             "Already qualified and synced to ResMan: nothing to do."
         )
-        assert not screen.confirming and "y" not in footer_keys(screen)
+        assert not conversation_of(app).confirming and "y" not in footer_keys(screen)
         await pilot.press("y")
         await settle(pilot)
         assert bench_.domiq.get_lead(NEW_ID).qualification is Qualification.NEW
