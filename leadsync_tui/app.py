@@ -77,6 +77,7 @@ class LeadSyncApp(App[int]):
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
+        self._session_title = ""
         self._stack = AsyncExitStack()
         self.engine_setup: EngineSetup | None = None
         """The running engine (and demo simulators) when the app built its own."""
@@ -88,7 +89,8 @@ class LeadSyncApp(App[int]):
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
-        self.sub_title = f"{mode} · {access}"
+        self._session_title = f"{mode} · {access}"
+        self.show_masking(self.mask_pii)
         load = False
         if self.store is None:
             from leadsync_tui.sync.wiring import open_engine
@@ -156,6 +158,10 @@ class LeadSyncApp(App[int]):
         if self.read_only:
             return "Read-only session: you can see this conflict, not resolve or escalate it."
         return refusal(self.role, Permission.RESOLVE, conflict.conflict_severity)
+
+    def show_masking(self, masked: bool) -> None:
+        """The header says when names, emails and phones are masked (screen sharing)."""
+        self.sub_title = self._session_title + (" · ◌ masked" if masked else "")
 
     # ------------------------------------------------------------ palette, help, theme
 

@@ -41,6 +41,7 @@ from leadsync_tui.models import (
 from leadsync_tui.store.store import ActionRefused
 from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
 from leadsync_tui.sync.merge import candidate_ids
+from leadsync_tui.widgets.choice_button import ChoiceButton
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -342,9 +343,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
     def compose(self) -> ComposeResult:
         conflict = self.conflict
         with VerticalScroll(id="dialog") as dialog:
-            index, total = self.position
-            name = clean_text(self.lead_name, 60)
-            dialog.border_title = Content(f"Conflict {index} of {total} · {name}")
+            dialog.border_title = self._title()
             with Horizontal(id="facts"):
                 with Vertical():
                     yield self._fact("Field", words(conflict.field))
@@ -361,6 +360,16 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             else:
                 yield from self._form()
             yield from self._buttons()
+
+    def _title(self) -> Content:
+        index, total = self.position
+        return Content(f"Conflict {index} of {total} · {clean_text(self.lead_name, 60)}")
+
+    def set_position(self, index: int, total: int) -> None:
+        """The queue changed under the dialog (conflicts resolved elsewhere, new ones)."""
+        self.position = (index, total)
+        for dialog in self.query("#dialog"):  # none yet before the dialog is composed
+            dialog.border_title = self._title()
 
     def _fact(self, label: str, value: str, *, classes: str = "") -> Horizontal:
         """`Label  value` on one line; the value is never read as markup."""
@@ -396,7 +405,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             yield Label("Decision", classes="row-label")
             with RadioSet(id="choice", compact=True):
                 for resolution in CHOICE_ORDER:
-                    yield RadioButton(labels[resolution], id=f"choice-{resolution.value}")
+                    yield ChoiceButton(labels[resolution], id=f"choice-{resolution.value}")
         yield Static(Content(effect_of(self.conflict, None, mask=self.mask_pii)), id="effect")
         with Horizontal(id="final-row", classes="row"):
             yield Label("Final", classes="row-label")
@@ -407,9 +416,12 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
                     id="final",
                 )
             else:
+                field = self.conflict.field
+                hidden = self.mask_pii and _masked(field, "x") != "x"  # a masked field
                 yield Input(
-                    edit_text(self.conflict.domiq_value),
-                    placeholder=f"the {words(self.conflict.field)} to write to both sides",
+                    "" if hidden else edit_text(self.conflict.domiq_value),
+                    placeholder=f"the {words(field)} to write to both sides"
+                    + (" (masked: type it)" if hidden else ""),
                     validators=[FieldValueValidator(self.conflict.field)],
                     id="final",
                 )

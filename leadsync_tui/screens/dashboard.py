@@ -46,6 +46,7 @@ from leadsync_tui.screens.conflict_modal import (
     outcome_message,
 )
 from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
+from leadsync_tui.screens.triage import TriageQueue, skipped_note, triage_queue
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
@@ -65,7 +66,6 @@ from leadsync_tui.widgets import (
     SyncMetricsWidget,
     mask_name,
 )
-from leadsync_tui.widgets.conflict_banner import triage_order
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
@@ -146,6 +146,7 @@ class DashboardScreen(Screen[None]):
         self._triaged: set[str] = set()
         """Conflicts decided or skipped in this triage round (so manual review and
         escalated ones, still open, do not come back until the next `c`)."""
+        self._triage_modal: ConflictResolutionModal | None = None
 
     def compose(self) -> ComposeResult:
         state = self.store.state
@@ -163,7 +164,11 @@ class DashboardScreen(Screen[None]):
             yield Label("", id="load-note")
         yield SyncErrorAlert(state.error or "")
         yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
-        yield SyncMetricsWidget(state.metrics)
+        # Live, the store's metrics are the defaults until the first refresh: show
+        # "loading", never a made-up "conflict 0.0%" beside open conflicts.
+        yield SyncMetricsWidget(
+            None if self._live_clock else state.metrics, loading=self._live_clock
+        )
         yield Input(placeholder="filter: any column (enter keeps it, esc clears)", id="filter")
         yield Footer()
 
@@ -178,7 +183,15 @@ class DashboardScreen(Screen[None]):
         self.table.focus()
         self._alerts.prime(self.store.state)
         if self._live_clock:
+            self.call_later(self._first_metrics)
             self.set_interval(METRICS_REFRESH_S, self.store.refresh_metrics)
+
+    async def _first_metrics(self) -> None:
+        """Compute the metrics now (not in 2 s) and show them, equal to the defaults or not."""
+        await self.store.refresh_metrics()
+        widget = self.query_one(SyncMetricsWidget)
+        widget.loading = False
+        widget.metrics = self.store.state.metrics
 
     # ------------------------------------------------------------ store -> widgets
 
@@ -214,6 +227,7 @@ class DashboardScreen(Screen[None]):
                 self.query_one(ConflictNotificationBanner).update_conflicts(
                     state.open_conflicts, self._lead_names()
                 )
+                self._recount_open_conflict()
             case MetricsChanged(metrics=metrics):
                 self.query_one(SyncMetricsWidget).metrics = metrics
             case ErrorChanged(error=error):
@@ -510,27 +524,41 @@ class DashboardScreen(Screen[None]):
     @on(ConflictNotificationBanner.ConflictSelected)
     def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:
         """Start a triage round at the selected conflict."""
-        conflict = self.store.conflict(event.conflict_id)
-        if conflict is None:
-            return
         self._triaged.clear()
-        self._open_conflict(conflict)
+        queue = self._queue()
+        if not queue.conflicts:
+            return
+        if queue.skipped:
+            self.notify(skipped_note(queue.skipped), timeout=5)
+        self._open_conflict(queue.conflicts[0])
 
     def _open_conflict(self, conflict: LeadSyncConflict) -> None:
         self.table.move_cursor_to(conflict.conversation_id)
-        done, waiting = len(self._triaged), len(self._untriaged())  # waiting counts this one
         modal = ConflictResolutionModal(
             conflict,
             lead_name=self._lead_name(conflict.conversation_id),
             submit=partial(self._resolve, conflict.id),
             escalate=partial(self._escalate, conflict.id),
-            position=(done + 1, done + max(waiting, 1)),
+            position=self._position(conflict),
             read_only=not self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity),
             can_escalate=self.lead_app.may(Permission.ESCALATE),
             read_only_note=self.lead_app.conflict_refusal(conflict),
             mask_pii=self._masked,
         )
+        self._triage_modal = modal
         self.app.push_screen(modal, self._after_conflict)
+
+    def _recount_open_conflict(self) -> None:
+        """Keep "Conflict 2 of 9" true while conflicts come and go under the dialog."""
+        front = self.app.screen
+        if isinstance(front, ConflictResolutionModal) and front is self._triage_modal:
+            front.set_position(*self._position(front.conflict))
+
+    def _position(self, conflict: LeadSyncConflict) -> tuple[int, int]:
+        """(this one, how many) in the round: seen ones, this one, those still waiting."""
+        done = len(self._triaged)
+        waiting = [c.id for c in self._untriaged() if c.id != conflict.id]
+        return done + 1, done + 1 + len(waiting)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:
@@ -562,9 +590,14 @@ class DashboardScreen(Screen[None]):
             self.notify("No unresolved conflicts left.", timeout=4)
 
     def _untriaged(self) -> list[LeadSyncConflict]:
-        """Open conflicts not yet seen in this round, in triage order."""
-        waiting = (c for c in self.store.state.open_conflicts if c.id not in self._triaged)
-        return sorted(waiting, key=triage_order)
+        """Open conflicts not yet seen in this round, in the order the round opens them."""
+        return self._queue().conflicts
+
+    def _queue(self) -> TriageQueue:
+        def may_decide(conflict: LeadSyncConflict) -> bool:
+            return self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity)
+
+        return triage_queue(self.store.state.open_conflicts, self._triaged, may_decide)
 
     def _lead_name(self, conversation_id: str) -> str:
         return self._lead_names().get(conversation_id, conversation_id)
@@ -626,6 +659,7 @@ class DashboardScreen(Screen[None]):
             self.store.state.open_conflicts, self._lead_names()
         )
         state = "on" if self.table.mask_pii else "off"
+        self.lead_app.show_masking(self.table.mask_pii)
         self.notify(f"PII masking {state}", timeout=2)
 
 

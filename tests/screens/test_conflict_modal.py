@@ -23,6 +23,7 @@ from leadsync_tui.models import (
     SyncDirection,
 )
 from leadsync_tui.screens.conflict_modal import (
+    RESOLUTION_WORDS,
     ConflictOutcome,
     ConflictResolutionModal,
     format_value,
@@ -174,7 +175,7 @@ async def test_a_conflict_arrives_and_is_resolved_through_the_modal(
             assert "Conflict left for manual review" in notes
             assert not any("wait for a person" in note for note in notes)
         else:
-            assert f"Conflict resolved ({resolution.value})" in notes
+            assert f"Conflict resolved ({RESOLUTION_WORDS[resolution]})" in notes
             assert not banner.display
 
 

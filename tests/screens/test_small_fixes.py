@@ -14,7 +14,9 @@ from leadsync_tui.screens.conflict_modal import ConflictOutcome, outcome_message
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.actions import ConnectionChanged
 from leadsync_tui.widgets import LeadsTable
+from leadsync_tui.widgets.sync_metrics import SyncMetricsWidget
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store
+from tests.screens.metrics_fixtures import metrics_store
 from tests.screens.test_dashboard_actions import dashboard_app, front, toasts
 
 
@@ -114,3 +116,19 @@ def test_theme_takes_any_textual_theme_and_refuses_others(
         build_parser().parse_args(["tui", "--theme", "no-such-theme"])
     assert exited.value.code == 2
     assert "no theme 'no-such-theme'" in capsys.readouterr().err
+
+
+async def test_the_metrics_strip_starts_with_real_numbers_not_defaults() -> None:
+    """Before: `conflict 0.0%`, `failed 0` on the first frames (the store's defaults,
+    until the first refresh 2 s later) while the log says otherwise."""
+    store = await metrics_store(metrics=False, failures=True)  # one parked failure
+    app = make_app(
+        load_settings().settings, store=store, clock=frozen_clock, live_timers=True, actor="d"
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        widget = app.screen.query_one(SyncMetricsWidget)
+        assert widget.metrics is not None and widget.metrics.failed_syncs == 1
+        assert "failed 1 " in " ".join(widget.lines[1].split()) + " "
+        first_shown = next(iter(widget.session_history)).metrics
+        assert first_shown.failed_syncs == 1  # never the defaults first
