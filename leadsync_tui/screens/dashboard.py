@@ -66,6 +66,7 @@ from leadsync_tui.widgets import (
     SyncMetricsWidget,
     mask_name,
 )
+from leadsync_tui.widgets.table_summary import TableSummary
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
@@ -150,6 +151,7 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         state = self.store.state
+        table = LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
         yield Header()
         with Horizontal(id="status-line"):
             yield RealTimeSyncIndicator(
@@ -162,8 +164,9 @@ class DashboardScreen(Screen[None]):
             yield ConflictNotificationBanner(state.open_conflicts, lead_names=self._lead_names())
             yield Label("", id="pause-note")
             yield Label("", id="load-note")
+            yield TableSummary(table, id="table-summary")
         yield SyncErrorAlert(state.error or "")
-        yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
+        yield table
         # Live, the store's metrics are the defaults until the first refresh: show
         # "loading", never a made-up "conflict 0.0%" beside open conflicts.
         yield SyncMetricsWidget(
@@ -216,6 +219,7 @@ class DashboardScreen(Screen[None]):
                 batch = [leads[key] for key in keys if key in leads]
                 batch.sort(key=_updated_at, reverse=True)
                 self.table.upsert(batch)
+                self._summarise()
             case LoadProgress():
                 self._show_load_progress(change)
             case ConnectionStateChanged(connected, last_ping, attempts):
@@ -347,6 +351,7 @@ class DashboardScreen(Screen[None]):
         )
         words = RESOLUTION_WORDS[decision.resolution]
         message = f"Resolved {plural(len(done), 'conflict')} ({words})."
+        self._used_marks(which)
         if refused:
             message += f" {len(refused)} refused: {refused[0]}"
         self.notify(message, severity="warning" if refused else "information", timeout=5)
@@ -426,12 +431,21 @@ class DashboardScreen(Screen[None]):
             table.move_cursor_to(key)
         table.focus()
 
+    def _used_marks(self, which: str) -> None:
+        """A bulk action done on the marked rows clears the marks: they were for it."""
+        if which.startswith("the marked rows"):
+            self.table.clear_marks()
+
     def _targets(self) -> tuple[list[str], str]:
         """What a bulk action works on: the marked rows, else the rows the filter shows
         (when a filter is on), else the lead under the cursor; and how to say which."""
         table = self.table
         if table.marked_keys:
-            return sorted(table.marked_keys), "the marked rows"
+            hidden = len(table.marked_keys - set(table.visible_keys()))
+            which = "the marked rows"
+            if hidden:
+                which += f", {plural(hidden, 'of them', 'of them')} hidden by the filter"
+            return sorted(table.marked_keys), which
         if table.filter_text or table.row_count < table.total_count:
             return table.visible_keys(), "the rows the filter shows"
         return ([table.cursor_key], "this lead") if table.cursor_key else ([], "no lead")
@@ -501,6 +515,7 @@ class DashboardScreen(Screen[None]):
         if decision is None:
             return
         count = await self.store.retry_leads(keys, actor=self.actor)
+        self._used_marks(which)
         if len(keys) > 1:
             await self.store.record_audit(
                 actor=self.actor,
@@ -616,6 +631,12 @@ class DashboardScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def filter_as_you_type(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._summarise()
+
+    @on(LeadsTable.MarksChanged)
+    def _summarise(self) -> None:
+        """The status line's rows shown / total, marked, filter (see `TableSummary`)."""
+        self.query_one(TableSummary).refresh(layout=True)
 
     @on(Input.Submitted, "#filter")
     def keep_filter(self) -> None:
@@ -648,6 +669,7 @@ class DashboardScreen(Screen[None]):
         from leadsync_tui.screens.metrics_screen import clear_error_group
 
         clear_error_group(self.table, box)  # an error group's key filter (metrics screen)
+        self._summarise()
         if box.display:
             box.value = ""
             box.display = False
