@@ -46,6 +46,7 @@ from leadsync_tui.screens.conflict_modal import (
     outcome_message,
 )
 from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
+from leadsync_tui.screens.toasts import ToastDesk
 from leadsync_tui.screens.triage import TriageQueue, skipped_note, triage_queue
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
@@ -185,6 +186,10 @@ class DashboardScreen(Screen[None]):
         self._show_load_progress(self.store.load_progress)
         self.table.focus()
         self._alerts.prime(self.store.state)
+        self._alerts.can_triage = self.lead_app.may(Permission.RESOLVE)
+        if not self._alerts.can_triage:
+            self.query_one(ConflictNotificationBanner).verb = "view"
+        self._toasts = ToastDesk(self.app)
         if self._live_clock:
             self.call_later(self._first_metrics)
             self.set_interval(METRICS_REFRESH_S, self.store.refresh_metrics)
@@ -203,7 +208,7 @@ class DashboardScreen(Screen[None]):
             for change in message.changes:
                 self._apply(change)
         for note in self._alerts.notes_for(self.store.state, message.changes):
-            self.notify(note.message, title=note.title, severity=note.severity)
+            self._toasts.show(note)
 
     def _apply(self, change: Change) -> None:
         state = self.store.state

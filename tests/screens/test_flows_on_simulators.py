@@ -281,7 +281,7 @@ async def test_a_conflict_arrives_and_each_resolution_ends_in_both_systems(
         seeded = set(rig.sims.world.conflicting_pairs)
         store = store_of(app)
         assert {c.conversation_id for c in store.state.open_conflicts} == seeded
-        assert any(note.startswith("Conflict detected") for note in toasts(app))
+        assert any(note.startswith("Conflicts\n") for note in toasts(app))
         banner = banner_of(app)
         count = len(seeded)
         assert banner.display and f"{count} unresolved conflicts" in banner.label
