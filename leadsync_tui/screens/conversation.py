@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from leadsync_tui.clients.errors import NotFound, SyncError
 from leadsync_tui.messages import StoreChanged
@@ -41,6 +41,7 @@ from leadsync_tui.roles import Permission, refusal
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
 from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
+from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -179,7 +180,7 @@ class ConversationScreen(LeadScreen):
         yield Static(id="conv-state", markup=False)
         yield VerticalScroll(id="transcript", can_focus=True)
         yield Static(id="conv-action", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         box = self.query_one("#transcript", VerticalScroll)

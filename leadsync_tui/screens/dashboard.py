@@ -24,7 +24,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 
 from leadsync_tui.csv_export import export_file_name, write_csv
 from leadsync_tui.messages import StoreChanged
@@ -67,6 +67,7 @@ from leadsync_tui.widgets import (
     SyncMetricsWidget,
     mask_name,
 )
+from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.table_summary import TableSummary
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class DashboardScreen(Screen[None]):
             None if self._live_clock else state.metrics, loading=self._live_clock
         )
         yield Input(placeholder="filter: any column (enter keeps it, esc clears)", id="filter")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> LeadsTable:
