@@ -51,6 +51,12 @@ def key_width(key_display: str, description: str) -> int:
 class KeyFooter(Footer):
     """A `Footer` that keeps help and quit and cuts nothing mid-word (see module doc)."""
 
+    DEFAULT_CSS = """
+    KeyFooter FooterKey {
+        margin-right: 1;
+    }
+    """
+
     def __init__(self) -> None:
         super().__init__(show_command_palette=False)
 
