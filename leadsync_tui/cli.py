@@ -17,6 +17,7 @@ from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import role_for
+from leadsync_tui.store import connections
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
@@ -282,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[command](args, out, err)
     except KeyboardInterrupt:
         return 130
+    finally:
+        connections.stop_leaked()  # a connection an error path left open never hangs the exit
 
 
 if __name__ == "__main__":

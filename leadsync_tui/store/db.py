@@ -48,6 +48,7 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.private_files import create_private
+from leadsync_tui.store import connections
 from leadsync_tui.store.records import (
     AuditEntry,
     EngineRecord,
@@ -550,7 +551,7 @@ class Database:
         """
         if str(path) != ":memory:":
             create_private(Path(path))  # 0600 before SQLite makes it (and -wal, -shm)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await connections.connect(path)
         try:
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
@@ -570,13 +571,13 @@ class Database:
                 # the connection's thread must be closed or the process never exits.
                 await db.requeue_in_flight()
         except BaseException:
-            await conn.close()
+            await connections.close(conn)
             raise
         return db
 
     async def close(self) -> None:
         """Close the connection. Work not committed is rolled back by SQLite."""
-        await self._conn.close()
+        await connections.close(self._conn)
 
     async def __aenter__(self) -> Database:
         return self
