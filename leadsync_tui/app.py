@@ -108,12 +108,16 @@ class LeadSyncApp(App[int]):
         self.sub_title = f"{mode} · {access}"
         load = False
         if self.store is None:
+            from leadsync_tui.sync.monitoring import monitoring
             from leadsync_tui.sync.wiring import open_engine
 
             # The leads load after the dashboard is up (a chunk at a time, with progress
             # on its status line); the engine waits for the last chunk before it starts.
             self.engine_setup = await self._stack.enter_async_context(
                 open_engine(self.settings, clock=self.clock, progressive=True)
+            )
+            await self._stack.enter_async_context(
+                monitoring(self.engine_setup.engine, self.engine_setup.settings, metrics=False)
             )
             self.store = self.engine_setup.engine.store
             self.desk = self.engine_setup.desk

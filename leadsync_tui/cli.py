@@ -54,6 +54,18 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
     )
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a TCP port; give a number from 1 to 65535 (0 = any free port)"
+        )
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadsync",
@@ -86,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--retry-failed", action="store_true", help="move parked failed items back to pending"
+    )
+    sync.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus metrics on http://127.0.0.1:PORT/metrics (0 = any free port; "
+        "default: [sync] metrics_port, else none)",
     )
 
     status = commands.add_parser("status", help="print sync health; exit 0/1/2")
@@ -177,8 +197,12 @@ def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     from leadsync_tui.sync.headless import run_headless
 
+    settings = loaded.settings
+    if args.metrics_port is not None:  # the option beats [sync] metrics_port
+        sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
+        settings = settings.model_copy(update={"sync": sync})
     return run_headless(
-        loaded.settings,
+        settings,
         once=args.once,
         max_wait=args.max_wait,
         retry_failed=args.retry_failed,

@@ -8,7 +8,8 @@ the items in flight; the outbox is consistent at any moment anyway.
 Exit codes: the long-running mode exits 0 once stopped by a signal; `--once` exits 0
 when the outbox is empty and nothing failed, 1 otherwise (work left after `--max-wait`
 seconds of waiting on retries, parked items, an upstream that could not be read); 2 when
-it cannot start (the database cannot be opened, the settings are unusable).
+it cannot start (the database cannot be opened, the settings are unusable, the metrics
+port is taken).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink
+from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
 from leadsync_tui.sync.wiring import database_file, open_engine
 
 EXIT_OK = 0
@@ -82,7 +84,10 @@ async def _run(
             domiq_port=0, resman_port=0, activity_per_min=0.0 if once else 30.0
         )
     try:
-        async with open_engine(settings, on_event=sink, sim_options=sim_options) as setup:
+        async with (
+            open_engine(settings, on_event=sink, sim_options=sim_options) as setup,
+            monitoring(setup.engine, setup.settings),
+        ):
             engine = setup.engine
             sink(
                 {
@@ -100,6 +105,10 @@ async def _run(
                 await engine.run()
                 sink({"event": "stopped"})
                 return EXIT_OK
+    except MetricsPortError as exc:
+        print(f"leadsync: {exc}", file=err)
+        sink({"event": "error", "error": str(exc)})
+        return EXIT_USAGE
     except SyncError as exc:
         print(f"leadsync: the sync stopped: {exc.message}", file=err)
         sink({"event": "error", "error": exc.message})
