@@ -70,7 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(tui)
     _add_tui_options(tui, defaults=False)
 
-    sync = commands.add_parser("sync", help="run the sync engine without a UI")
+    sync = commands.add_parser(
+        "sync",
+        help="run the sync engine without a UI",
+        description=(
+            "Run the sync engine without a UI. Only one engine per store sends: this one "
+            "waits for the store's sync lease while another holds it (one `lease_held` "
+            "JSON line). Exit codes: 0 done (or stopped by a signal); 1 --once left work "
+            "or could not read an upstream; 2 cannot start; 3 another engine holds the "
+            "sync lease (--once), or took it over from this one."
+        ),
+    )
     _add_config_option(sync)
     sync.add_argument(
         "--headless", action="store_true", required=True, help="no UI; JSON lines on stdout"

@@ -180,6 +180,10 @@ class SyncSettings(_Section):
     drift_scan_every: float = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
     """Seconds between the running engine's drift scans (both systems read whole and
     compared pair by pair; `leadsync drift`); 0 = never in the background."""
+    lease_expiry: float = Field(default=15.0, ge=1, le=600)
+    """Seconds the sync lease outlives its holder's last heartbeat (beats every third of
+    it): a holder silent this long (killed, stopped, cut off) is replaced by a waiting
+    engine, which then sends again what the holder had in flight."""
 
 
 class PolicySettings(_Section):
