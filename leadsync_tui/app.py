@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
 
+WATCH_POLL_S = 1.0
+"""How often a window without the engine reads who holds the sync lease."""
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
 the outbox and are sent on the next start)."""
@@ -77,8 +79,14 @@ class LeadSyncApp(App[int]):
         live_timers: bool = True,
         actor: str | None = None,
         desk: LeadDesk | None = None,
+        watch_only: bool = False,
     ) -> None:
         super().__init__()
+        self.watch_only = watch_only
+        """Never run the engine here, even when no other engine holds the sync lease."""
+        self.watching = False
+        """True while another engine holds the lease (or `watch_only`): this window shows
+        the store and says in its header who runs the engine."""
         self.live_timers = live_timers
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
@@ -105,7 +113,8 @@ class LeadSyncApp(App[int]):
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
-        self.sub_title = f"{mode} · {access}"
+        self._session_title = f"{mode} · {access}"
+        self.sub_title = self._session_title
         load = False
         if self.store is None:
             from leadsync_tui.sync.wiring import open_engine
@@ -140,11 +149,39 @@ class LeadSyncApp(App[int]):
         if self.engine_setup is not None:
             run_ui_work(
                 self,
-                self.engine_setup.engine.run(),
+                self._sync_or_watch(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
             )
+
+    async def _sync_or_watch(self) -> None:
+        """Run the engine while this window holds the store's sync lease; while another
+        engine holds it, watch (the header names the holder) and take it over once the
+        holder is gone (unless `watch_only`)."""
+        from leadsync_tui.sync.engine_presence import engine_line
+        from leadsync_tui.sync.lease import LeaseLost
+
+        assert self.engine_setup is not None and self.store is not None
+        engine = self.engine_setup.engine
+        while True:
+            if not self.watch_only and await engine.lease.take("run"):
+                if self.watching:  # the holder changed the store meanwhile: read it again
+                    await self.store.wait_loaded()
+                    await self.store.fetch_leads()
+                    await self.store.fetch_conflicts()
+                self.watching = False
+                self.sub_title = self._session_title
+                try:
+                    await engine.run()
+                    return
+                except LeaseLost:
+                    self.notify("Another window took the sync engine over.", timeout=5)
+            self.watching = True
+            record = await engine.db.engine_record()
+            line = engine_line(record, self.clock(), watch_only=self.watch_only)
+            self.sub_title = f"{self._session_title} · {line}"
+            await asyncio.sleep(WATCH_POLL_S)
 
     # ------------------------------------------------------------ roles
 
@@ -311,6 +348,7 @@ def make_app(
     live_timers: bool = True,
     actor: str | None = None,
     desk: LeadDesk | None = None,
+    watch_only: bool = False,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
@@ -323,4 +361,5 @@ def make_app(
         live_timers=live_timers,
         actor=actor,
         desk=desk,
+        watch_only=watch_only,
     )

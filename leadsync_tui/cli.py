@@ -49,6 +49,14 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
         help="mask names, emails and phones (for screen sharing)",
     )
     parser.add_argument(
+        "--watch-only",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="never run the sync engine in this window, only show the store (another "
+        "leadsync holds the sync lease; without this flag the window takes it over once "
+        "that one is gone)",
+    )
+    parser.add_argument(
         "--theme", choices=THEMES, default=suppress, help="colour theme (default textual-dark)"
     )
 
@@ -256,6 +264,7 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         read_only=args.read_only,
         mask_pii=args.mask_pii,
         theme=getattr(args, "theme", None) or "textual-dark",
+        watch_only=args.watch_only,
     )
     app.run()
     # The TUI's screen hid what was printed before it; say the warnings again on exit.

@@ -81,3 +81,15 @@ def describe(record: EngineRecord | None, now: datetime, *, host: str | None = N
         f"none (last seen {who}, heartbeat {format_utc(record.heartbeat_at)}, "
         f"{ago(now - record.heartbeat_at)} ago; it did not stop cleanly)"
     )
+
+
+def engine_line(
+    record: EngineRecord | None, now: datetime, *, host: str | None = None, watch_only: bool
+) -> str:
+    """What a window that does not run the engine says about who does (its header)."""
+    if record is not None and is_alive(record, now, host=host):
+        return (
+            f"engine: sync@{record.host} pid {record.pid}, "
+            f"heartbeat {ago(now - record.heartbeat_at)} ago"
+        )
+    return "engine: none (watch-only)" if watch_only else "engine: none, taking over"
