@@ -7,6 +7,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -101,6 +102,8 @@ class LeadSyncApp(App[int]):
         self._initial_theme = theme
         self._stack = AsyncExitStack()
         self._quitting = False
+        self._leaving = asyncio.Event()
+        """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup: EngineSetup | None = None
@@ -159,12 +162,20 @@ class LeadSyncApp(App[int]):
         """Run the engine while this window holds the store's sync lease; while another
         engine holds it, watch (the header names the holder) and take it over once the
         holder is gone (unless `watch_only`)."""
+        assert self.engine_setup is not None
+        engine = self.engine_setup.engine
+        try:
+            await self._sync_or_watch_loop()
+        finally:  # cancelled between taking the lease and running: free it all the same
+            await engine.lease.release()
+
+    async def _sync_or_watch_loop(self) -> None:
         from leadsync_tui.sync.engine_presence import engine_line
         from leadsync_tui.sync.lease import LeaseLost
 
         assert self.engine_setup is not None and self.store is not None
         engine = self.engine_setup.engine
-        while True:
+        while not self._leaving.is_set():
             if not self.watch_only and await engine.lease.take("run"):
                 if self.watching:  # the holder changed the store meanwhile: read it again
                     await self.store.wait_loaded()
@@ -181,7 +192,10 @@ class LeadSyncApp(App[int]):
             record = await engine.db.engine_record()
             line = engine_line(record, self.clock(), watch_only=self.watch_only)
             self.sub_title = f"{self._session_title} · {line}"
-            await asyncio.sleep(WATCH_POLL_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leaving.wait(), WATCH_POLL_S)
+            if self._leaving.is_set():
+                return
 
     # ------------------------------------------------------------ roles
 
@@ -317,9 +331,15 @@ class LeadSyncApp(App[int]):
         engine = self.engine_setup.engine
         if self._grace_ends is None:
             self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        self._leaving.set()
         await engine.stop()
         left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
         await engine.worker.stop(grace=left)
+        # Let the engine release the sync lease (marked stopped, so another window takes
+        # it at once, not after the expiry) before its worker is cancelled.
+        sync = [worker.wait() for worker in self.workers if worker.group == "sync"]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*sync, return_exceptions=True), left + 1.0)
 
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
