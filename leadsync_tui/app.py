@@ -7,6 +7,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
 
+WATCH_POLL_S = 1.0
+"""How often a window without the engine reads who holds the sync lease."""
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
 the outbox and are sent on the next start)."""
@@ -77,8 +80,14 @@ class LeadSyncApp(App[int]):
         live_timers: bool = True,
         actor: str | None = None,
         desk: LeadDesk | None = None,
+        watch_only: bool = False,
     ) -> None:
         super().__init__()
+        self.watch_only = watch_only
+        """Never run the engine here, even when no other engine holds the sync lease."""
+        self.watching = False
+        """True while another engine holds the lease (or `watch_only`): this window shows
+        the store and says in its header who runs the engine."""
         self.live_timers = live_timers
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
@@ -93,6 +102,8 @@ class LeadSyncApp(App[int]):
         self._initial_theme = theme
         self._stack = AsyncExitStack()
         self._quitting = False
+        self._leaving = asyncio.Event()
+        """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup: EngineSetup | None = None
@@ -105,7 +116,8 @@ class LeadSyncApp(App[int]):
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
-        self.sub_title = f"{mode} · {access}"
+        self._session_title = f"{mode} · {access}"
+        self.sub_title = self._session_title
         load = False
         if self.store is None:
             from leadsync_tui.sync.monitoring import monitoring
@@ -144,11 +156,50 @@ class LeadSyncApp(App[int]):
         if self.engine_setup is not None:
             run_ui_work(
                 self,
-                self.engine_setup.engine.run(),
+                self._sync_or_watch(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
             )
+
+    async def _sync_or_watch(self) -> None:
+        """Run the engine while this window holds the store's sync lease; while another
+        engine holds it, watch (the header names the holder) and take it over once the
+        holder is gone (unless `watch_only`)."""
+        assert self.engine_setup is not None
+        engine = self.engine_setup.engine
+        try:
+            await self._sync_or_watch_loop()
+        finally:  # cancelled between taking the lease and running: free it all the same
+            await engine.lease.release()
+
+    async def _sync_or_watch_loop(self) -> None:
+        from leadsync_tui.sync.engine_presence import engine_line
+        from leadsync_tui.sync.lease import LeaseLost
+
+        assert self.engine_setup is not None and self.store is not None
+        engine = self.engine_setup.engine
+        while not self._leaving.is_set():
+            if not self.watch_only and await engine.lease.take("run"):
+                if self.watching:  # the holder changed the store meanwhile: read it again
+                    await self.store.wait_loaded()
+                    await self.store.fetch_leads()
+                    await self.store.fetch_conflicts()
+                self.watching = False
+                self.sub_title = self._session_title
+                try:
+                    await engine.run()
+                    return
+                except LeaseLost:
+                    self.notify("Another window took the sync engine over.", timeout=5)
+            self.watching = True
+            record = await engine.db.engine_record()
+            line = engine_line(record, self.clock(), watch_only=self.watch_only)
+            self.sub_title = f"{self._session_title} · {line}"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leaving.wait(), WATCH_POLL_S)
+            if self._leaving.is_set():
+                return
 
     # ------------------------------------------------------------ roles
 
@@ -284,9 +335,15 @@ class LeadSyncApp(App[int]):
         engine = self.engine_setup.engine
         if self._grace_ends is None:
             self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        self._leaving.set()
         await engine.stop()
         left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
         await engine.worker.stop(grace=left)
+        # Let the engine release the sync lease (marked stopped, so another window takes
+        # it at once, not after the expiry) before its worker is cancelled.
+        sync = [worker.wait() for worker in self.workers if worker.group == "sync"]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*sync, return_exceptions=True), left + 1.0)
 
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
@@ -315,6 +372,7 @@ def make_app(
     live_timers: bool = True,
     actor: str | None = None,
     desk: LeadDesk | None = None,
+    watch_only: bool = False,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
@@ -327,4 +385,5 @@ def make_app(
         live_timers=live_timers,
         actor=actor,
         desk=desk,
+        watch_only=watch_only,
     )

@@ -50,6 +50,14 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
         help="mask names, emails and phones (for screen sharing)",
     )
     parser.add_argument(
+        "--watch-only",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="never run the sync engine in this window, only show the store (another "
+        "leadsync holds the sync lease; without this flag the window takes it over once "
+        "that one is gone)",
+    )
+    parser.add_argument(
         "--theme", choices=THEMES, default=suppress, help="colour theme (default textual-dark)"
     )
 
@@ -83,7 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(tui)
     _add_tui_options(tui, defaults=False)
 
-    sync = commands.add_parser("sync", help="run the sync engine without a UI")
+    sync = commands.add_parser(
+        "sync",
+        help="run the sync engine without a UI",
+        description=(
+            "Run the sync engine without a UI. Only one engine per store sends: this one "
+            "waits for the store's sync lease while another holds it (one `lease_held` "
+            "JSON line). Exit codes: 0 done (or stopped by a signal); 1 --once left work "
+            "or could not read an upstream; 2 cannot start; 3 another engine holds the "
+            "sync lease (--once), or took it over from this one."
+        ),
+    )
     _add_config_option(sync)
     sync.add_argument(
         "--headless", action="store_true", required=True, help="no UI; JSON lines on stdout"
@@ -271,6 +289,7 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         read_only=args.read_only,
         mask_pii=args.mask_pii,
         theme=getattr(args, "theme", None) or "textual-dark",
+        watch_only=args.watch_only,
     )
     app.run()
     # The TUI's screen hid what was printed before it; say the warnings again on exit.

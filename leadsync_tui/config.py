@@ -186,6 +186,10 @@ class SyncSettings(_Section):
     metrics_host: str = "127.0.0.1"
     """The address the metrics server listens on: loopback unless set (e.g. 0.0.0.0 for
     a Prometheus on another host; the figures hold ids and counts, no customer data)."""
+    lease_expiry: float = Field(default=15.0, ge=1, le=600)
+    """Seconds the sync lease outlives its holder's last heartbeat (beats every third of
+    it): a holder silent this long (killed, stopped, cut off) is replaced by a waiting
+    engine, which then sends again what the holder had in flight."""
 
 
 class AlertsSettings(_Section):

@@ -327,10 +327,13 @@ class Alerter:
             self.posted.append(text)
 
     async def run(self, check_every: float = CHECK_EVERY) -> None:
-        """Check until cancelled; a failing check is logged, never the engine's end."""
+        """Check until cancelled; a failing check is logged, never the engine's end.
+        Only the holder of the sync lease speaks: every watching window (and a waiting
+        `sync --headless`) reads the same store and would post the same alert."""
         while True:
             try:
-                await self.check()
+                if self._engine.lease.held or await self._engine.lease.holder() is None:
+                    await self.check()
             except Exception:
                 logger.exception("alert check failed")
             await asyncio.sleep(check_every)

@@ -308,3 +308,24 @@ def test_config_check_masks_the_webhook_and_a_bad_one_is_refused_without_echo(
     captured = capsys.readouterr()
     assert "alerts.webhook_url: is not an http:// or https:// URL" in captured.err
     assert HOOK_SECRET not in captured.err + captured.out
+
+
+async def test_only_the_engine_holding_the_lease_speaks(tmp_path: Path) -> None:
+    """Every window reads the same store: a watcher posting too would say it all twice."""
+    async with receiver() as hook, sim_rig(tmp_path, leads=30) as rig:
+        settings = AlertsSettings(
+            webhook_url=SecretStr(hook.url), min_interval=0, window=3, feed_down_after=60
+        )
+        async with rig.engine() as holder:
+            assert (await holder.run_once(max_wait=10)).complete
+            assert await holder.db.open_conflicts()  # something to say
+            async with holder.lease.holding("run"), rig.engine(watcher=True) as watcher:
+                async with run_alerts(
+                    watcher, settings, poster=fast_poster(hook.url), check_every=0.02
+                ):
+                    await asyncio.sleep(0.5)  # 25 checks
+                assert hook.texts == []
+                async with run_alerts(
+                    holder, settings, poster=fast_poster(hook.url), check_every=0.02
+                ):
+                    await eventually(lambda: any("conflict" in t for t in hook.lines()))

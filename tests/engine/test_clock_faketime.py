@@ -133,7 +133,7 @@ async def domiq_leads(settings: Settings) -> dict[str, Lead]:
 
 
 async def open_conflicts(settings: Settings) -> set[str]:
-    db = await Database.open(settings.sync.database, reclaim_in_flight=False)
+    db = await Database.open(settings.sync.database)
     try:
         return {c.conversation_id for c in await db.open_conflicts()}
     finally:

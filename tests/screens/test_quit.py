@@ -45,7 +45,7 @@ async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
 
 
 async def outbox_left(rig: Rig) -> int:
-    db = await Database.open(rig.settings.sync.database, reclaim_in_flight=False)
+    db = await Database.open(rig.settings.sync.database)
     try:
         counts = await db.outbox_counts()
     finally:
