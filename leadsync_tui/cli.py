@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate and print every effective value with its source"
     )
     _add_config_option(check)
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also sign in to DomIQ and ResMan and check every mapped property; exit 0/1/2",
+    )
     add_log_level_option(parser, top=True)
     for command in (tui, sync, status, audit, sim, check):
         add_log_level_option(command)
@@ -188,6 +193,10 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"  {key:<{width}}  {value}  [{origin}]", file=out)
     print(log_file_note(), file=out)
     print("config OK", file=out)
+    if args.online:
+        from leadsync_tui.setup.check_table import run_online_check
+
+        return run_online_check(loaded.settings, out)
     return EXIT_OK
 
 
