@@ -104,7 +104,7 @@ async def check_online(settings: Settings, *, as_option: bool = False) -> Online
         resman_client(settings.resman, verify) as resman,
     ):
         (domiq_row, counts), (resman_row, catalog) = await asyncio.gather(
-            _reach_domiq(domiq, as_option), _reach_resman(resman, as_option)
+            reach_domiq(domiq, as_option), reach_resman(resman, as_option)
         )
         rows = [domiq_row, resman_row]
         notes: list[str] = []
@@ -126,7 +126,7 @@ async def check_online(settings: Settings, *, as_option: bool = False) -> Online
     return OnlineReport(tuple(rows), tuple(notes), reached=reached)
 
 
-async def _reach_domiq(domiq: DomiqClient, as_option: bool) -> tuple[CheckRow, Counter[str] | None]:
+async def reach_domiq(domiq: DomiqClient, as_option: bool) -> tuple[CheckRow, Counter[str] | None]:
     try:
         counts = await domiq_properties(domiq)
     except SyncError as exc:
@@ -140,7 +140,7 @@ async def _reach_domiq(domiq: DomiqClient, as_option: bool) -> tuple[CheckRow, C
     return CheckRow("DomIQ", "connection", True, detail), counts
 
 
-async def _reach_resman(
+async def reach_resman(
     resman: ResmanClient, as_option: bool
 ) -> tuple[CheckRow, ResmanCatalog | None]:
     try:
