@@ -151,7 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser(
         "init", help="set up the real DomIQ and ResMan: try them, pair properties, write config"
     )
-    _add_config_option(init)
     add_init_options(init)
 
     config = commands.add_parser("config", help="inspect the configuration")

@@ -49,6 +49,7 @@ from leadsync_tui.setup.mapping_plan import (
     plan_mapping,
 )
 from leadsync_tui.setup.online_check import CheckRow, check_online, reach_domiq, reach_resman
+from leadsync_tui.setup.proposals import guid_key
 from leadsync_tui.setup.reach import domiq_client, resman_client
 
 EXIT_UNUSABLE = 2
@@ -209,6 +210,14 @@ def _show_plan(plan: Plan, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
+def _show_unpaired(catalog: ResmanCatalog, plan: Plan, out: TextIO) -> None:
+    paired = {guid_key(p.property.value or "") for p in plan.properties}
+    left = [p for p in catalog.properties if guid_key(p.property_id) not in paired]
+    if left:
+        listed = ", ".join(f"{p.name} {p.property_id}" for p in left)
+        print(f"ResMan properties with no DomIQ property paired: {listed}", file=out)
+
+
 def run_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The whole non-interactive `init` (see the module docstring)."""
     path = target_path(getattr(args, "config", None))
@@ -238,6 +247,8 @@ def run_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"leadsync init: nothing written to {path}; fix the above and run it again", file=err)
         return EXIT_UNUSABLE
     _show_plan(found.plan, out)
+    if found.catalog is not None:
+        _show_unpaired(found.catalog, found.plan, out)
     return _write_and_check(path, document, domiq, resman, found.plan, out, err)
 
 

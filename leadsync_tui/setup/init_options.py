@@ -9,6 +9,13 @@ SECRET_FROM_STDIN = "-"
 
 
 def add_init_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the file to write, or to edit when it exists (default: $LEADSYNC_CONFIG, "
+        "else the XDG config file)",
+    )
     answers = parser.add_argument_group("answers (each defaults to what the file already says)")
     answers.add_argument("--domiq-url", metavar="URL", help="DomIQ's API, e.g. https://api...")
     answers.add_argument(

@@ -125,6 +125,10 @@ async def test_running_init_again_edits_the_file_and_keeps_its_comments() -> Non
         again.out
     )
     assert "[kept from the file]" in again.out
+    assert (
+        f"ResMan properties with no DomIQ property paired: {oak.name} {oak.property_id}"
+        in again.lines
+    )
     assert_no_secret(again)
 
 
