@@ -17,6 +17,7 @@ from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import role_for
+from leadsync_tui.setup.init_options import add_init_options
 from leadsync_tui.store import connections
 
 EXIT_OK = 0
@@ -165,14 +166,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--latency-ms", type=float, default=0.0, metavar="L")
     sim.add_argument("--search-limit", type=int, default=500, metavar="N")
 
+    init = commands.add_parser(
+        "init", help="set up the real DomIQ and ResMan: try them, pair properties, write config"
+    )
+    add_init_options(init)
+
     config = commands.add_parser("config", help="inspect the configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION")
     check = config_commands.add_parser(
         "check", help="validate and print every effective value with its source"
     )
     _add_config_option(check)
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also sign in to DomIQ and ResMan and check every mapped property; exit 0/1/2",
+    )
     add_log_level_option(parser, top=True)
-    for command in (tui, sync, status, audit, sim, check):
+    for command in (tui, sync, status, audit, sim, check, init):
         add_log_level_option(command)
     return parser
 
@@ -206,6 +217,10 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"  {key:<{width}}  {value}  [{origin}]", file=out)
     print(log_file_note(), file=out)
     print("config OK", file=out)
+    if args.online:
+        from leadsync_tui.setup.check_table import run_online_check
+
+        return run_online_check(loaded.settings, out)
     return EXIT_OK
 
 
@@ -298,6 +313,12 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return app.return_code or EXIT_OK
 
 
+def run_init_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from leadsync_tui.setup.init_command import run_init
+
+    return run_init(args, out, err)
+
+
 def run_sim(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from leadsync_tui.sim.command import run_sim_command
 
@@ -321,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit": run_audit_command,
         "drift": run_drift_command,
         "sim": run_sim,
+        "init": run_init_command,
     }
     try:
         return handlers[command](args, out, err)
