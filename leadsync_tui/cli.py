@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TextIO
 
 from leadsync_tui import __version__
@@ -159,9 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, err: TextIO) -> LoadedSettings | None:
+def _load(
+    args: argparse.Namespace,
+    err: TextIO,
+    load: Callable[[], LoadedSettings] | None = None,
+) -> LoadedSettings | None:
     try:
-        loaded = load_settings(args.config)
+        loaded = load() if load is not None else load_settings(args.config)
     except ConfigError as exc:
         where = f" in {exc.path}" if exc.path else ""
         print(f"leadsync: configuration problem{where}:", file=err)
@@ -191,24 +196,32 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _sync_settings(args: argparse.Namespace) -> LoadedSettings:
+    """The configuration `sync` runs with, found as at start (`ConfigError` if bad): the
+    same for the first load and for every reload on SIGHUP."""
+    loaded = load_settings(args.config)
+    if args.metrics_port is None:
+        return loaded
+    settings = loaded.settings  # the option beats [sync] metrics_port
+    sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
+    return replace(loaded, settings=settings.model_copy(update={"sync": sync}))
+
+
 def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    loaded = _load(args, err)
+    loaded = _load(args, err, load=lambda: _sync_settings(args))
     if loaded is None:
         return EXIT_USAGE
     from leadsync_tui.sync.headless import run_headless
 
-    settings = loaded.settings
-    if args.metrics_port is not None:  # the option beats [sync] metrics_port
-        sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
-        settings = settings.model_copy(update={"sync": sync})
     return run_headless(
-        settings,
+        loaded.settings,
         once=args.once,
         max_wait=args.max_wait,
         retry_failed=args.retry_failed,
         out=out,
         err=err,
         log_level=args.log_level,
+        reload=lambda: _sync_settings(args),
     )
 
 
