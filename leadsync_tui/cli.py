@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TextIO
 
-from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import role_for
@@ -67,6 +66,25 @@ def _port(text: str) -> int:
     return port
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, worked out only when asked (it may run git)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from leadsync_tui.version import version_text
+
+        print(version_text(), file=sys.stdout)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadsync",
@@ -75,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
             "With no config file it runs a demo on embedded simulators."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"leadsync {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="show the version (and the git commit when run from a checkout) and exit",
+    )
     _add_config_option(parser, top=True)
     _add_tui_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
