@@ -47,7 +47,9 @@ def changed_keys(old: Settings, new: Settings) -> list[str]:
     compare by value, and are never returned as more than their name)."""
     before = dict(_leaves(old.model_dump()))
     after = dict(_leaves(new.model_dump()))
-    return sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    # an empty table on one side and its keys on the other: name the keys only
+    return sorted(k for k in changed if not any(o.startswith(f"{k}.") for o in changed))
 
 
 def is_live(key: str, *, demo: bool) -> bool:
