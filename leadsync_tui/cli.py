@@ -11,9 +11,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TextIO
 
-from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import role_for
@@ -75,6 +75,25 @@ def _port(text: str) -> int:
     return port
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, worked out only when asked (it may run git)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from leadsync_tui.version import version_text
+
+        print(version_text(), file=sys.stdout)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadsync",
@@ -83,7 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
             "With no config file it runs a demo on embedded simulators."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"leadsync {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="show the version (and the git commit when run from a checkout) and exit",
+    )
     _add_config_option(parser, top=True)
     _add_tui_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -188,9 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, err: TextIO) -> LoadedSettings | None:
+def _load(
+    args: argparse.Namespace,
+    err: TextIO,
+    load: Callable[[], LoadedSettings] | None = None,
+) -> LoadedSettings | None:
     try:
-        loaded = load_settings(args.config)
+        loaded = load() if load is not None else load_settings(args.config)
     except ConfigError as exc:
         where = f" in {exc.path}" if exc.path else ""
         print(f"leadsync: configuration problem{where}:", file=err)
@@ -224,24 +251,32 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _sync_settings(args: argparse.Namespace) -> LoadedSettings:
+    """The configuration `sync` runs with, found as at start (`ConfigError` if bad): the
+    same for the first load and for every reload on SIGHUP."""
+    loaded = load_settings(args.config)
+    if args.metrics_port is None:
+        return loaded
+    settings = loaded.settings  # the option beats [sync] metrics_port
+    sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
+    return replace(loaded, settings=settings.model_copy(update={"sync": sync}))
+
+
 def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    loaded = _load(args, err)
+    loaded = _load(args, err, load=lambda: _sync_settings(args))
     if loaded is None:
         return EXIT_USAGE
     from leadsync_tui.sync.headless import run_headless
 
-    settings = loaded.settings
-    if args.metrics_port is not None:  # the option beats [sync] metrics_port
-        sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
-        settings = settings.model_copy(update={"sync": sync})
     return run_headless(
-        settings,
+        loaded.settings,
         once=args.once,
         max_wait=args.max_wait,
         retry_failed=args.retry_failed,
         out=out,
         err=err,
         log_level=args.log_level,
+        reload=lambda: _sync_settings(args),
     )
 
 

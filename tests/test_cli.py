@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from leadsync_tui import __version__
 from leadsync_tui.cli import build_parser, main
+from leadsync_tui.version import source_checkout, version_text
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+def test_version_names_the_commit_of_a_checkout(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).parents[1]
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short=7", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out.strip() == f"leadsync {__version__}"
+    out = capsys.readouterr().out.strip()
+    if head.returncode != 0:  # a source tree without git (an sdist, an export)
+        assert out == f"leadsync {__version__}"
+        return
+    assert re.fullmatch(
+        rf"leadsync {re.escape(__version__)} \(git {head.stdout.strip()}(-dirty)?\)", out
+    )
+
+
+def test_version_without_git_is_just_the_version(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "leadsync_tui.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": str(tmp_path)},  # no git to be found
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"leadsync {__version__}\n"
+
+
+def test_an_installed_copy_is_not_a_checkout(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "leadsync_tui"
+    package.mkdir(parents=True)
+    (tmp_path / ".git").mkdir()  # a venv inside some repository
+    assert source_checkout(package) is None
+    assert version_text(package) == f"leadsync {__version__}"
 
 
 def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:

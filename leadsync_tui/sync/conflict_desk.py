@@ -60,6 +60,10 @@ class ConflictDesk:
             return chosen
         return None
 
+    def use_policy(self, policy: PolicySettings) -> None:
+        """A reloaded `[policy]`: it settles the conflicts found from now on."""
+        self._policy = policy
+
     async def record(
         self, conversation_id: str, found: Sequence[FieldConflict], *, logged: bool = False
     ) -> int:

@@ -88,6 +88,10 @@ class DriftScanner:
         self._on_progress = on_progress
         self._gate = asyncio.Semaphore(concurrency)
 
+    def use_mapping(self, mapping: PropertyMapping) -> None:
+        """A reloaded property map, for the next scan."""
+        self._mapping = mapping
+
     async def announce_last(self) -> None:
         """Tell the listener what the last scan found (the screens' "last full
         agreement at …" before this run's first scan)."""

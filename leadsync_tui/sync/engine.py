@@ -365,6 +365,21 @@ class SyncEngine:
         self._stop.set()
         self.worker.halt()
 
+    def reconfigure(self, settings: Settings) -> None:
+        """Use reloaded settings (SIGHUP, `reload`) from the next claim and the next pass:
+        poll interval, limits, property map, conflict policy. What is in flight goes on
+        untouched; the endpoints, credentials and database stay (`reload.LIVE_KEYS` says
+        which keys may differ). A pass starts at once, under the new settings."""
+        self.settings = settings
+        sync = settings.sync
+        mapping = PropertyMapping.from_settings(settings.resman)
+        self.reconciler.reconfigure(mapping, settings.policy, sync.concurrency)
+        self.drift.use_mapping(mapping)
+        if isinstance(self.worker.sender, Sender):
+            self.worker.sender.use_properties(settings.resman)
+        self.worker.set_limits(concurrency=sync.concurrency, max_attempts=sync.max_attempts)
+        self._pull_now.set()
+
     async def retry_failed(self, actor: str = "operator") -> int:
         """Put every parked item back in the queue (`--retry-failed`); how many."""
         before = (await self.db.outbox_counts()).failed

@@ -3,7 +3,8 @@
 Stdout gets one JSON object per line: every sync attempt, every status change, every
 conflict, each reconcile pass, and a last `done` line. Lines hold ids, kinds, counts and
 error texts, never a credential or a field value. SIGTERM/SIGINT stop the engine after
-the items in flight; the outbox is consistent at any moment anyway.
+the items in flight; the outbox is consistent at any moment anyway. SIGHUP re-reads the
+configuration (`reload`: a bad file is refused and the running one kept; `signals`).
 
 Exit codes: the long-running mode exits 0 once stopped by a signal; `--once` exits 0
 when the outbox is empty and nothing failed, 1 otherwise (work left after `--max-wait`
@@ -22,14 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
-from leadsync_tui.config import Settings
+from leadsync_tui.config import LoadedSettings, Settings
 from leadsync_tui.logging_setup import QUIET_LEVEL, configure_json_logging, emit_event, remove
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
 from leadsync_tui.store.storage_problem import describe, storage_error
@@ -37,6 +36,8 @@ from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink
 from leadsync_tui.sync.lease import LeaseHeld, LeaseLost
 from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
+from leadsync_tui.sync.reload import Reloader
+from leadsync_tui.sync.signals import HangupLatch, engine_signals, hangups_latched
 from leadsync_tui.sync.wiring import database_file, open_engine
 
 EXIT_OK = 0
@@ -56,9 +57,11 @@ def run_headless(
     err: TextIO | None = None,
     sim_options: SimOptions | None = None,
     log_level: str | None = None,
+    reload: Callable[[], LoadedSettings] | None = None,
 ) -> int:
     """Run the engine; the process exit code. Its events and log records reach `out`
-    through the logging setup (`logging_setup.configure_json_logging`)."""
+    through the logging setup (`logging_setup.configure_json_logging`). `reload` loads
+    the configuration again (SIGHUP, in the long-running mode)."""
     err = err or sys.stderr
     if not (math.isfinite(max_wait) and max_wait >= 0):  # nan compares false: refuse it
         print(
@@ -69,9 +72,13 @@ def run_headless(
         return EXIT_USAGE
     handler = configure_json_logging(out, log_level or QUIET_LEVEL)
     try:
-        return asyncio.run(
-            _run(settings, once, max_wait, retry_failed, emit_event, err, sim_options),
-        )
+        with hangups_latched() as latch:
+            reloading = None if once or reload is None else (reload, latch)
+            return asyncio.run(
+                _run(
+                    settings, once, max_wait, retry_failed, emit_event, err, sim_options, reloading
+                ),
+            )
     except KeyboardInterrupt:  # before our handlers were in place
         return EXIT_OK if not once else EXIT_UNHEALTHY
     finally:
@@ -86,6 +93,7 @@ async def _run(
     sink: EventSink,
     err: TextIO,
     sim_options: SimOptions | None,
+    reloading: tuple[Callable[[], LoadedSettings], HangupLatch] | None = None,
 ) -> int:
     if settings.is_demo and sim_options is None:
         sim_options = SimOptions(
@@ -94,7 +102,7 @@ async def _run(
     try:
         async with (
             open_engine(settings, on_event=sink, sim_options=sim_options) as setup,
-            monitoring(setup.engine, setup.settings),
+            monitoring(setup.engine, setup.settings) as watch,
         ):
             engine = setup.engine
             sink(
@@ -105,7 +113,9 @@ async def _run(
                     "database": str(setup.database_path),
                 }
             )
-            with _stop_on_signals(engine):
+            load, latch = reloading or (None, None)
+            reload = None if load is None else Reloader(load, settings, engine, watch).reload
+            async with engine_signals(engine, reload, latch):
                 if retry_failed:
                     await engine.retry_failed(actor="cli")
                 if once:
@@ -180,28 +190,3 @@ async def _once(engine: SyncEngine, max_wait: float, sink: EventSink) -> int:
         }
     )
     return code
-
-
-@contextmanager
-def _stop_on_signals(engine: SyncEngine) -> Iterator[None]:
-    """SIGTERM and SIGINT ask the engine to stop after the items in flight."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    tasks: set[asyncio.Task[None]] = set()
-
-    def stop() -> None:
-        task = loop.create_task(engine.stop())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(signum, stop)
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue
-        installed.append(signum)
-    try:
-        yield
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)

@@ -110,6 +110,18 @@ class OutboxWorker:
     def in_flight(self) -> int:
         return len(self._tasks)
 
+    @property
+    def sender(self) -> ItemSender:
+        """What delivers the items (the engine re-points its mapping on a reload)."""
+        return self._sender
+
+    def set_limits(self, *, concurrency: int, max_attempts: int) -> None:
+        """New `[sync]` limits (a reload): they count from the next claim and the next
+        failure; items in flight keep going."""
+        self._concurrency = concurrency
+        self._max_attempts = max_attempts
+        self.wake()
+
     def wake(self) -> None:
         """New or re-armed items: look at the outbox now."""
         self._wake.set()

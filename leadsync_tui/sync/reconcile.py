@@ -27,6 +27,8 @@ from datetime import datetime
 from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.resman import PropertyMapping
+from leadsync_tui.config import PolicySettings
 from leadsync_tui.models import ConflictType, Lead, SyncStatus
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Link, NewOutboxItem
@@ -119,6 +121,15 @@ class Reconciler:
         self._journal = journal
         self._lock = lock
         self._now = now
+
+    def reconfigure(
+        self, mapping: PropertyMapping, policy: PolicySettings, concurrency: int
+    ) -> None:
+        """Reloaded settings (SIGHUP) for the next pass: the properties polled, the
+        conflict policy (shared with the outbox worker), the walk-in import width."""
+        self._poller.use_mapping(mapping)
+        self._desk.use_policy(policy)
+        self._importer.set_concurrency(concurrency)
 
     async def pull_domiq(self) -> int:
         """Every DomIQ lead into the store; DomIQ's own sync fields into the view."""

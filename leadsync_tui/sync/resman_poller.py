@@ -94,6 +94,10 @@ class ResmanPoller:
         """Version of each prospect the last committed window read (what it applied)."""
         self._no_date_warned = False
 
+    def use_mapping(self, mapping: PropertyMapping) -> None:
+        """A reloaded property map: the next poll reads its properties."""
+        self._mapping = mapping
+
     async def cursor(self) -> datetime | None:
         value = await self._db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH)
         return None if value is None else datetime.fromisoformat(value)

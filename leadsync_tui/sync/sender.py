@@ -140,6 +140,11 @@ class Sender:
         self._view = view
         self._now = now
 
+    def use_properties(self, resman_settings: ResmanSettings) -> None:
+        """A reloaded `[resman.properties]` map, for the items sent from now on."""
+        self._settings = resman_settings
+        self._mapping = PropertyMapping.from_settings(resman_settings)
+
     async def send(self, item: OutboxItem) -> Outcome:
         payload = item.payload
         if item.sync_type is SyncType.RESOLUTION:

@@ -86,6 +86,10 @@ class WalkInImporter:
         self._concurrency = concurrency
         self._now = now
 
+    def set_concurrency(self, concurrency: int) -> None:
+        """A reloaded `[sync] concurrency`, for the next import."""
+        self._concurrency = concurrency
+
     async def import_all(self, prospects: list[PolledProspect]) -> tuple[int, int]:
         """(leads created and linked, prospects that failed and must be polled again)."""
         gate = asyncio.Semaphore(self._concurrency)
