@@ -47,8 +47,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from leadsync_tui.store import connections
 
     leaked = connections.stop_leaked()
-    if leaked:
-        print(
-            f"\n{leaked} SQLite connection(s) were left open (closed now) after: "
-            + ", ".join(_left_open_by[:20])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if leaked and reporter is not None:
+        reporter.write_line(
+            f"{leaked} SQLite connection(s) were left open (closed now) after: "
+            + (", ".join(_left_open_by[:20]) or "a test that kept a reference")
         )

@@ -295,8 +295,8 @@ class SyncEngine:
 
     async def wait_for_lease(self, mode: str = "run") -> bool:
         """Wait until this engine holds the sync lease (True) or `stop()` (False); says
-        once who holds it meanwhile (the `lease_held` event)."""
-        self._stop.clear()
+        once who holds it meanwhile (the `lease_held` event). A `stop()` that came
+        earlier (a SIGTERM while starting) holds: the stop is never cleared."""
         return await self.lease.wait(mode, self._stop)
 
     @contextlib.asynccontextmanager
@@ -308,7 +308,6 @@ class SyncEngine:
                 yield
 
     async def _run(self) -> None:
-        self._stop.clear()
         await self.store.wait_loaded()
         if self._stop.is_set():
             return

@@ -178,7 +178,7 @@ def test_sighup_with_a_broken_config_keeps_the_running_one_and_says_so(tmp_path:
 
 async def outbox_counts(path: Path) -> tuple[int, int, int]:
     """(pending, in flight, failed), read as a second process would."""
-    db = await Database.open(path, reclaim_in_flight=False)
+    db = await Database.open(path)
     try:
         counts = await db.outbox_counts()
         return counts.pending, counts.in_flight, counts.failed
