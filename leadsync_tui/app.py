@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -26,7 +25,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
-from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
+from leadsync_tui.roles import Permission, Role, allows, default_actor, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
@@ -91,6 +90,7 @@ class LeadSyncApp(App[int]):
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
+        self._session_title = ""
         self._stack = AsyncExitStack()
         self._quitting = False
         self._grace_ends: float | None = None
@@ -105,7 +105,8 @@ class LeadSyncApp(App[int]):
         self.theme = self._initial_theme
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
-        self.sub_title = f"{mode} · {access}"
+        self._session_title = f"{mode} · {access}"
+        self.show_masking(self.mask_pii)
         load = False
         if self.store is None:
             from leadsync_tui.sync.wiring import open_engine
@@ -173,6 +174,10 @@ class LeadSyncApp(App[int]):
         if self.read_only:
             return "Read-only session: you can see this conflict, not resolve or escalate it."
         return refusal(self.role, Permission.RESOLVE, conflict.conflict_severity)
+
+    def show_masking(self, masked: bool) -> None:
+        """The header says when names, emails and phones are masked (screen sharing)."""
+        self.sub_title = self._session_title + (" · ◌ masked" if masked else "")
 
     # ------------------------------------------------------------ palette, help, theme
 
@@ -293,11 +298,6 @@ class LeadSyncApp(App[int]):
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
         await self._stack.aclose()
-
-
-def default_actor() -> str:
-    """The person at the keyboard, as far as the session knows: `$USER`, else "operator"."""
-    return os.environ.get("USER") or "operator"
 
 
 def make_app(

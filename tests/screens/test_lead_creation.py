@@ -189,6 +189,30 @@ async def test_a_created_lead_reaches_synced_and_appears_in_resman(tmp_path: Pat
         assert prospect.target_move_in == utc_now().date() + timedelta(days=40)
 
 
+async def test_typing_after_choosing_a_property_lands_in_the_name_and_esc_asks(
+    tmp_path: Path,
+) -> None:
+    """Before: the focus stayed on Property (what was typed next was lost), and `esc`
+    threw a filled form away without a word."""
+    async with app_on_sims(tmp_path) as (_, app, pilot):
+        modal = await open_form(pilot)
+        assert modal.query_one("#property_id", Select).has_focus
+        await pilot.press("enter")  # open the list
+        await pilot.pause()
+        await pilot.press("down", "enter")  # choose the first property
+        await pilot.pause()
+        await pilot.press(*"Wren")
+        await pilot.pause()
+        assert modal.query_one("#first_name", Input).value == "Wren"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is modal  # asked, not discarded
+        assert status(pilot).startswith("! Discard what you typed?")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not modal
+
+
 async def test_a_failed_create_keeps_the_form_and_a_retry_makes_one_lead(tmp_path: Path) -> None:
     async with app_on_sims(tmp_path) as (rig, app, pilot):
         before = await domiq_leads(rig)
