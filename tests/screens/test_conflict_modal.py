@@ -138,7 +138,7 @@ async def test_a_conflict_arrives_and_is_resolved_through_the_modal(
         await pilot.pause()
         banner = app.screen.query_one(ConflictNotificationBanner)
         assert banner.display and "1 unresolved conflict: phone" in banner.label
-        assert any("1 new conflict (phone)" in toast for toast in toasts(app))
+        assert any("1 conflict needs a decision — c to triage" in toast for toast in toasts(app))
 
         await pilot.press("c")
         await pilot.pause()
