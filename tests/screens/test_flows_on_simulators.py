@@ -549,5 +549,7 @@ async def test_both_sides_editing_the_same_field_live_raise_a_conflict(tmp_path:
         await until(lambda: settled(app), 15)
         assert conflicted()
         assert await resman_max_rent(rig, lead) == 2222
-        assert any("new conflict (max_rent)" in note for note in toasts(app))
+        # One coalesced note counts every open conflict (it no longer names the field).
+        needs = f"{count + 1} conflicts need a decision — c to triage"
+        assert f"Conflicts\n{needs}" in toasts(app)
         assert f"{count + 1} unresolved conflicts" in banner_of(app).label
