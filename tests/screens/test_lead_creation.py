@@ -125,7 +125,8 @@ async def test_problems_show_in_place_as_you_type_and_nothing_is_sent(tmp_path: 
         assert "nothing was sent" in status(pilot)
         assert "First name is required" in message(pilot, "first_name")
         assert app.screen.query_one("#email", Input).value == "wren@example.net"
-        assert await domiq_leads(rig) == before
+        # No lead was created (the engine keeps syncing the others meanwhile: compare ids).
+        assert set(await domiq_leads(rig)) == set(before)
 
 
 async def test_a_likely_duplicate_warns_and_a_second_ctrl_s_creates(tmp_path: Path) -> None:
@@ -149,7 +150,7 @@ async def test_a_likely_duplicate_warns_and_a_second_ctrl_s_creates(tmp_path: Pa
             for f in findings
         )
         assert "Press ctrl+s again to create anyway" in status(pilot)
-        assert await domiq_leads(rig) == before  # a warning sends nothing yet
+        assert set(await domiq_leads(rig)) == set(before)  # a warning sends nothing yet
 
         await pilot.press("ctrl+s")
         await settle(pilot)
