@@ -142,7 +142,7 @@ async def _soak(args: Any, workdir: Path) -> dict[str, Any]:
 async def _check(sims: RunningSims, database: Path) -> dict[str, Any]:
     """Compare both simulators' final state with the store's links, conflicts and outbox."""
     domiq, resman = sims.world.domiq, sims.world.resman
-    db = await Database.open(database, reclaim_in_flight=False)
+    db = await Database.open(database)
     try:
         leads = domiq.all_leads()
         links = await db.get_links(lead.conversation_id for lead in leads)

@@ -7,6 +7,7 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
 
+WATCH_POLL_S = 1.0
+"""How often a window without the engine reads who holds the sync lease."""
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
 the outbox and are sent on the next start)."""
@@ -76,8 +79,14 @@ class LeadSyncApp(App[int]):
         live_timers: bool = True,
         actor: str | None = None,
         desk: LeadDesk | None = None,
+        watch_only: bool = False,
     ) -> None:
         super().__init__()
+        self.watch_only = watch_only
+        """Never run the engine here, even when no other engine holds the sync lease."""
+        self.watching = False
+        """True while another engine holds the lease (or `watch_only`): this window shows
+        the store and says in its header who runs the engine."""
         self.live_timers = live_timers
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
@@ -91,8 +100,13 @@ class LeadSyncApp(App[int]):
         self.clock = clock
         self._initial_theme = theme
         self._session_title = ""
+        self._masked_shown = False
+        self._engine_note = ""
+        """Who runs the engine, in the header while this window only watches."""
         self._stack = AsyncExitStack()
         self._quitting = False
+        self._leaving = asyncio.Event()
+        """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup: EngineSetup | None = None
@@ -109,12 +123,16 @@ class LeadSyncApp(App[int]):
         self.show_masking(self.mask_pii)
         load = False
         if self.store is None:
+            from leadsync_tui.sync.monitoring import monitoring
             from leadsync_tui.sync.wiring import open_engine
 
             # The leads load after the dashboard is up (a chunk at a time, with progress
             # on its status line); the engine waits for the last chunk before it starts.
             self.engine_setup = await self._stack.enter_async_context(
                 open_engine(self.settings, clock=self.clock, progressive=True)
+            )
+            await self._stack.enter_async_context(
+                monitoring(self.engine_setup.engine, self.engine_setup.settings, metrics=False)
             )
             self.store = self.engine_setup.engine.store
             self.desk = self.engine_setup.desk
@@ -141,11 +159,52 @@ class LeadSyncApp(App[int]):
         if self.engine_setup is not None:
             run_ui_work(
                 self,
-                self.engine_setup.engine.run(),
+                self._sync_or_watch(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
             )
+
+    async def _sync_or_watch(self) -> None:
+        """Run the engine while this window holds the store's sync lease; while another
+        engine holds it, watch (the header names the holder) and take it over once the
+        holder is gone (unless `watch_only`)."""
+        assert self.engine_setup is not None
+        engine = self.engine_setup.engine
+        try:
+            await self._sync_or_watch_loop()
+        finally:  # cancelled between taking the lease and running: free it all the same
+            await engine.lease.release()
+
+    async def _sync_or_watch_loop(self) -> None:
+        from leadsync_tui.sync.engine_presence import engine_line
+        from leadsync_tui.sync.lease import LeaseLost
+
+        assert self.engine_setup is not None and self.store is not None
+        engine = self.engine_setup.engine
+        while not self._leaving.is_set():
+            if not self.watch_only and await engine.lease.take("run"):
+                if self.watching:  # the holder changed the store meanwhile: read it again
+                    await self.store.wait_loaded()
+                    await self.store.fetch_leads()
+                    await self.store.fetch_conflicts()
+                self.watching = False
+                self._engine_note = ""
+                self._show_header()
+                try:
+                    await engine.run()
+                    return
+                except LeaseLost:
+                    self.notify("Another window took the sync engine over.", timeout=5)
+            self.watching = True
+            record = await engine.db.engine_record()
+            line = engine_line(record, self.clock(), watch_only=self.watch_only)
+            self._engine_note = line
+            self._show_header()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leaving.wait(), WATCH_POLL_S)
+            if self._leaving.is_set():
+                return
 
     # ------------------------------------------------------------ roles
 
@@ -177,7 +236,18 @@ class LeadSyncApp(App[int]):
 
     def show_masking(self, masked: bool) -> None:
         """The header says when names, emails and phones are masked (screen sharing)."""
-        self.sub_title = self._session_title + (" · ◌ masked" if masked else "")
+        self._masked_shown = masked
+        self._show_header()
+
+    def _show_header(self) -> None:
+        """The session, the masked marker, and who runs the engine while this window
+        watches: toggling one never drops another."""
+        parts = [self._session_title]
+        if self._masked_shown:
+            parts.append("◌ masked")
+        if self._engine_note:
+            parts.append(self._engine_note)
+        self.sub_title = " · ".join(parts)
 
     # ------------------------------------------------------------ palette, help, theme
 
@@ -285,9 +355,15 @@ class LeadSyncApp(App[int]):
         engine = self.engine_setup.engine
         if self._grace_ends is None:
             self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
+        self._leaving.set()
         await engine.stop()
         left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
         await engine.worker.stop(grace=left)
+        # Let the engine release the sync lease (marked stopped, so another window takes
+        # it at once, not after the expiry) before its worker is cancelled.
+        sync = [worker.wait() for worker in self.workers if worker.group == "sync"]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*sync, return_exceptions=True), left + 1.0)
 
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
@@ -311,6 +387,7 @@ def make_app(
     live_timers: bool = True,
     actor: str | None = None,
     desk: LeadDesk | None = None,
+    watch_only: bool = False,
 ) -> LeadSyncApp:
     """Build the app with its collaborators; the one way the CLI and tests make it."""
     return LeadSyncApp(
@@ -323,4 +400,5 @@ def make_app(
         live_timers=live_timers,
         actor=actor,
         desk=desk,
+        watch_only=watch_only,
     )

@@ -95,7 +95,7 @@ def run_audit(
 
 
 async def _read(path: Path, since: datetime | None) -> list[AuditEntry]:
-    db = await Database.open(path, reclaim_in_flight=False)
+    db = await Database.open(path)
     try:
         return await db.audit_entries(since, limit=_NO_LIMIT)
     finally:

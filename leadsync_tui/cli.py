@@ -16,6 +16,7 @@ from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
 from leadsync_tui.roles import default_actor, role_for
+from leadsync_tui.store import connections
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
@@ -57,11 +58,31 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
         help="mask names, emails and phones (for screen sharing)",
     )
     parser.add_argument(
+        "--watch-only",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="never run the sync engine in this window, only show the store (another "
+        "leadsync holds the sync lease; without this flag the window takes it over once "
+        "that one is gone)",
+    )
+    parser.add_argument(
         "--theme",
         type=theme_name,
         default=suppress,
         help="colour theme: any Textual theme, e.g. textual-light, nord (default textual-dark)",
     )
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a TCP port; give a number from 1 to 65535 (0 = any free port)"
+        )
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_option(tui)
     _add_tui_options(tui, defaults=False)
 
-    sync = commands.add_parser("sync", help="run the sync engine without a UI")
+    sync = commands.add_parser(
+        "sync",
+        help="run the sync engine without a UI",
+        description=(
+            "Run the sync engine without a UI. Only one engine per store sends: this one "
+            "waits for the store's sync lease while another holds it (one `lease_held` "
+            "JSON line). Exit codes: 0 done (or stopped by a signal); 1 --once left work "
+            "or could not read an upstream; 2 cannot start; 3 another engine holds the "
+            "sync lease (--once), or took it over from this one."
+        ),
+    )
     _add_config_option(sync)
     sync.add_argument(
         "--headless", action="store_true", required=True, help="no UI; JSON lines on stdout"
@@ -96,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument(
         "--retry-failed", action="store_true", help="move parked failed items back to pending"
+    )
+    sync.add_argument(
+        "--metrics-port",
+        type=_port,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus metrics on http://127.0.0.1:PORT/metrics (0 = any free port; "
+        "default: [sync] metrics_port, else none)",
     )
 
     status = commands.add_parser("status", help="print sync health; exit 0/1/2")
@@ -192,8 +231,12 @@ def run_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     from leadsync_tui.sync.headless import run_headless
 
+    settings = loaded.settings
+    if args.metrics_port is not None:  # the option beats [sync] metrics_port
+        sync = settings.sync.model_copy(update={"metrics_port": args.metrics_port})
+        settings = settings.model_copy(update={"sync": sync})
     return run_headless(
-        loaded.settings,
+        settings,
         once=args.once,
         max_wait=args.max_wait,
         retry_failed=args.retry_failed,
@@ -262,6 +305,7 @@ def run_tui(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         read_only=args.read_only,
         mask_pii=args.mask_pii,
         theme=getattr(args, "theme", None) or "textual-dark",
+        watch_only=args.watch_only,
     )
     app.run()
     # The TUI's screen hid what was printed before it; say the warnings again on exit.
@@ -298,6 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[command](args, out, err)
     except KeyboardInterrupt:
         return 130
+    finally:
+        connections.stop_leaked()  # a connection an error path left open never hangs the exit
 
 
 if __name__ == "__main__":

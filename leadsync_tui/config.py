@@ -180,6 +180,45 @@ class SyncSettings(_Section):
     drift_scan_every: float = Field(default=6 * 3600.0, ge=0, le=7 * 86400)
     """Seconds between the running engine's drift scans (both systems read whole and
     compared pair by pair; `leadsync drift`); 0 = never in the background."""
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    """`sync --headless` serves Prometheus metrics on this port (`/metrics`); unset = no
+    metrics server; 0 = any free port (said in the `metrics` JSON line)."""
+    metrics_host: str = "127.0.0.1"
+    """The address the metrics server listens on: loopback unless set (e.g. 0.0.0.0 for
+    a Prometheus on another host; the figures hold ids and counts, no customer data)."""
+    lease_expiry: float = Field(default=15.0, ge=1, le=600)
+    """Seconds the sync lease outlives its holder's last heartbeat (beats every third of
+    it): a holder silent this long (killed, stopped, cut off) is replaced by a waiting
+    engine, which then sends again what the holder had in flight."""
+
+
+class AlertsSettings(_Section):
+    """`[alerts]`: where the engine tells people it needs them (a Slack-compatible webhook).
+
+    The URL is a credential (whoever holds it can post to the channel): a `SecretStr`,
+    never printed or logged, like the API keys."""
+
+    webhook_url: SecretStr | None = None
+    """An incoming-webhook URL taking `{"text": ...}` JSON posts; unset = no alerts."""
+    min_interval: float = Field(default=60.0, ge=0, le=86400)
+    """Seconds between two posts at least; changes in between go out together."""
+    window: float = Field(default=300.0, gt=0, le=86400)
+    """Seconds of failed attempts one "failed to sync" alert counts."""
+    feed_down_after: float = Field(default=120.0, ge=0, le=86400)
+    """Seconds the DomIQ live feed may be down before it is said."""
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        # Never echo the value: the path of a webhook URL is its secret.
+        if value is None:
+            return None
+        text = value.get_secret_value().strip()
+        if not text:
+            raise ValueError("is empty; set it, or remove the key to send no alerts")
+        if not text.startswith(("http://", "https://")) or not text.split("://", 1)[1]:
+            raise ValueError("is not an http:// or https:// URL; paste the whole webhook URL")
+        return SecretStr(text)
 
 
 class PolicySettings(_Section):
@@ -296,6 +335,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     roles: RolesSettings = Field(default_factory=RolesSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
 
     @model_validator(mode="after")
     def _complete_when_not_demo(self) -> Settings:
@@ -343,7 +383,7 @@ _REQUIRED_KEYS = {
     "resman": ("base_url", "integration_partner_id", "api_key", "account_id"),
 }
 
-SECRET_KEYS = frozenset({"domiq.token", "resman.api_key"})
+SECRET_KEYS = frozenset({"domiq.token", "resman.api_key", "alerts.webhook_url"})
 
 _TABLE_KEYS = frozenset({"resman.properties", "policy.fields", "roles.users"})
 """Keys whose value is a table: one environment variable can set them only as JSON."""

@@ -25,3 +25,30 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     yield
+
+
+_left_open_by: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_connection_left_open(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Note a test after which more SQLite connections are open than before (cheap: a
+    count). aiosqlite's threads are not daemons: one left open hangs the run's exit."""
+    from leadsync_tui.store import connections
+
+    before = connections.open_count()
+    yield
+    if connections.open_count() > before:
+        _left_open_by.append(request.node.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Close what tests left open, and say which tests did, instead of hanging."""
+    from leadsync_tui.store import connections
+
+    leaked = connections.stop_leaked()
+    if leaked:
+        print(
+            f"\n{leaked} SQLite connection(s) were left open (closed now) after: "
+            + ", ".join(_left_open_by[:20])
+        )

@@ -110,7 +110,9 @@ async def test_a_full_flow_never_shows_a_secret(
 ) -> None:
     config = write_config(sims, tmp_path)
 
-    code, out, err = await leadsync("sync", "--headless", "--once", "--config", str(config))
+    code, out, err = await leadsync(
+        "sync", "--headless", "--once", "--log-level", "DEBUG", "--config", str(config)
+    )
     assert code in (0, 1), err[-2000:]
     assert '"event":"attempt"' in out and '"status":"success"' in out  # the secrets worked
     assert "DEBUG" in err  # the loggers were on

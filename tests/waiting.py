@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 
-async def eventually(predicate: Callable[[], bool], within_s: float = 5.0) -> None:
-    """Wait until `predicate()` holds; fail the test after `within_s` seconds."""
+async def eventually(predicate: Callable[[], bool], within_s: float = 20.0) -> None:
+    """Wait until `predicate()` holds; fail the test after `within_s` seconds (generous:
+    it detects a hang on a loaded machine, and a passing test returns at once)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within_s
     while not predicate():

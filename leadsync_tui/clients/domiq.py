@@ -38,6 +38,7 @@ from leadsync_tui.clients.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from leadsync_tui.clients.fence import check_write_fence
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.config import DomiqSettings
 from leadsync_tui.models import Lead, LeadData, SyncStatus, TranscriptMessage, format_utc
@@ -271,7 +272,10 @@ class DomiqClient:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        """One attempt: send, map the status to a typed error, decode and check the body."""
+        """One attempt: send, map the status to a typed error, decode and check the body.
+        A write (any method but GET) passes the write fence first, each attempt."""
+        if method != "GET":
+            await check_write_fence()
         what = f"DomIQ {method} {path}"
         content = None
         send_headers = dict(headers or {})

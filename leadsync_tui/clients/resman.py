@@ -50,6 +50,7 @@ from leadsync_tui.clients.errors import (
     ValidationFailed,
     rejected,
 )
+from leadsync_tui.clients.fence import check_write_fence
 from leadsync_tui.clients.mits import PostResult, Prospect
 from leadsync_tui.clients.resman_clock import ResmanClock
 from leadsync_tui.clients.retry import RetryPolicy
@@ -569,6 +570,8 @@ class ResmanClient:
     async def _send(
         self, path: str, fields: dict[str, str], *, parse: Callable[[bytes], T], xml: bool
     ) -> T:
+        if path == POST_LEAD:  # the one write route: it passes the write fence first
+            await check_write_fence()
         what = f"ResMan {_method(path)}"
         request = self._request(path, fields, "application/xml" if xml else "application/json")
         try:

@@ -48,6 +48,7 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.private_files import create_private
+from leadsync_tui.store import connections
 from leadsync_tui.store.records import (
     AuditEntry,
     EngineRecord,
@@ -246,6 +247,8 @@ _LINK_COLUMNS = (
     "conversation_id, prospect_id, person_id, property_id, snapshot, agreed_at, shared_by"
 )
 _AUDIT_COLUMNS = "id, at, actor, action, target, before, after, reason"
+_HOLDS_LEASE = "EXISTS (SELECT 1 FROM engine WHERE slot = 'sync' AND token = :lease)"
+"""True while the token bound as `:lease` holds the sync lease (one primary-key read)."""
 _ENGINE_COLUMNS = (
     "slot, host, pid, token, mode, started_at, heartbeat_at, expires_at, stopped_at, generation"
 )
@@ -531,6 +534,11 @@ class Database:
         self._now = now
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self.lease_token: str | None = None
+        """Set by this process's engine while it holds the sync lease: from then on
+        claiming, completing and failing outbox items apply only while that token still
+        holds it, so an engine that lost the lease (stopped past its expiry) can neither
+        take items nor overwrite what the new holder does with them."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -540,17 +548,16 @@ class Database:
         path: str | Path,
         *,
         now: Clock = utc_now,
-        reclaim_in_flight: bool = True,
     ) -> Database:
         """Open (creating if needed) and migrate the database at `path` (`":memory:"` ok).
 
-        `reclaim_in_flight` puts items a crashed run left `in_flight` back to `pending`.
-        Only the process that sends the outbox should do that; a second process that
-        merely watches the same file opens with `reclaim_in_flight=False`.
+        Opening never touches the outbox: items `in_flight` may belong to an engine that
+        runs in another process. They are put back to `pending` only by the engine that
+        takes the sync lease over from a gone holder (`take_engine`).
         """
         if str(path) != ":memory:":
             create_private(Path(path))  # 0600 before SQLite makes it (and -wal, -shm)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await connections.connect(path)
         try:
             if str(path) != ":memory:":
                 await conn.execute("PRAGMA journal_mode = WAL")
@@ -565,18 +572,14 @@ class Database:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _migrate(conn)
             db = cls(conn, now=now)
-            if reclaim_in_flight:
-                # The first write: a read-only file or a held write lock fails here, and
-                # the connection's thread must be closed or the process never exits.
-                await db.requeue_in_flight()
         except BaseException:
-            await conn.close()
+            await connections.close(conn)
             raise
         return db
 
     async def close(self) -> None:
         """Close the connection. Work not committed is rolled back by SQLite."""
-        await self._conn.close()
+        await connections.close(self._conn)
 
     async def __aenter__(self) -> Database:
         return self
@@ -886,8 +889,13 @@ class Database:
                 "   WHERE e.conversation_id = o.conversation_id"
                 "   AND e.direction = o.direction AND e.id < o.id)"
                 "  ORDER BY o.next_attempt_at, o.id LIMIT :limit)"
-                f" RETURNING {_OUTBOX_COLUMNS}",
-                {"now": _ts(now), "stepped_back": _ts(now + CLOCK_STEP), "limit": limit},
+                f"{self._fenced()} RETURNING {_OUTBOX_COLUMNS}",
+                {
+                    "now": _ts(now),
+                    "stepped_back": _ts(now + CLOCK_STEP),
+                    "limit": limit,
+                    "lease": self.lease_token,
+                },
             )
             items = [_outbox_item(row) for row in rows]
             items.sort(key=lambda item: (item.next_attempt_at, item.id))
@@ -898,7 +906,10 @@ class Database:
     async def complete(self, item_id: int) -> bool:
         """The other side confirmed: the item leaves the outbox. False if it was gone."""
         cursor = await self._write(
-            lambda: self._conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+            lambda: self._conn.execute(
+                f"DELETE FROM outbox WHERE id = :id{self._fenced()}",
+                {"id": item_id, "lease": self.lease_token},
+            )
         )
         return cursor.rowcount > 0
 
@@ -909,9 +920,17 @@ class Database:
         status = OutboxStatus.FAILED if park else OutboxStatus.PENDING
         cursor = await self._write(
             lambda: self._conn.execute(
-                "UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?,"
-                " updated_at = ? WHERE id = ?",
-                (status.value, error, _ts(next_attempt_at), _ts(self._now()), item_id),
+                "UPDATE outbox SET status = :status, last_error = :error,"
+                " next_attempt_at = :next, updated_at = :now"
+                f" WHERE id = :id{self._fenced()}",
+                {
+                    "status": status.value,
+                    "error": error,
+                    "next": _ts(next_attempt_at),
+                    "now": _ts(self._now()),
+                    "id": item_id,
+                    "lease": self.lease_token,
+                },
             )
         )
         return cursor.rowcount > 0
@@ -933,7 +952,10 @@ class Database:
         return sorted((_outbox_item(row) for row in rows), key=lambda item: item.id)
 
     async def requeue_in_flight(self) -> int:
-        """Put items a dead run left `in_flight` back to `pending`, due now."""
+        """Put items a dead run left `in_flight` back to `pending`, due now.
+
+        Only safe when no other engine may be sending them: `take_engine` calls it in
+        the transaction that takes the lease over from a gone holder."""
         now = _ts(self._now())
         cursor = await self._write(
             lambda: self._conn.execute(
@@ -943,6 +965,10 @@ class Database:
             )
         )
         return cursor.rowcount
+
+    def _fenced(self) -> str:
+        """` AND <this engine holds the lease>` once an engine holds it, else nothing."""
+        return "" if self.lease_token is None else f" AND {_HOLDS_LEASE}"
 
     async def outbox_counts(self) -> OutboxCounts:
         rows = await self._fetch("SELECT status, count(*) FROM outbox GROUP BY status")
@@ -1121,6 +1147,16 @@ class Database:
             return cursor.rowcount == 1
 
         return await self._write(swap)
+
+    async def take_engine(self, record: EngineRecord, expected_token: str | None) -> int | None:
+        """Take the slot over for a new holder (`swap_engine`) and, in the same
+        transaction, put every item the previous holder left `in_flight` back to
+        `pending`: it is gone, so they would never finish. None when another process
+        changed the slot meanwhile; else how many items were put back."""
+        async with self.transaction():
+            if not await self.swap_engine(record, expected_token):
+                return None
+            return await self.requeue_in_flight()
 
     # ----------------------------------------------------------------- audit
 

@@ -21,7 +21,7 @@ class OutboxStatus(StrEnum):
     """Waiting to be sent, first time or retry, from `next_attempt_at` on."""
     IN_FLIGHT = "in_flight"
     """Claimed by the engine and being sent. A crash leaves it here; it is put back to
-    `pending` when the database is reopened (or by `Database.requeue_in_flight`)."""
+    `pending` by the engine that takes the sync lease over (`Database.take_engine`)."""
     FAILED = "failed"
     """Parked: a permanent error or out of retries. Waits for a person to retry it, and
     holds back later items of the same lead and direction so changes never overtake."""
@@ -126,8 +126,8 @@ class EngineRecord(BaseModel):
 
     One row per `slot` (today only `"sync"`). A process writes it when its engine starts,
     renews `heartbeat_at`/`expires_at` every few seconds and sets `stopped_at` on a clean
-    exit; a crashed one simply stops renewing. `generation` grows by one for each new
-    holder: a lease (issue #14) uses it as the fencing token.
+    exit; a crashed one simply stops renewing. It is the sync lease (`sync.lease`):
+    `token` fences the holder's writes, `generation` grows by one for each new holder.
     """
 
     model_config = ConfigDict(frozen=True)

@@ -4,9 +4,9 @@ Exit 0 when every linked pair is in step, 1 when the scan found drift (or could 
 finish), 2 when it cannot start. Without `--repair` it only reports. With it, the repairs
 are queued in the outbox like any pass and then sent as `sync --headless --once` sends
 them (waiting on retries at most `--max-wait` seconds). Another engine on the same
-database is no hazard: the items it has in flight are left alone (not reclaimed as a
-crash's), an item is claimed by one process only, and a repair planned twice is queued
-once (its dedupe key); whatever this run leaves unsent, that engine sends.
+database is no hazard: the repairs are sent only under the store's sync lease, so while
+that engine holds it this run queues them (a repair planned twice is queued once, by
+its dedupe key) and that engine sends them; they are reported unrepaired here.
 
 In demo mode (no config file) the simulators start afresh, so the scan follows one
 `sync --headless --once` of their world.
@@ -18,6 +18,7 @@ line). Both carry ids, kinds, field names and counts, never a name, email or pho
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import sys
@@ -29,6 +30,7 @@ from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.sync.drift_report import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.lease import LeaseHeld
 from leadsync_tui.sync.wiring import database_file, open_engine
 
 EXIT_IN_STEP = 0
@@ -77,7 +79,6 @@ async def _scan(settings: Settings, *, repair: bool, max_wait: float) -> DriftRe
     async with open_engine(
         settings,
         watcher=False,
-        reclaim_in_flight=False,
         sim_options=quiet_sims if settings.is_demo else None,
     ) as setup:
         engine = setup.engine
@@ -91,7 +92,8 @@ async def _scan(settings: Settings, *, repair: bool, max_wait: float) -> DriftRe
 
 async def _send(engine: SyncEngine, report: DriftReport, max_wait: float) -> None:
     """Send the queued repairs; a repair still in the outbox afterwards is unrepaired."""
-    await engine.drain(max_wait)
+    with contextlib.suppress(LeaseHeld):  # the engine holding the lease sends them
+        await engine.drain(max_wait)
     await engine.worker.stop(grace=engine.settings.sync.request_timeout)
     left = {item.conversation_id for item in await engine.db.outbox_items(limit=10_000_000)}
     engine.drift.settle(report)

@@ -10,8 +10,11 @@ Two ways to run it:
   (`drift`), and the worker, until `stop()` (which lets the
   items in flight finish) or cancellation.
 
-The engine is the only writer of links, snapshots and the sync log; every write to
-DomIQ or ResMan goes through the outbox (`reconcile`, `sender`, `outbox_worker`).
+Both run only while this engine holds the store's sync lease (`lease`; `LeaseHeld`
+otherwise, `wait_for_lease` first to wait for it), and every write request they make
+passes the lease's fence first; an engine that loses the lease steps down (`run()` raises
+`LeaseLost`). The engine is the only writer of links, snapshots and the sync log; every
+write to DomIQ or ResMan goes through the outbox (`reconcile`, `sender`, `outbox_worker`).
 What it does is reported as plain dicts to `on_event` (`journal`). Headless.
 """
 
@@ -23,13 +26,14 @@ import json
 import logging
 import random
 import sqlite3
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
 from leadsync_tui.config import Settings
 from leadsync_tui.models import format_utc
@@ -46,9 +50,9 @@ from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
-from leadsync_tui.sync.engine_presence import EnginePresence
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
+from leadsync_tui.sync.lease import LeaseLost, SyncLease
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
 from leadsync_tui.sync.reconcile import Reconciler, ReconcileReport
 from leadsync_tui.sync.resman_poller import ResmanPoller
@@ -116,6 +120,10 @@ class SyncEngine:
         self._now = now
         self.journal = Journal(on_event, now)
         self._lock = asyncio.Lock()
+        self.lease = SyncLease(
+            db, self.journal, now, expiry=timedelta(seconds=settings.sync.lease_expiry)
+        )
+        """The store's sync lease: `run`/`run_once` hold it while they work."""
         self.status = LeadStatus(store, db, self.journal, DomiqView(), now)
         desk = ConflictDesk(store, settings.policy, self.journal, now)
         sync = settings.sync
@@ -192,7 +200,14 @@ class SyncEngine:
 
     async def drain(self, max_wait: float = 60.0) -> bool:
         """Send the outbox until nothing more can become due within `max_wait` seconds
-        of waiting; True when nothing is left to send."""
+        of waiting; True when nothing is left to send. Holds the sync lease meanwhile
+        (`LeaseHeld` when another engine has it: that one sends them)."""
+        if self.lease.held:
+            return await self._drain(max_wait)
+        async with self._holding("drain"):
+            return await self._drain(max_wait)
+
+    async def _drain(self, max_wait: float) -> bool:
         self.budget.limit(max_wait)
         try:
             with self._listening():
@@ -202,7 +217,7 @@ class SyncEngine:
 
     async def run_once(self, max_wait: float = 60.0) -> OnceResult:
         """Reconcile and drain until a pass is quiet (`leadsync sync --headless --once`)."""
-        async with self._presence("once").held():
+        async with self._holding("once"):
             return await self._run_once(max_wait)
 
     async def _run_once(self, max_wait: float) -> OnceResult:
@@ -271,10 +286,26 @@ class SyncEngine:
     async def run(self) -> None:
         """Sync until `stop()` or cancellation; the items in flight finish on `stop()`.
 
-        Starts once the store holds every lead (the TUI loads them progressively); it is
-        recorded as the running engine (`engine_presence`) from the start."""
-        async with self._presence("run").held():
+        Starts once the store holds every lead (the TUI loads them progressively). Holds
+        the sync lease throughout (`LeaseHeld` when another engine has it); when another
+        engine takes it over (this one was stopped past the expiry), stops at once,
+        sending nothing more, and raises `LeaseLost`."""
+        async with self._holding("run"):
             await self._run()
+
+    async def wait_for_lease(self, mode: str = "run") -> bool:
+        """Wait until this engine holds the sync lease (True) or `stop()` (False); says
+        once who holds it meanwhile (the `lease_held` event)."""
+        self._stop.clear()
+        return await self.lease.wait(mode, self._stop)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, mode: str) -> AsyncIterator[None]:
+        """Hold the lease, and fence every write request made inside (and in the tasks
+        started inside) with it."""
+        async with self.lease.holding(mode):
+            with fenced(self.lease.check):
+                yield
 
     async def _run(self) -> None:
         self._stop.clear()
@@ -298,22 +329,33 @@ class SyncEngine:
             jobs.append(drift_loop(self.db, self._drift_pass, every, self._now))
         tasks = [asyncio.create_task(job) for job in jobs]
         stopped = asyncio.create_task(self._stop.wait())
+        lost = asyncio.create_task(self.lease.lost.wait())
         failure: BaseException | None = None
         graceful = False
         with self._listening():
             try:
-                done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
-                graceful = True
+                done, _ = await asyncio.wait(
+                    [*tasks, stopped, lost], return_when=asyncio.FIRST_COMPLETED
+                )
+                graceful = not lost.done()
                 for task in done:
-                    if task is not stopped and not task.cancelled() and task.exception():
+                    if task not in (stopped, lost) and not task.cancelled() and task.exception():
                         failure = task.exception()
+                if isinstance(failure, WriteFenced) or lost.done():
+                    failure, graceful = LeaseLost("another engine took the sync lease"), False
             finally:
+                self.worker.halt()
                 if graceful:
                     await self.worker.stop(grace=self.settings.sync.request_timeout)
-                for task in [*tasks, stopped, *self._background]:
+                for task in [*tasks, stopped, lost, *self._background]:
                     task.cancel()
-                await asyncio.gather(*tasks, stopped, *self._background, return_exceptions=True)
+                await asyncio.gather(
+                    *tasks, stopped, lost, *self._background, return_exceptions=True
+                )
+                await self.worker.stop(grace=0)
                 self._live = False
+        if isinstance(failure, LeaseLost):
+            raise failure  # the new holder records the state from now on
         await self._record_state("run", None if failure is None else str(failure))
         if failure is not None:
             raise failure
@@ -341,8 +383,8 @@ class SyncEngine:
                 await self.reconcile_once()
                 await self._record_state("run", None)
                 delay = 1.0
-            except STORAGE_ERRORS:
-                raise  # nothing can be stored: stop, and let the caller say why in one line
+            except (*STORAGE_ERRORS, WriteFenced):
+                raise  # nothing can be stored, or the lease is gone: stop, and say why once
             except Exception as exc:  # keep syncing: the next pass may well work
                 error = exc.message if isinstance(exc, SyncError) else repr(exc)
                 if not isinstance(exc, SyncError):
@@ -363,6 +405,8 @@ class SyncEngine:
             dirty, self._dirty = self._dirty, set()
             try:
                 report = await self.reconciler.reconcile(pull=False, poll=False, only=dirty)
+            except WriteFenced:
+                raise
             except Exception as exc:
                 logger.exception("local reconcile pass failed")
                 self.journal.emit("reconcile_failed", error=repr(exc))
@@ -426,9 +470,6 @@ class SyncEngine:
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-    def _presence(self, mode: str) -> EnginePresence:
-        return EnginePresence(self.db, self.journal, self._now, mode=mode)
 
     async def _record_state(self, mode: str, error: str | None, *, left: str | None = None) -> None:
         """`ok` only when the pass could read both sides and (`once`) left nothing behind,

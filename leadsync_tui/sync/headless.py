@@ -8,7 +8,13 @@ the items in flight; the outbox is consistent at any moment anyway.
 Exit codes: the long-running mode exits 0 once stopped by a signal; `--once` exits 0
 when the outbox is empty and nothing failed, 1 otherwise (work left after `--max-wait`
 seconds of waiting on retries, parked items, an upstream that could not be read); 2 when
-it cannot start (the database cannot be opened, the settings are unusable).
+it cannot start (the database cannot be opened, the settings are unusable, the metrics
+port is taken); 3 when another
+engine holds the store's sync lease (`--once`), or took it over from this one (the long-
+running mode steps down: it sends nothing more; a supervisor restarts it as a waiter).
+
+Only the holder of the sync lease sends (`sync.lease`): the long-running mode that finds
+it held prints one `lease_held` line (holder host, pid, heartbeat age) and waits for it.
 """
 
 from __future__ import annotations
@@ -29,11 +35,15 @@ from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink
+from leadsync_tui.sync.lease import LeaseHeld, LeaseLost
+from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
 from leadsync_tui.sync.wiring import database_file, open_engine
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 EXIT_USAGE = 2
+EXIT_LEASE_HELD = 3
+"""Another engine holds the sync lease (`--once`), or took it over from this one."""
 
 
 def run_headless(
@@ -82,7 +92,10 @@ async def _run(
             domiq_port=0, resman_port=0, activity_per_min=0.0 if once else 30.0
         )
     try:
-        async with open_engine(settings, on_event=sink, sim_options=sim_options) as setup:
+        async with (
+            open_engine(settings, on_event=sink, sim_options=sim_options) as setup,
+            monitoring(setup.engine, setup.settings),
+        ):
             engine = setup.engine
             sink(
                 {
@@ -97,9 +110,27 @@ async def _run(
                     await engine.retry_failed(actor="cli")
                 if once:
                     return await _once(engine, max_wait, sink)
-                await engine.run()
+                if await engine.wait_for_lease():
+                    await engine.run()
                 sink({"event": "stopped"})
                 return EXIT_OK
+    except MetricsPortError as exc:
+        print(f"leadsync: {exc}", file=err)
+        sink({"event": "error", "error": str(exc)})
+        return EXIT_USAGE
+    except LeaseHeld as exc:
+        holder = exc.holder
+        print(
+            f"leadsync: another engine holds the sync lease ({holder.host} pid {holder.pid});"
+            " nothing was sent",
+            file=err,
+        )
+        sink({"event": "done", "exit_code": EXIT_LEASE_HELD, "error": str(exc)})
+        return EXIT_LEASE_HELD
+    except LeaseLost as exc:
+        print(f"leadsync: stepped down: {exc}; nothing more was sent", file=err)
+        sink({"event": "stopped", "exit_code": EXIT_LEASE_HELD, "error": str(exc)})
+        return EXIT_LEASE_HELD
     except SyncError as exc:
         print(f"leadsync: the sync stopped: {exc.message}", file=err)
         sink({"event": "error", "error": exc.message})

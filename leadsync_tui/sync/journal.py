@@ -37,17 +37,30 @@ class Journal:
     """Builds `LeadSyncLog` rows and sends engine events to the sink."""
 
     def __init__(self, sink: EventSink, now: Callable[[], datetime]) -> None:
-        self._sink = sink
+        self._sinks: list[EventSink] = [sink]
         self._now = now
+
+    def listen(self, sink: EventSink) -> Callable[[], None]:
+        """Also send every event to `sink` (metrics, alerts); call the result to stop.
+
+        One stream for all of them, so what is counted is exactly what is logged."""
+        self._sinks.append(sink)
+
+        def stop() -> None:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
+        return stop
 
     def emit(self, event: str, **fields: Any) -> None:
         """One event; a failing sink is logged, never allowed to stop the engine."""
         record: dict[str, Any] = {"at": format_utc(self._now()), "event": event}
         record.update({key: value for key, value in fields.items() if value is not None})
-        try:
-            self._sink(record)
-        except Exception:
-            logger.exception("engine event sink failed on %s", event)
+        for sink in tuple(self._sinks):
+            try:
+                sink(record)
+            except Exception:
+                logger.exception("engine event sink failed on %s", event)
 
     def attempt(
         self,

@@ -8,7 +8,8 @@ than the server's `Retry-After`. Permanent errors, and items out of attempts
 item per lead and direction at a time, so changes to one lead never overtake.
 
 Stopping finishes what is in flight (`stop`); a process killed mid-send leaves the item
-`in_flight`, and the next `Database.open` puts it back: the senders are safe to repeat.
+`in_flight`, and the engine that takes the sync lease over puts it back
+(`Database.take_engine`): the senders are safe to repeat.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.clients.fence import WriteFenced
 from leadsync_tui.clients.retry import retry_after_of
 from leadsync_tui.models import AttemptStatus, SyncStatus
 from leadsync_tui.store.actions import LogsAppended, MergeLeads
@@ -208,6 +210,10 @@ class OutboxWorker:
         started = time.perf_counter()
         try:
             outcome = await self._sender.send(item)
+        except WriteFenced:
+            # The lease is gone: nothing was sent, and the item is the new holder's now.
+            self.halt()
+            return
         except SyncError as exc:
             await self._failed(item, exc, _ms(started))
             return
@@ -236,7 +242,7 @@ class OutboxWorker:
                 await self._db.fail(item.id, message, self._now())
             except sqlite3.OperationalError:
                 if self._stopping:
-                    return  # left in_flight: the next `Database.open` puts it back
+                    return  # left in_flight: the next lease holder puts it back
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RELEASE_RETRY_MAX)
                 continue

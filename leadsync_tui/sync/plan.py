@@ -179,6 +179,19 @@ def resync_item(lead: Lead, resman: Mapping[str, Any]) -> NewOutboxItem:
     )
 
 
+def remerge_item(conversation_id: str, version: int, superseded_id: int) -> NewOutboxItem:
+    """A write to DomIQ lost its race with a DomIQ edit: merge both sides again, kept in
+    the outbox (the ResMan change it carried was polled already; a crash before the
+    next pass must not forget it)."""
+    return NewOutboxItem(
+        conversation_id=conversation_id,
+        direction=SyncDirection.DOMIQ_TO_RESMAN,
+        sync_type=SyncType.UPDATE,
+        payload={"version": version, "resync": f"superseded:{superseded_id}"},
+        dedupe_key=f"resync:{conversation_id}:superseded:{superseded_id}",
+    )
+
+
 def report_item(conversation_id: str) -> NewOutboxItem:
     """Tell DomIQ where the lead stands (coalesced: one queued report per lead)."""
     return NewOutboxItem(

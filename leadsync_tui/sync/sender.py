@@ -91,6 +91,7 @@ from leadsync_tui.sync.plan import (
     inferred_base,
     plan_items,
     plan_pair,
+    remerge_item,
     valid_only,
 )
 from leadsync_tui.sync.prospect_match import Adopt, Ask, decide, judge
@@ -672,6 +673,7 @@ def _superseded(item: OutboxItem, planned: int, now_at: int, current: Lead | Non
         item.sync_type,
         "superseded",
         domiq_lead=current,
+        follow_ups=[remerge_item(item.conversation_id, now_at, item.id)],
         status=AttemptStatus.FAILED,
         error=(
             f"DomIQ changed the lead after this write was planned (version {planned}, now "

@@ -116,7 +116,7 @@ def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO)
 
 
 async def _read(path: Path, demo: bool) -> Report:
-    db = await Database.open(path, reclaim_in_flight=False)
+    db = await Database.open(path)
     try:
         now = precise_now()
         logs = await db.recent_logs(now - WINDOW)

@@ -119,14 +119,13 @@ async def open_engine(
     sim_options: SimOptions | None = None,
     watcher: bool = True,
     progressive: bool = False,
-    reclaim_in_flight: bool = True,
 ) -> AsyncIterator[EngineSetup]:
     """Open everything the engine needs (and the simulators in demo mode); close on exit.
 
     The store holds every lead on entry, unless `progressive` (the TUI): then the
-    caller runs `store.load_leads_progressively()`, and the engine waits for it.
-    `reclaim_in_flight=False` (`leadsync drift`) leaves the items another running engine
-    has in flight alone (see `Database.open`)."""
+    caller runs `store.load_leads_progressively()`, and the engine waits for it. Opening
+    leaves the outbox alone: the engine runs (and reclaims what a gone engine left in
+    flight) only once it holds the sync lease."""
     async with AsyncExitStack() as stack:
         sims: RunningSims | None = None
         path = database_file(settings)
@@ -140,7 +139,7 @@ async def open_engine(
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
             _fresh(path)
-        db = await Database.open(path, now=clock, reclaim_in_flight=reclaim_in_flight)
+        db = await Database.open(path, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)
         await store.fetch_conflicts()

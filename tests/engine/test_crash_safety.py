@@ -169,7 +169,7 @@ async def _chat(
 
 async def outbox_state(path: Path) -> tuple[int, dict[str, set[str]]]:
     """(items in the outbox, open conflict fields by lead), read as a second process."""
-    db = await Database.open(path, reclaim_in_flight=False)
+    db = await Database.open(path)
     try:
         counts = await db.outbox_counts()
         conflicts: dict[str, set[str]] = {}

@@ -24,8 +24,8 @@ from leadsync_tui.config import Settings, SyncSettings
 from leadsync_tui.models import Lead, SyncDirection, SyncType
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import EngineRecord, NewOutboxItem
-from leadsync_tui.sync.engine_presence import EnginePresence
 from leadsync_tui.sync.journal import Journal
+from leadsync_tui.sync.lease import SyncLease
 from leadsync_tui.sync.status import run_status
 from tests.engine.conftest import sim_rig
 from tests.engine.test_cli_headless import demo_database, leadsync
@@ -226,23 +226,25 @@ def test_status_json_counts_interrupted_items_under_engine() -> None:
     }
 
 
-async def test_a_second_engine_waits_for_the_slot_and_takes_it_from_a_dead_one(
+async def test_a_second_engine_waits_for_the_lease_and_takes_it_from_a_dead_one(
     tmp_path: Path,
 ) -> None:
     now = datetime.now(UTC)
     async with await Database.open(tmp_path / "leadsync.db") as db:
         events: list[dict[str, Any]] = []
         journal = Journal(events.append, lambda: now)
-        first = EnginePresence(db, journal, lambda: now, mode="run")
-        second = EnginePresence(db, journal, lambda: now, mode="once", pid=os.getpid() + 1)
-        assert await first.beat()
-        assert not await second.beat()  # the first is alive (this very process)
-        assert [e["event"] for e in events] == ["engine_elsewhere"]
-        assert not await second.beat() and len(events) == 1  # said once
+        first = SyncLease(db, journal, lambda: now)
+        second = SyncLease(db, journal, lambda: now, pid=os.getpid() + 1)
+        assert await first.take("run")
+        assert not await second.take("once")  # the first is alive (this very process)
+        held = [e for e in events if e["event"] == "lease_held"]
+        assert len(held) == 1 and held[0]["pid"] == os.getpid()
+        assert not await second.take("once")
+        assert len([e for e in events if e["event"] == "lease_held"]) == 1  # said once
         record = await db.engine_record()
         assert record is not None and record.token == first.token and record.generation == 1
         await first.release()
-        assert await second.beat()  # a stopped holder frees the slot
+        assert await second.take("once")  # a stopped holder frees the lease
         record = await db.engine_record()
         assert record is not None and record.token == second.token
         assert record.generation == 2 and record.mode == "once"
@@ -251,7 +253,7 @@ async def test_a_second_engine_waits_for_the_slot_and_takes_it_from_a_dead_one(
         await dead.wait()
         ghost = record.model_copy(update={"pid": dead.pid, "token": "ghost"})
         assert await db.swap_engine(ghost, second.token)
-        assert await first.beat()
+        assert await first.take("run")
         record = await db.engine_record()
         assert record is not None and record.token == first.token and record.generation == 3
 

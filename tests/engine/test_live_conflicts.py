@@ -147,7 +147,7 @@ async def test_the_running_engine_raises_a_live_conflict_and_keeps_both_values(
                     for cid in world.linked_pairs
                 )
 
-            await until(settled, 20)
+            await until(settled, 60)
             both, domiq_only = quiet_pairs(rig, engine, 2)
             agreed = (await link_of(engine, both)).snapshot
             theirs = new_rent(agreed["max_rent"])
@@ -161,7 +161,7 @@ async def test_the_running_engine_raises_a_live_conflict_and_keeps_both_values(
                     in_resman(rig, domiq_only)["notes"] == "Asked for a top floor."
                 )
 
-            await until(acted, 15)
+            await until(acted, 45)
             (conflict,) = engine.store.open_conflicts_for(both)
             assert conflict.field == "max_rent"
             assert (conflict.domiq_value, conflict.resman_value) == (ours, theirs)

@@ -45,7 +45,7 @@ async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
 
 
 async def outbox_left(rig: Rig) -> int:
-    db = await Database.open(rig.settings.sync.database, reclaim_in_flight=False)
+    db = await Database.open(rig.settings.sync.database)
     try:
         counts = await db.outbox_counts()
     finally:
@@ -65,7 +65,9 @@ async def test_quitting_lets_a_write_in_flight_finish_within_the_grace(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with sim_rig(tmp_path, leads=10, seed=7) as rig:
-        cid, rent = await quit_during_a_write(rig, latency_ms=1500)
+        cid, rent = await quit_during_a_write(
+            rig, latency_ms=700
+        )  # a read and a post: ~1.4 s of a 5 s grace
         assert await outbox_left(rig) == 0
         rig.sims.resman_faults.latency_ms = 0
         assert await resman_max_rent(rig, await domiq_lead(rig, cid)) == rent

@@ -18,7 +18,14 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store import db as db_module
 from leadsync_tui.store.db import SCHEMA_VERSION, Database, DatabaseTooNew, DuplicateLink
-from leadsync_tui.store.records import AuditEntry, Cursor, Link, OutboxCounts, OutboxStatus
+from leadsync_tui.store.records import (
+    AuditEntry,
+    Cursor,
+    EngineRecord,
+    Link,
+    OutboxCounts,
+    OutboxStatus,
+)
 from tests.store.conftest import (
     T0,
     FrozenClock,
@@ -260,23 +267,63 @@ async def test_fail_retries_later_or_parks_and_retry_failed_rearms(
     assert behind not in {i.id for i in await db.outbox_items(status=OutboxStatus.IN_FLIGHT)}
 
 
-async def test_in_flight_items_are_reclaimed_after_a_crash(
+def _holder(token: str, clock: FrozenClock, generation: int = 1) -> EngineRecord:
+    return EngineRecord(
+        host="box",
+        pid=1,
+        token=token,
+        mode="run",
+        started_at=clock(),
+        heartbeat_at=clock(),
+        expires_at=clock() + timedelta(seconds=15),
+        generation=generation,
+    )
+
+
+async def test_opening_leaves_items_in_flight_and_a_lease_takeover_reclaims_them(
     db_path: Path, clock: FrozenClock
 ) -> None:
     async with await Database.open(db_path, now=clock) as db:
         await db.upsert_leads([make_lead("c1")])
         [item_id] = await db.enqueue([make_item("a")])
         await db.claim_due(clock(), limit=1)
-    # The process died mid-send: the item was neither completed nor failed.
+    # The process died mid-send, or it is still sending: opening cannot tell, so it
+    # leaves the item alone (a second process once reset a live engine's items here).
 
-    async with await Database.open(db_path, now=clock, reclaim_in_flight=False) as watcher:
-        assert await watcher.outbox_counts() == OutboxCounts(in_flight=1)
+    async with await Database.open(db_path, now=clock) as second:
+        assert await second.outbox_counts() == OutboxCounts(in_flight=1)
+        assert await second.claim_due(clock(), limit=1) == []
 
     async with await Database.open(db_path, now=clock) as db:
+        assert await db.take_engine(_holder("new", clock), None) == 1
+        assert await db.take_engine(_holder("late", clock), None) is None  # lost the race
         [item] = await db.claim_due(clock(), limit=1)
         assert (item.id, item.attempts) == (item_id, 2)
-        assert await db.requeue_in_flight() == 1
-        assert await db.outbox_counts() == OutboxCounts(pending=1)
+
+
+async def test_an_engine_that_lost_the_lease_can_neither_claim_nor_settle_items(
+    db_path: Path, clock: FrozenClock
+) -> None:
+    async with (
+        await Database.open(db_path, now=clock) as old,
+        await Database.open(db_path, now=clock) as new,
+    ):
+        await old.upsert_leads([make_lead("c1"), make_lead("c2")])
+        await old.enqueue([make_item("a", "c1"), make_item("b", "c2")])
+        assert await old.take_engine(_holder("old", clock), None) == 0
+        old.lease_token = "old"
+        [claimed] = await old.claim_due(clock(), limit=1)
+        assert await new.take_engine(_holder("new", clock, 2), "old") == 1
+        new.lease_token = "new"
+
+        assert await old.claim_due(clock(), limit=10) == []
+        assert not await old.complete(claimed.id)
+        assert not await old.fail(claimed.id, "late", clock())
+        assert {i.id for i in await new.claim_due(clock(), limit=10)} == {
+            claimed.id,
+            claimed.id + 1,
+        }
+        assert await new.complete(claimed.id)
 
 
 # --------------------------------------------------------------------------- transactions
@@ -323,7 +370,7 @@ async def test_concurrent_writers_on_one_file_lose_nothing(db_path: Path) -> Non
     async with await Database.open(db_path) as setup:
         await setup.upsert_leads([make_lead(f"c{i}") for i in range(10)])
     first = await Database.open(db_path)
-    second = await Database.open(db_path, reclaim_in_flight=False)
+    second = await Database.open(db_path)
 
     async def writer(db: Database, n: int) -> None:
         async with db.transaction():

@@ -263,7 +263,7 @@ def status_of() -> str:
 
 
 async def cursor_of(name: str) -> str | None:
-    db = await Database.open(demo_database_file(), reclaim_in_flight=False)
+    db = await Database.open(demo_database_file())
     try:
         return await db.get_cursor(name)
     finally:

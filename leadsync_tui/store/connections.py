@@ -1,0 +1,49 @@
+"""Every SQLite connection leadsync opens, so that none can keep the process alive.
+
+aiosqlite (0.22 and later) runs each connection on a non-daemon thread that ends only
+when the connection is closed: one connection left open by an error path makes the
+process hang after its last line, with no message (the TUI's user sees a frozen
+terminal; CI a job that never ends). Connections are opened and closed here, and the
+CLI (and the test suite) stop whatever is still open on the way out.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+_open: weakref.WeakSet[aiosqlite.Connection] = weakref.WeakSet()
+
+
+async def connect(path: str | Path) -> aiosqlite.Connection:
+    """An autocommit connection (`isolation_level=None`: transactions are explicit)."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    _open.add(conn)
+    return conn
+
+
+async def close(conn: aiosqlite.Connection) -> None:
+    _open.discard(conn)
+    await conn.close()
+
+
+def open_count() -> int:
+    """Connections opened here and not closed yet (still referenced)."""
+    return len(_open)
+
+
+def stop_leaked() -> int:
+    """Stop the thread of every connection still open (SQLite rolls back what was not
+    committed) and return how many there were. Safe without a running event loop."""
+    leaked = list(_open)
+    _open.clear()
+    for conn in leaked:
+        conn.stop()
+    if leaked:
+        logger.warning("%d database connection(s) left open were closed at exit", len(leaked))
+    return len(leaked)
