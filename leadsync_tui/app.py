@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -27,7 +26,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
-from leadsync_tui.roles import Permission, Role, allows, refusal, role_for
+from leadsync_tui.roles import Permission, Role, allows, default_actor, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.store import LeadSyncStore
@@ -100,6 +99,10 @@ class LeadSyncApp(App[int]):
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
+        self._session_title = ""
+        self._masked_shown = False
+        self._engine_note = ""
+        """Who runs the engine, in the header while this window only watches."""
         self._stack = AsyncExitStack()
         self._quitting = False
         self._leaving = asyncio.Event()
@@ -117,7 +120,7 @@ class LeadSyncApp(App[int]):
         mode = "demo" if self.settings.is_demo else "live"
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
         self._session_title = f"{mode} · {access}"
-        self.sub_title = self._session_title
+        self.show_masking(self.mask_pii)
         load = False
         if self.store is None:
             from leadsync_tui.sync.monitoring import monitoring
@@ -186,7 +189,8 @@ class LeadSyncApp(App[int]):
                     await self.store.fetch_leads()
                     await self.store.fetch_conflicts()
                 self.watching = False
-                self.sub_title = self._session_title
+                self._engine_note = ""
+                self._show_header()
                 try:
                     await engine.run()
                     return
@@ -195,7 +199,8 @@ class LeadSyncApp(App[int]):
             self.watching = True
             record = await engine.db.engine_record()
             line = engine_line(record, self.clock(), watch_only=self.watch_only)
-            self.sub_title = f"{self._session_title} · {line}"
+            self._engine_note = line
+            self._show_header()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._leaving.wait(), WATCH_POLL_S)
             if self._leaving.is_set():
@@ -228,6 +233,21 @@ class LeadSyncApp(App[int]):
         if self.read_only:
             return "Read-only session: you can see this conflict, not resolve or escalate it."
         return refusal(self.role, Permission.RESOLVE, conflict.conflict_severity)
+
+    def show_masking(self, masked: bool) -> None:
+        """The header says when names, emails and phones are masked (screen sharing)."""
+        self._masked_shown = masked
+        self._show_header()
+
+    def _show_header(self) -> None:
+        """The session, the masked marker, and who runs the engine while this window
+        watches: toggling one never drops another."""
+        parts = [self._session_title]
+        if self._masked_shown:
+            parts.append("◌ masked")
+        if self._engine_note:
+            parts.append(self._engine_note)
+        self.sub_title = " · ".join(parts)
 
     # ------------------------------------------------------------ palette, help, theme
 
@@ -354,11 +374,6 @@ class LeadSyncApp(App[int]):
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
         await self._stack.aclose()
-
-
-def default_actor() -> str:
-    """The person at the keyboard, as far as the session knows: `$USER`, else "operator"."""
-    return os.environ.get("USER") or "operator"
 
 
 def make_app(

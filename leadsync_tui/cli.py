@@ -8,7 +8,6 @@ the problem and the fix, and exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -16,7 +15,7 @@ from typing import TextIO
 
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
-from leadsync_tui.roles import role_for
+from leadsync_tui.roles import default_actor, role_for
 from leadsync_tui.setup.init_options import add_init_options
 from leadsync_tui.store import connections
 
@@ -24,7 +23,16 @@ EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 EXIT_USAGE = 2
 
-THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "solarized-light")
+
+def theme_name(value: str) -> str:
+    """`--theme`: any theme Textual has (imported only when the option is given)."""
+    from textual.theme import BUILTIN_THEMES
+
+    if value not in BUILTIN_THEMES:
+        raise argparse.ArgumentTypeError(
+            f"no theme {value!r}; choose one of: {', '.join(sorted(BUILTIN_THEMES))}"
+        )
+    return value
 
 
 def _add_config_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -59,7 +67,10 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
         "that one is gone)",
     )
     parser.add_argument(
-        "--theme", choices=THEMES, default=suppress, help="colour theme (default textual-dark)"
+        "--theme",
+        type=theme_name,
+        default=suppress,
+        help="colour theme: any Textual theme, e.g. textual-light, nord (default textual-dark)",
     )
 
 
@@ -236,9 +247,14 @@ def run_config_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source = f"{loaded.path} ({loaded.path_reason})" if loaded.path else "none (demo mode)"
     print(f"config file: {source}", file=out)
     print(f"mode: {'demo (embedded simulators)' if loaded.settings.is_demo else 'live'}", file=out)
-    user = os.environ.get("USER") or "operator"
+    user = default_actor()
     print(f"role: {role_for(loaded.settings, user).value} (user {user})", file=out)
-    rows = list(loaded.effective_values())
+    rows: list[tuple[str, str, str]] = list(loaded.effective_values())
+    if loaded.settings.is_demo:  # the demo never touches sync.database: say which it uses
+        from leadsync_tui.sync.wiring import database_file
+
+        demo_db = str(database_file(loaded.settings))
+        rows = [(k, demo_db, "demo") if k == "sync.database" else (k, v, o) for k, v, o in rows]
     width = max(len(key) for key, _, _ in rows)
     for key, value, origin in rows:
         print(f"  {key:<{width}}  {value}  [{origin}]", file=out)

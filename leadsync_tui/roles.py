@@ -7,6 +7,7 @@ shows `refusal(...)` instead of doing it.
 
 from __future__ import annotations
 
+import getpass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,12 @@ def role_for(settings: Settings, user: str, *, read_only: bool = False) -> Role:
     if read_only:
         return Role.VIEWER
     return settings.roles.users.get(user, default_role(settings))
+
+
+def default_actor() -> str:
+    """The person at the keyboard: `$USER`, else the login name the OS knows (`LOGNAME`,
+    the password database), else "unknown user" (never a word that reads as a role)."""
+    try:
+        return getpass.getuser() or "unknown user"
+    except (OSError, KeyError):
+        return "unknown user"

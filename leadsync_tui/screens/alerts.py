@@ -17,6 +17,7 @@ from leadsync_tui.models import LeadSyncState, ResolutionStatus, SyncStatus
 from leadsync_tui.store.changes import Change, ConflictsChanged, LeadsChanged
 
 Severity = Literal["information", "warning", "error"]
+CONFLICTS_TITLE = "Conflicts"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class AlertTracker:
     announced_reviews: set[str] = field(default_factory=set)
     failed_leads: set[str] = field(default_factory=set)
     lost_connection: bool = False
+    can_triage: bool = True
+    """The user may decide conflicts: the conflict note says "c to triage" (not viewers)."""
+    reconnect_requested: bool = False
+    """The user pressed ctrl+r: the drop that follows is theirs, not a lost connection."""
 
     def prime(self, state: LeadSyncState) -> None:
         """Take the state as already known (nothing on screen at start is 'new')."""
@@ -64,6 +69,10 @@ class AlertTracker:
     def _connection(self, state: LeadSyncState) -> Iterable[Note]:
         now = state.real_time_connected
         before, self.connected = self.connected, now
+        if before and not now and self.reconnect_requested:
+            return  # a reconnect the user asked for (the screen said "Reconnecting…")
+        if now and not before:
+            self.reconnect_requested = False  # back: the next drop is not the user's
         if before and not now:
             self.lost_connection = True
             yield Note(
@@ -90,21 +99,13 @@ class AlertTracker:
         ]
         self.announced_conflicts |= {c.id for c in new}
         self.announced_reviews |= {c.id for c in reviews}
-        if new:
-            fields = ", ".join(sorted({c.field for c in new}))
-            count = len(new)
-            yield Note(
-                "Conflict detected",
-                f"{count} new conflict{'s' if count > 1 else ''} ({fields}); press c to triage.",
-                "warning",
-            )
-        if reviews:
-            count = len(reviews)
-            yield Note(
-                "Manual review required",
-                f"{count} conflict{'s wait' if count > 1 else ' waits'} for a person to decide.",
-                "warning",
-            )
+        if new or reviews:
+            # One note for both (a conflict is often new *and* for manual review), with
+            # the count of all open ones: a later note replaces it, never piles up.
+            count = len(open_conflicts)
+            needs = f"{count} conflict{'s need' if count > 1 else ' needs'} a decision"
+            then = " — c to triage" if self.can_triage else " (an operator's or a manager's)"
+            yield Note(CONFLICTS_TITLE, needs + then, "warning")
 
     def _failures(self, state: LeadSyncState, keys: set[str]) -> Iterable[Note]:
         newly_failed = []
@@ -117,7 +118,7 @@ class AlertTracker:
             elif not failed:
                 self.failed_leads.discard(key)
         if newly_failed:
-            count = len(newly_failed)
+            count = len(self.failed_leads)  # all failing now: the note replaces the last
             yield Note(
                 "Sync failed",
                 f"{count} lead{'s' if count > 1 else ''} failed to sync; select and press r to "

@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from leadsync_tui.models import Resolution
+from leadsync_tui.widgets.choice_button import ChoiceButton
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
 BulkKind = Literal["retry", "resolve"]
@@ -67,8 +68,9 @@ class BulkActionModal(ModalScreen[BulkDecision | None]):
                 yield Static(self._skipped, id="skipped")
             if self.kind == "resolve":
                 with RadioSet(id="resolution"):
-                    for index, (resolution, label) in enumerate(BULK_RESOLUTIONS):
-                        yield RadioButton(label, value=index == 0, name=resolution.value)
+                    # None chosen: one keystroke must not write ResMan's values everywhere.
+                    for resolution, label in BULK_RESOLUTIONS:
+                        yield ChoiceButton(label, name=resolution.value)
                 yield Label("Reason (required, recorded on every conflict):")
                 yield Input(
                     placeholder="why this resolution", max_length=MAX_REASON_LENGTH, id="reason"
@@ -85,16 +87,21 @@ class BulkActionModal(ModalScreen[BulkDecision | None]):
         if self.kind == "retry":
             self.dismiss(BulkDecision("retry"))
             return
+        pressed = self.query_one(RadioSet).pressed_button
+        if pressed is None or not pressed.name:
+            self._problem("Choose a resolution first: ↑↓ then space (or click one).", "#resolution")
+            return
         reason = clean_text(self.query_one("#reason", Input).value).strip()
         if not reason:
-            problem = self.query_one("#problem", Static)
-            problem.update("A reason is required: type why, then ctrl+s.")
-            problem.add_class("error")
-            self.query_one("#reason", Input).focus()
+            self._problem("A reason is required: type why, then ctrl+s.", "#reason")
             return
-        pressed = self.query_one(RadioSet).pressed_button
-        resolution = Resolution(pressed.name) if pressed and pressed.name else None
-        self.dismiss(BulkDecision("resolve", resolution or BULK_RESOLUTIONS[0][0], reason))
+        self.dismiss(BulkDecision("resolve", Resolution(pressed.name), reason))
+
+    def _problem(self, text: str, focus: str) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.update(text)
+        problem.add_class("error")
+        self.query_one(focus).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

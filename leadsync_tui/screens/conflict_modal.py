@@ -47,6 +47,7 @@ from leadsync_tui.sync.merge import (
     candidate_owners,
 )
 from leadsync_tui.ui_work import run_ui_work
+from leadsync_tui.widgets.choice_button import ChoiceButton
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -67,6 +68,13 @@ CHOICE_LABELS = {
     Resolution.MERGED: "3 Merged value",
     Resolution.MANUAL_REVIEW: "4 Manual review",
 }
+RESOLUTION_WORDS = {
+    Resolution.DOMIQ_WINS: "DomIQ wins",
+    Resolution.RESMAN_WINS: "ResMan wins",
+    Resolution.MERGED: "merged value",
+    Resolution.MANUAL_REVIEW: "manual review",
+}
+"""A resolution as people say it (toasts), not its stored value (`resman_wins`)."""
 DUPLICATE_LABELS = {
     Resolution.DOMIQ_WINS: "1 New prospect",
     Resolution.RESMAN_WINS: "2 1st candidate",
@@ -103,7 +111,7 @@ def outcome_message(outcome: ConflictOutcome) -> str | None:
         resolution = outcome.resolution.resolution
         if resolution is Resolution.MANUAL_REVIEW:
             return "Conflict left for manual review"
-        return f"Conflict resolved ({resolution.value})"
+        return f"Conflict resolved ({RESOLUTION_WORDS[resolution]})"
     if outcome.action == "escalated":
         return "Escalated"
     return None
@@ -326,7 +334,9 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         Binding("3", "choose('merged')", "Merged value", show=False),
         Binding("4", "choose('manual_review')", "Manual review", show=False),
         Binding("ctrl+s", "resolve", "Resolve"),
-        Binding("e", "escalate", "Escalate"),
+        Binding("e", "escalate", "Escalate", show=False),
+        # The reason field takes letters: ctrl+e escalates from there too.
+        Binding("ctrl+e", "escalate", "Escalate", priority=True),
         Binding("n", "skip", "Skip to next"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -365,15 +375,15 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.busy = False
         """The spec's `loading`: `submit` or `escalate` runs, every control is disabled."""
         self._focused_before: Widget | None = None
+        self._pending: Literal["resolve", "escalate"] = "resolve"
+        """What `enter` in the reason field does: the action that asked for a reason."""
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         conflict = self.conflict
         with VerticalScroll(id="dialog") as dialog:
-            index, total = self.position
-            name = clean_text(self.lead_name, 60)
-            dialog.border_title = Content(f"Conflict {index} of {total} · {name}")
+            dialog.border_title = self._title()
             with Horizontal(id="facts"):
                 with Vertical():
                     yield self._fact("Field", words(conflict.field))
@@ -390,6 +400,16 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             else:
                 yield from self._form()
             yield from self._buttons()
+
+    def _title(self) -> Content:
+        index, total = self.position
+        return Content(f"Conflict {index} of {total} · {clean_text(self.lead_name, 60)}")
+
+    def set_position(self, index: int, total: int) -> None:
+        """The queue changed under the dialog (conflicts resolved elsewhere, new ones)."""
+        self.position = (index, total)
+        for dialog in self.query("#dialog"):  # none yet before the dialog is composed
+            dialog.border_title = self._title()
 
     def _fact(self, label: str, value: str, *, classes: str = "") -> Horizontal:
         """`Label  value` on one line; the value is never read as markup."""
@@ -425,7 +445,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             yield Label("Decision", classes="row-label")
             with RadioSet(id="choice", compact=True):
                 for resolution in CHOICE_ORDER:
-                    yield RadioButton(labels[resolution], id=f"choice-{resolution.value}")
+                    yield ChoiceButton(labels[resolution], id=f"choice-{resolution.value}")
         yield Static(Content(effect_of(self.conflict, None, mask=self.mask_pii)), id="effect")
         with Horizontal(id="final-row", classes="row"):
             yield Label("Final", classes="row-label")
@@ -436,9 +456,12 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
                     id="final",
                 )
             else:
+                field = self.conflict.field
+                hidden = self.mask_pii and _masked(field, "x") != "x"  # a masked field
                 yield Input(
-                    edit_text(self.conflict.domiq_value),
-                    placeholder=f"the {words(self.conflict.field)} to write to both sides",
+                    "" if hidden else edit_text(self.conflict.domiq_value),
+                    placeholder=f"the {words(field)} to write to both sides"
+                    + (" (masked: type it)" if hidden else ""),
                     validators=[FieldValueValidator(self.conflict.field)],
                     id="final",
                 )
@@ -454,7 +477,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             if not self.read_only:
                 yield Button("Resolve ^s", id="resolve", variant="primary")
             if self.can_escalate:
-                yield Button("Escalate e", id="escalate", variant="warning")
+                yield Button("Escalate ^e", id="escalate", variant="warning")
             yield Button("Skip n", id="skip")
             yield Button("Close esc" if self.read_only else "Cancel esc", id="cancel")
 
@@ -525,11 +548,19 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         self.query_one("#reason", Input).focus()
 
     @on(Input.Submitted, "#reason")
+    def _reason_submitted(self) -> None:
+        """`enter` in the reason: the action that asked for the reason, else resolve."""
+        if self._pending == "escalate":
+            self.action_escalate()
+        else:
+            self.action_resolve()
+
     @on(Button.Pressed, "#resolve")
     def action_resolve(self) -> None:
         """Check the form; when it holds, hand the resolution to `submit`."""
         if self.read_only or self.busy:
             return
+        self._pending = "resolve"
         resolution = self._valid_resolution()
         if resolution is not None:
             self._run(self._submit(resolution), "Resolving…", self._resolved(resolution))
@@ -539,6 +570,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         """Escalate with the reason typed; a reason is required here too."""
         if not self.can_escalate or self.busy:
             return
+        self._pending = "escalate"
         reason = self._reason()
         if reason is not None:
             outcome = ConflictOutcome(self.conflict.id, "escalated", reason=reason)
@@ -590,7 +622,10 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         if reason:
             self._message("#reason-message", None)
             return reason
-        self._message("#reason-message", "A reason is required: say why, for the audit log.")
+        then = "enter or ctrl+e escalates" if self._pending == "escalate" else "ctrl+s resolves"
+        self._message(
+            "#reason-message", f"A reason is required: say why, for the audit log ({then})."
+        )
         if focus:
             self.query_one("#reason", Input).focus()
         return None

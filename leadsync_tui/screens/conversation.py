@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from leadsync_tui.clients.errors import NotFound, SyncError
 from leadsync_tui.messages import StoreChanged
@@ -41,6 +41,7 @@ from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
 from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
 from leadsync_tui.ui_work import ui_work
+from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -88,6 +89,13 @@ def redact(text: str, names: Sequence[str] = ()) -> str:
             pattern = re.compile(rf"\b{re.escape(name.strip())}\b", re.IGNORECASE)
             text = pattern.sub(f"{name.strip()[0].upper()}.", text)
     return text
+
+
+def already_qualified(lead: Lead) -> str:
+    """What the action line says for a qualified lead: nothing to ask, where it stands."""
+    if lead.resman_sync_status is SyncStatus.SYNCED:
+        return "Already qualified and synced to ResMan: nothing to do."
+    return "Qualified: the lead syncs to ResMan."
 
 
 def display_name(lead: Lead, *, masked: bool) -> str:
@@ -172,7 +180,7 @@ class ConversationScreen(LeadScreen):
         yield Static(id="conv-state", markup=False)
         yield VerticalScroll(id="transcript", can_focus=True)
         yield Static(id="conv-action", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         box = self.query_one("#transcript", VerticalScroll)
@@ -237,6 +245,8 @@ class ConversationScreen(LeadScreen):
     def on_store_changed(self, message: StoreChanged) -> None:
         for change in message.changes:
             if isinstance(change, LeadsChanged) and self.conversation_id in change.keys:
+                if self.confirming and not can_qualify(self.lead):
+                    self.confirming = False  # qualified meanwhile: the question is moot
                 self._draw()
                 return
 
@@ -302,13 +312,15 @@ class ConversationScreen(LeadScreen):
             who = display_name(lead, masked=self.masked)
         if self.qualifying:
             return "⟳ Qualifying in DomIQ…", "busy"
+        if lead is not None and lead.qualification is Qualification.QUALIFIED:
+            # Also when it became qualified while the question was up (another session,
+            # DomIQ): never ask to qualify a qualified lead.
+            return already_qualified(lead), "done"
         if self.confirming:
             return (
                 f"Qualify {clean_text(who, 60)} and send the lead to ResMan? y qualify · n cancel",
                 "confirm",
             )
-        if lead is not None and lead.qualification is Qualification.QUALIFIED:
-            return "Qualified: the lead syncs to ResMan.", "done"
         if lead is not None and lead.qualification is Qualification.DISQUALIFIED:
             return "Disqualified in DomIQ: not offered for qualification here.", "note"
         if self.session.read_only:

@@ -24,7 +24,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 
 from leadsync_tui.csv_export import export_file_name, write_csv
 from leadsync_tui.messages import StoreChanged
@@ -40,11 +40,14 @@ from leadsync_tui.roles import Permission
 from leadsync_tui.screens.alerts import AlertTracker
 from leadsync_tui.screens.bulk_action import BulkActionModal, BulkDecision
 from leadsync_tui.screens.conflict_modal import (
+    RESOLUTION_WORDS,
     ConflictOutcome,
     ConflictResolutionModal,
     outcome_message,
 )
-from leadsync_tui.screens.jump import JumpModal
+from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
+from leadsync_tui.screens.toasts import ToastDesk
+from leadsync_tui.screens.triage import TriageQueue, skipped_note, triage_queue
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
@@ -67,8 +70,9 @@ from leadsync_tui.widgets import (
     SyncMetricsWidget,
     mask_name,
 )
-from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.drift_note import DriftScanNote
+from leadsync_tui.widgets.key_footer import KeyFooter
+from leadsync_tui.widgets.table_summary import TableSummary
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
@@ -116,6 +120,8 @@ class DashboardScreen(Screen[None]):
         ("Go to lead by id", "jump", "A DomIQ conversation id or a ResMan prospect id"),
         ("Filter", "filter", "Show only rows containing some text, in any column"),
         ("Sort", "sort", "Sort by the next column (again: the one after)"),
+        ("Reverse sort", "reverse_sort", "Flip the sort direction (what S does)"),
+        ("Mark", "mark", "Mark or unmark the row under the cursor for a bulk action (space)"),
         ("Reconnect live feed", "reconnect", "Reconnect DomIQ's real-time feed now"),
         ("Mask PII", "toggle_mask", "Hide names, emails and phones (screen sharing)"),
         ("Toggle theme", "app.toggle_theme", "Switch between the dark and light theme"),
@@ -147,9 +153,11 @@ class DashboardScreen(Screen[None]):
         self._triaged: set[str] = set()
         """Conflicts decided or skipped in this triage round (so manual review and
         escalated ones, still open, do not come back until the next `c`)."""
+        self._triage_modal: ConflictResolutionModal | None = None
 
     def compose(self) -> ComposeResult:
         state = self.store.state
+        table = LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
         yield Header()
         with Horizontal(id="status-line"):
             yield RealTimeSyncIndicator(
@@ -163,11 +171,16 @@ class DashboardScreen(Screen[None]):
             yield Label("", id="pause-note")
             yield Label("", id="load-note")
             yield DriftScanNote(self.store.drift_progress)
+            yield TableSummary(table, id="table-summary")
         yield SyncErrorAlert(state.error or "")
-        yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
-        yield SyncMetricsWidget(state.metrics)
+        yield table
+        # Live, the store's metrics are the defaults until the first refresh: show
+        # "loading", never a made-up "conflict 0.0%" beside open conflicts.
+        yield SyncMetricsWidget(
+            None if self._live_clock else state.metrics, loading=self._live_clock
+        )
         yield Input(placeholder="filter: any column (enter keeps it, esc clears)", id="filter")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> LeadsTable:
@@ -179,8 +192,20 @@ class DashboardScreen(Screen[None]):
         self._show_load_progress(self.store.load_progress)
         self.table.focus()
         self._alerts.prime(self.store.state)
+        self._alerts.can_triage = self.lead_app.may(Permission.RESOLVE)
+        if not self._alerts.can_triage:
+            self.query_one(ConflictNotificationBanner).verb = "view"
+        self._toasts = ToastDesk(self.app)
         if self._live_clock:
+            self.call_later(self._first_metrics)
             self.set_interval(METRICS_REFRESH_S, self.store.refresh_metrics)
+
+    async def _first_metrics(self) -> None:
+        """Compute the metrics now (not in 2 s) and show them, equal to the defaults or not."""
+        await self.store.refresh_metrics()
+        widget = self.query_one(SyncMetricsWidget)
+        widget.loading = False
+        widget.metrics = self.store.state.metrics
 
     # ------------------------------------------------------------ store -> widgets
 
@@ -189,7 +214,7 @@ class DashboardScreen(Screen[None]):
             for change in message.changes:
                 self._apply(change)
         for note in self._alerts.notes_for(self.store.state, message.changes):
-            self.notify(note.message, title=note.title, severity=note.severity)
+            self._toasts.show(note)
 
     def _apply(self, change: Change) -> None:
         state = self.store.state
@@ -205,6 +230,7 @@ class DashboardScreen(Screen[None]):
                 batch = [leads[key] for key in keys if key in leads]
                 batch.sort(key=_updated_at, reverse=True)
                 self.table.upsert(batch)
+                self._summarise()
             case LoadProgress():
                 self._show_load_progress(change)
             case ConnectionStateChanged(connected, last_ping, attempts):
@@ -216,6 +242,7 @@ class DashboardScreen(Screen[None]):
                 self.query_one(ConflictNotificationBanner).update_conflicts(
                     state.open_conflicts, self._lead_names()
                 )
+                self._recount_open_conflict()
             case MetricsChanged(metrics=metrics):
                 self.query_one(SyncMetricsWidget).metrics = metrics
             case ErrorChanged(error=error):
@@ -336,7 +363,9 @@ class DashboardScreen(Screen[None]):
             after={"resolution": decision.resolution.value, "resolved": done, "refused": refused},
             reason=decision.reason,
         )
-        message = f"Resolved {plural(len(done), 'conflict')} ({decision.resolution.value})."
+        words = RESOLUTION_WORDS[decision.resolution]
+        message = f"Resolved {plural(len(done), 'conflict')} ({words})."
+        self._used_marks(which)
         if refused:
             message += f" {len(refused)} refused: {refused[0]}"
         self.notify(message, severity="warning" if refused else "information", timeout=5)
@@ -347,6 +376,9 @@ class DashboardScreen(Screen[None]):
             return
         table = self.table
         leads = [lead for key in table.visible_keys() if (lead := table.get_lead(key))]
+        if not leads:
+            self.notify("Nothing to export: no row is in view (esc clears the filter).", timeout=4)
+            return
         now = self._clock()
         path = Path.cwd() / export_file_name(now)
         try:
@@ -397,16 +429,7 @@ class DashboardScreen(Screen[None]):
 
     def action_jump(self) -> None:
         """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
-        push_screen(self, JumpModal(self._lead_by_any_id), self._jump_to)
-
-    def _lead_by_any_id(self, typed: str) -> str | None:
-        leads = self.store.state.leads
-        if typed in leads:
-            return typed
-        for lead in leads.values():
-            if lead.resman_prospect_id == typed:
-                return lead.conversation_id
-        return None
+        push_screen(self, JumpModal(partial(lead_by_any_id, self.store.state.leads)), self._jump_to)
 
     def _jump_to(self, key: str | None) -> None:
         if key is None:
@@ -420,12 +443,21 @@ class DashboardScreen(Screen[None]):
             table.move_cursor_to(key)
         table.focus()
 
+    def _used_marks(self, which: str) -> None:
+        """A bulk action done on the marked rows clears the marks: they were for it."""
+        if which.startswith("the marked rows"):
+            self.table.clear_marks()
+
     def _targets(self) -> tuple[list[str], str]:
         """What a bulk action works on: the marked rows, else the rows the filter shows
         (when a filter is on), else the lead under the cursor; and how to say which."""
         table = self.table
         if table.marked_keys:
-            return sorted(table.marked_keys), "the marked rows"
+            hidden = len(table.marked_keys - set(table.visible_keys()))
+            which = "the marked rows"
+            if hidden:
+                which += f", {plural(hidden, 'of them', 'of them')} hidden by the filter"
+            return sorted(table.marked_keys), which
         if table.filter_text or table.row_count < table.total_count:
             return table.visible_keys(), "the rows the filter shows"
         return ([table.cursor_key], "this lead") if table.cursor_key else ([], "no lead")
@@ -464,6 +496,7 @@ class DashboardScreen(Screen[None]):
 
     @on(RealTimeSyncIndicator.ReconnectRequested)
     async def action_reconnect(self) -> None:
+        self._alerts.reconnect_requested = True
         await self.store.connect()
         self.notify("Reconnecting the live feed…", timeout=2)
 
@@ -499,6 +532,7 @@ class DashboardScreen(Screen[None]):
         if decision is None:
             return
         count = await self.store.retry_leads(keys, actor=self.actor)
+        self._used_marks(which)
         if len(keys) > 1:
             await self.store.record_audit(
                 actor=self.actor,
@@ -521,27 +555,41 @@ class DashboardScreen(Screen[None]):
     @on(ConflictNotificationBanner.ConflictSelected)
     def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:
         """Start a triage round at the selected conflict."""
-        conflict = self.store.conflict(event.conflict_id)
-        if conflict is None:
-            return
         self._triaged.clear()
-        self._open_conflict(conflict)
+        queue = self._queue()
+        if not queue.conflicts:
+            return
+        if queue.skipped:
+            self.notify(skipped_note(queue.skipped), timeout=5)
+        self._open_conflict(queue.conflicts[0])
 
     def _open_conflict(self, conflict: LeadSyncConflict) -> None:
         self.table.move_cursor_to(conflict.conversation_id)
-        done, waiting = len(self._triaged), len(self._untriaged())  # waiting counts this one
         modal = ConflictResolutionModal(
             conflict,
             lead_name=self._lead_name(conflict.conversation_id),
             submit=partial(self._resolve, conflict.id),
             escalate=partial(self._escalate, conflict.id),
-            position=(done + 1, done + max(waiting, 1)),
+            position=self._position(conflict),
             read_only=not self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity),
             can_escalate=self.lead_app.may(Permission.ESCALATE),
             read_only_note=self.lead_app.conflict_refusal(conflict),
             mask_pii=self._masked,
         )
+        self._triage_modal = modal
         push_screen(self, modal, self._after_conflict)
+
+    def _recount_open_conflict(self) -> None:
+        """Keep "Conflict 2 of 9" true while conflicts come and go under the dialog."""
+        front = self.app.screen
+        if isinstance(front, ConflictResolutionModal) and front is self._triage_modal:
+            front.set_position(*self._position(front.conflict))
+
+    def _position(self, conflict: LeadSyncConflict) -> tuple[int, int]:
+        """(this one, how many) in the round: seen ones, this one, those still waiting."""
+        done = len(self._triaged)
+        waiting = [c.id for c in self._untriaged() if c.id != conflict.id]
+        return done + 1, done + 1 + len(waiting)
 
     async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:
@@ -573,9 +621,14 @@ class DashboardScreen(Screen[None]):
             self.notify("No unresolved conflicts left.", timeout=4)
 
     def _untriaged(self) -> list[LeadSyncConflict]:
-        """Open conflicts not yet seen in this round, in triage order."""
-        waiting = (c for c in self.store.state.open_conflicts if c.id not in self._triaged)
-        return sorted(waiting, key=triage_order)
+        """Open conflicts not yet seen in this round, in the order the round opens them."""
+        return self._queue().conflicts
+
+    def _queue(self) -> TriageQueue:
+        def may_decide(conflict: LeadSyncConflict) -> bool:
+            return self.lead_app.may(Permission.RESOLVE, conflict.conflict_severity)
+
+        return triage_queue(self.store.state.open_conflicts, self._triaged, may_decide)
 
     def _lead_name(self, conversation_id: str) -> str:
         return self._lead_names().get(conversation_id, conversation_id)
@@ -594,6 +647,12 @@ class DashboardScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def filter_as_you_type(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._summarise()
+
+    @on(LeadsTable.MarksChanged)
+    def _summarise(self) -> None:
+        """The status line's rows shown / total, marked, filter (see `TableSummary`)."""
+        self.query_one(TableSummary).refresh(layout=True)
 
     @on(Input.Submitted, "#filter")
     def keep_filter(self) -> None:
@@ -613,11 +672,20 @@ class DashboardScreen(Screen[None]):
         """The palette's "Sort": what `s` does on the table."""
         self.table.cycle_sort()
 
+    def action_reverse_sort(self) -> None:
+        """The palette's "Reverse sort": what `S` does on the table."""
+        self.table.cycle_sort_reverse()
+
+    def action_mark(self) -> None:
+        """The palette's "Mark": what `space` does on the table."""
+        self.table.toggle_mark()
+
     def action_close_filter(self) -> None:
         box = self.query_one("#filter", Input)
         from leadsync_tui.screens.metrics_screen import clear_error_group
 
         clear_error_group(self.table, box)  # an error group's key filter (metrics screen)
+        self._summarise()
         if box.display:
             box.value = ""
             box.display = False
@@ -629,6 +697,7 @@ class DashboardScreen(Screen[None]):
             self.store.state.open_conflicts, self._lead_names()
         )
         state = "on" if self.table.mask_pii else "off"
+        self.lead_app.show_masking(self.table.mask_pii)
         self.notify(f"PII masking {state}", timeout=2)
 
 

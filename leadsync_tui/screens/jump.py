@@ -7,7 +7,7 @@ id. A wrong id gets an answer in place and the box stays open to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from textual import on
@@ -17,12 +17,26 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from leadsync_tui.models import Lead
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
 Lookup = Callable[[str], str | None]
 """An id as typed -> the conversation id of the lead it names, or None."""
 
 MAX_ID_LENGTH = 80
+
+
+def lead_by_any_id(leads: Mapping[str, Lead], typed: str) -> str | None:
+    """The conversation id of the lead `typed` names, in any letter case (ResMan's
+    GUIDs are read out and pasted in upper case as often as lower)."""
+    if typed in leads:
+        return typed
+    wanted = typed.casefold()
+    for lead in leads.values():
+        ids = (lead.conversation_id, lead.resman_prospect_id or "")
+        if wanted in (i.casefold() for i in ids):
+            return lead.conversation_id
+    return None
 
 
 class JumpModal(ModalScreen[str | None]):

@@ -152,6 +152,8 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         """The data whose warnings are on screen: a second `ctrl+s` creates it."""
         self._touched: set[str] = set()
         self._focused_before: Widget | None = None
+        self._discard_asked = False
+        """`esc` on a filled form asked "discard?": a second `esc` discards."""
 
     @classmethod
     def for_desk(cls, desk: LeadDesk, *, actor: str, today: date) -> LeadCreationModal:
@@ -243,6 +245,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         name = event.input.id or ""
         self._touched.add(name)
         self._confirmable = None
+        self._discard_asked = False
         note = None
         if isinstance(event.input, FormInput) and event.input.was_cut:
             event.input.was_cut = False
@@ -255,6 +258,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         if event.select.id == "property_id":
             self._touched.add("property_id")
             self._show_field("property_id")
+            if event.select.has_focus and event.value != Select.NULL:
+                # Chosen: what is typed next is the name, not a search in the list.
+                self.query_one("#first_name").focus()
 
     def _problem(self, name: str) -> str | None:
         if name == "property_id":
@@ -319,8 +325,18 @@ class LeadCreationModal(ModalScreen[Lead | None]):
     def action_cancel(self) -> None:
         if self.phase == "creating":
             return
+        if self._filled() and not self._discard_asked:
+            self._discard_asked = True
+            self._status(
+                "! Discard what you typed? esc again discards · ctrl+s creates", "-warning"
+            )
+            return
         self.workers.cancel_group(self, "lead-creation")
         self.dismiss(None)
+
+    def _filled(self) -> bool:
+        """Something typed that `esc` would lose."""
+        return any(value for name, value in self._form_values().items() if name in FIELD_CHECKS)
 
     # ------------------------------------------------------------ running
 

@@ -30,7 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from leadsync_tui.config import SYNCED_FIELDS
 from leadsync_tui.messages import StoreChanged
@@ -67,6 +67,7 @@ from leadsync_tui.sync.lead_compare import (
 from leadsync_tui.sync.mapping import InvalidValue
 from leadsync_tui.ui_work import push_screen, ui_work
 from leadsync_tui.widgets.conflict_banner import triage_order
+from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.sync_error_alert import clean_text
 from leadsync_tui.widgets.sync_log_viewer import LeadSyncLogViewer
@@ -182,7 +183,7 @@ class LeadDetailScreen(LeadScreen):
                 with Vertical(id="audit"):
                     yield Static(id="audit-title", markup=False)
                     yield Static(id="audit-body", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> ComparisonTable:

@@ -24,7 +24,7 @@ from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Footer, Header, Input, Label, OptionList, Sparkline, Static
+from textual.widgets import Digits, Header, Input, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from leadsync_tui.messages import StoreChanged
@@ -35,6 +35,7 @@ from leadsync_tui.store.metrics_history import MetricsHistory
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.ui_work import ui_work
 from leadsync_tui.widgets.drift_note import DriftScanNote
+from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -186,7 +187,7 @@ class MetricsScreen(Screen[ErrorGroup | None]):
             yield Label("Errors this session, by type", id="errors-title")
             yield OptionList(id="error-groups")
             yield Static("Loading errors…", id="no-errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "history over the session · errors by type"

@@ -103,6 +103,8 @@ class ConflictNotificationBanner(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.lead_names: Mapping[str, str] = dict(lead_names or {})
         self.key_hint = key_hint
+        self.verb = "triage"
+        """What the key does here: "triage", or "view" for a user who may decide none."""
         self.set_reactive(ConflictNotificationBanner.conflicts, list(conflicts))
         self.display = bool(self.open_conflicts)
 
@@ -145,13 +147,14 @@ class ConflictNotificationBanner(Widget):
             return Content.assemble(
                 glyph,
                 f"1 unresolved conflict: {clean_text(field, _NAME_LIMIT)} on "
-                f"{clean_text(lead, _NAME_LIMIT)} — press {self.key_hint}",
+                f"{clean_text(lead, _NAME_LIMIT)} — press {self.key_hint}"
+                + (" to view" if self.verb == "view" else ""),
             )
         high = sum(c.conflict_severity is ConflictSeverity.HIGH for c in open_ones)
         parts: list[str | tuple[str, Style]] = [glyph, f"{len(open_ones)} unresolved conflicts"]
         if high:
             parts += [" (", (f"{high} high", self._style("high")), ")"]
-        parts.append(f" — press {self.key_hint} to triage")
+        parts.append(f" — press {self.key_hint} to {self.verb}")
         return Content.assemble(*parts)
 
     def _style(self, component: str) -> Style:

@@ -224,6 +224,10 @@ async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) 
             if watch_only:
                 await eventually(lambda: "engine: none (watch-only)" in app.sub_title, 10)
                 assert not lease.held
+                await pilot.press("M")  # masking: the header says so, and keeps the engine
+                await pilot.pause()
+                assert "◌ masked" in app.sub_title
+                assert "engine: none (watch-only)" in app.sub_title
             else:
                 await eventually(lambda: lease.held and not app.watching, 10)
                 assert "engine:" not in app.sub_title

@@ -38,8 +38,9 @@ def test_new_conflicts_and_manual_reviews_are_announced_once() -> None:
     state = state_with(conflicts=conflicts)
     change = ConflictsChanged(frozenset(c.id for c in conflicts))
     notes = tracker.notes_for(state, [change])
-    assert [n.title for n in notes] == ["Conflict detected", "Manual review required"]
-    assert "3 new conflicts" in notes[0].message
+    assert [(n.title, n.message) for n in notes] == [
+        ("Conflicts", "3 conflicts need a decision — c to triage")
+    ]
     assert tracker.notes_for(state, [change]) == []
 
 

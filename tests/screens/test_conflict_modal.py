@@ -23,6 +23,7 @@ from leadsync_tui.models import (
     SyncDirection,
 )
 from leadsync_tui.screens.conflict_modal import (
+    RESOLUTION_WORDS,
     ConflictOutcome,
     ConflictResolutionModal,
     format_value,
@@ -137,7 +138,7 @@ async def test_a_conflict_arrives_and_is_resolved_through_the_modal(
         await pilot.pause()
         banner = app.screen.query_one(ConflictNotificationBanner)
         assert banner.display and "1 unresolved conflict: phone" in banner.label
-        assert any("1 new conflict (phone)" in toast for toast in toasts(app))
+        assert any("1 conflict needs a decision — c to triage" in toast for toast in toasts(app))
 
         await pilot.press("c")
         await pilot.pause()
@@ -174,7 +175,7 @@ async def test_a_conflict_arrives_and_is_resolved_through_the_modal(
             assert "Conflict left for manual review" in notes
             assert not any("wait for a person" in note for note in notes)
         else:
-            assert f"Conflict resolved ({resolution.value})" in notes
+            assert f"Conflict resolved ({RESOLUTION_WORDS[resolution]})" in notes
             assert not banner.display
 
 
@@ -237,7 +238,7 @@ async def test_an_empty_reason_blocks_resolving_and_escalating(triage_store: Sto
         await pilot.press("1", "ctrl+s")
         await settle(pilot)
         assert shown(modal, "#reason-message") == (
-            "✗ A reason is required: say why, for the audit log."
+            "✗ A reason is required: say why, for the audit log (ctrl+s resolves)."
         )
         assert modal.query_one("#reason", Input).has_focus
         await pilot.press("shift+tab", "e")  # back on the decision, escalate
@@ -250,6 +251,32 @@ async def test_an_empty_reason_blocks_resolving_and_escalating(triage_store: Sto
         await pilot.click("#reason")
         await pilot.press("x")
         assert shown(modal, "#reason-message") is None  # typing clears the message
+
+
+async def test_escalate_asked_for_a_reason_is_finished_from_the_reason_field(
+    triage_store: StoreFactory,
+) -> None:
+    """`e` without a reason puts the cursor in the reason field, where `e` is a letter:
+    the message says how to escalate from there, and `enter` or `ctrl+e` does it."""
+    for finish in ("enter", "ctrl+e"):
+        store, _ = await triage_store(conflicts=1)
+        app = app_for(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("c")
+            await pilot.pause()
+            modal = modal_of(app)
+            await pilot.press("e")
+            assert shown(modal, "#reason-message") == (
+                "✗ A reason is required: say why, for the audit log (enter or ctrl+e escalates)."
+            )
+            await type_text(pilot, "needs the owner")
+            await pilot.press(finish)
+            await settle(pilot)
+            conflict = store.conflict("cfl_000")
+            assert conflict is not None
+            assert conflict.resolution_status is ResolutionStatus.ESCALATED, finish
+            assert conflict.resolution is None
 
 
 async def test_resolving_without_a_choice_asks_for_one(triage_store: StoreFactory) -> None:

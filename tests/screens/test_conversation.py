@@ -20,6 +20,7 @@ from leadsync_tui.config import load_settings
 from leadsync_tui.models import MessageRole, Qualification, SyncStatus
 from leadsync_tui.screens.conversation import ChatLine, ConversationScreen, redact
 from leadsync_tui.screens.dashboard import DashboardScreen
+from leadsync_tui.store.actions import MergeOrigin
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conversations import QUALIFY_ACTION
@@ -176,6 +177,34 @@ async def test_a_qualified_lead_is_not_offered_again(make_bench: MakeBench) -> N
         assert not screen.confirming and "q" not in footer_keys(screen)
         assert text_of(screen, "#conv-qualification") == "✔ qualified"
         assert len(lines(screen)) == 30
+
+
+async def test_a_lead_qualified_while_asking_is_not_asked_about(make_bench: MakeBench) -> None:
+    """`q` on a new lead, then it is qualified and synced elsewhere: the question goes,
+    the line says it is already qualified, and `y` sends nothing."""
+    bench_ = await make_bench()
+    app = bench_.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_conversation(NEW_ID, "q")(pilot)
+        screen = conversation_of(app)
+        assert screen.confirming
+        lead = bench_.store.state.leads[NEW_ID]
+        done = lead.model_copy(
+            update={
+                "qualification": Qualification.QUALIFIED,
+                "resman_sync_status": SyncStatus.SYNCED,
+                "version": lead.version + 1,
+            }
+        )
+        await bench_.store.merge_leads([done], MergeOrigin.ENGINE)
+        await settle(pilot)
+        assert text_of(screen, "#conv-action") == (
+            "Already qualified and synced to ResMan: nothing to do."
+        )
+        assert not conversation_of(app).confirming and "y" not in footer_keys(screen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert bench_.domiq.get_lead(NEW_ID).qualification is Qualification.NEW
 
 
 async def test_domiq_down_is_an_error_and_f5_reads_it_again(make_bench: MakeBench) -> None:

@@ -22,6 +22,7 @@ from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.screens.jump import JumpModal
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.widgets import LeadsTable
+from leadsync_tui.widgets.choice_button import ChoiceButton
 from tests.screens.dashboard_fixtures import (
     frozen_clock,
     outbox_status,
@@ -206,6 +207,16 @@ async def test_b_resolves_the_filtered_conflicts_an_operator_may_resolve() -> No
             app.screen.query_one("#summary").render()
         )
         assert "high severity, for a manager" in str(app.screen.query_one("#skipped").render())
+        buttons = list(app.screen.query(ChoiceButton))
+        assert not any(button.value for button in buttons)  # nothing chosen for them
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(front(app), BulkActionModal)  # a resolution is required
+        assert "Choose a resolution first" in str(app.screen.query_one("#problem").render())
+        await pilot.click(buttons[0])  # ResMan wins
+        await pilot.pause()
+        marks = [str(button.render())[:3] for button in buttons]
+        assert marks == ["▐●▌", "▐ ▌", "▐ ▌"]  # readable without colour
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(front(app), BulkActionModal)  # a reason is required

@@ -42,7 +42,11 @@ from leadsync_tui.config import RolesSettings, Settings
 from leadsync_tui.models import Lead, Resolution, ResolutionStatus, SyncStatus
 from leadsync_tui.roles import Role
 from leadsync_tui.screens.bulk_action import BulkActionModal
-from leadsync_tui.screens.conflict_modal import ConflictResolutionModal, merged_value
+from leadsync_tui.screens.conflict_modal import (
+    RESOLUTION_WORDS,
+    ConflictResolutionModal,
+    merged_value,
+)
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.engine import ENGINE_CURSOR, SyncEngine
@@ -280,7 +284,7 @@ async def test_a_conflict_arrives_and_each_resolution_ends_in_both_systems(
         seeded = set(rig.sims.world.conflicting_pairs)
         store = store_of(app)
         assert {c.conversation_id for c in store.state.open_conflicts} == seeded
-        assert any(note.startswith("Conflict detected") for note in toasts(app))
+        assert any(note.startswith("Conflicts\n") for note in toasts(app))
         banner = banner_of(app)
         count = len(seeded)
         assert banner.display and f"{count} unresolved conflicts" in banner.label
@@ -319,7 +323,7 @@ async def test_a_conflict_arrives_and_each_resolution_ends_in_both_systems(
                 conflict.resman_value,
             )
             return
-        assert f"Conflict resolved ({resolution.value})" in toasts(app)
+        assert f"Conflict resolved ({RESOLUTION_WORDS[resolution]})" in toasts(app)
         assert f"{count - 1} unresolved conflicts" in banner_of(app).label
         await eventually(lambda: row_status(app, cid) is SyncStatus.SYNCED, 30)
         await until(lambda: settled(app), 30)
@@ -545,5 +549,7 @@ async def test_both_sides_editing_the_same_field_live_raise_a_conflict(tmp_path:
         await until(lambda: settled(app), 15)
         assert conflicted()
         assert await resman_max_rent(rig, lead) == 2222
-        assert any("new conflict (max_rent)" in note for note in toasts(app))
+        # One coalesced note counts every open conflict (it no longer names the field).
+        needs = f"{count + 1} conflicts need a decision — c to triage"
+        assert f"Conflicts\n{needs}" in toasts(app)
         assert f"{count + 1} unresolved conflicts" in banner_of(app).label

@@ -125,7 +125,8 @@ async def test_problems_show_in_place_as_you_type_and_nothing_is_sent(tmp_path: 
         assert "nothing was sent" in status(pilot)
         assert "First name is required" in message(pilot, "first_name")
         assert app.screen.query_one("#email", Input).value == "wren@example.net"
-        assert await domiq_leads(rig) == before
+        # No lead was created (the engine keeps syncing the others meanwhile: compare ids).
+        assert set(await domiq_leads(rig)) == set(before)
 
 
 async def test_a_likely_duplicate_warns_and_a_second_ctrl_s_creates(tmp_path: Path) -> None:
@@ -149,7 +150,7 @@ async def test_a_likely_duplicate_warns_and_a_second_ctrl_s_creates(tmp_path: Pa
             for f in findings
         )
         assert "Press ctrl+s again to create anyway" in status(pilot)
-        assert await domiq_leads(rig) == before  # a warning sends nothing yet
+        assert set(await domiq_leads(rig)) == set(before)  # a warning sends nothing yet
 
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -187,6 +188,30 @@ async def test_a_created_lead_reaches_synced_and_appears_in_resman(tmp_path: Pat
         assert prospect.prospect_id == prospect_id
         assert (prospect.first_name, prospect.last_name) == ("Wren", "Halvorsen")
         assert prospect.target_move_in == utc_now().date() + timedelta(days=40)
+
+
+async def test_typing_after_choosing_a_property_lands_in_the_name_and_esc_asks(
+    tmp_path: Path,
+) -> None:
+    """Before: the focus stayed on Property (what was typed next was lost), and `esc`
+    threw a filled form away without a word."""
+    async with app_on_sims(tmp_path) as (_, app, pilot):
+        modal = await open_form(pilot)
+        assert modal.query_one("#property_id", Select).has_focus
+        await pilot.press("enter")  # open the list
+        await pilot.pause()
+        await pilot.press("down", "enter")  # choose the first property
+        await pilot.pause()
+        await pilot.press(*"Wren")
+        await pilot.pause()
+        assert modal.query_one("#first_name", Input).value == "Wren"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is modal  # asked, not discarded
+        assert status(pilot).startswith("! Discard what you typed?")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not modal
 
 
 async def test_a_failed_create_keeps_the_form_and_a_retry_makes_one_lead(tmp_path: Path) -> None:

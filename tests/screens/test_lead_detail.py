@@ -162,7 +162,7 @@ async def test_c_decides_the_leads_conflict_and_the_audit_trail_shows_it(
         screen = detail_of(app)
         conflict = bench_.store.conflict(CONFLICT_ID)
         assert conflict is not None and conflict.resolution_status is ResolutionStatus.RESOLVED
-        assert "Conflict resolved (domiq_wins)" in toasts(app)
+        assert "Conflict resolved (DomIQ wins)" in toasts(app)
         assert marks(screen)["phone"] == "≠"  # no conflict holds it now; not written yet
         audit = str(screen.query_one("#audit-body").render())
         assert "dana resolve conflict (phone): escalated → resolved; domiq wins" in audit
