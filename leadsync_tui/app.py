@@ -135,6 +135,13 @@ class LeadSyncApp(App[int]):
             self.desk = self.engine_setup.desk
             load = True
         self.store.subscribe(self._on_store_changes)
+        watch = None
+        if self.engine_setup is not None:
+            from leadsync_tui.store.change_watch import SqliteChangeWatch
+
+            # Marked before the leads load: what others commit meanwhile is read after.
+            watch = SqliteChangeWatch(self.store.db)
+            await watch.start()
         await self.push_screen(
             DashboardScreen(
                 self.store,
@@ -152,6 +159,16 @@ class LeadSyncApp(App[int]):
                 name="load-leads",
                 group="load",
                 description="Loading the leads",
+            )
+        if watch is not None:
+            from leadsync_tui.store.change_watch import follow
+
+            run_ui_work(
+                self,
+                follow(self.store, watch),
+                name="follow-store",
+                group="follow",
+                description="Following the shared store",
             )
         if self.engine_setup is not None:
             run_ui_work(
