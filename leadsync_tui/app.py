@@ -62,6 +62,7 @@ class LeadSyncApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("question_mark", "toggle_help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+e", "take_over", "Take over the engine"),
     ]
 
     LIGHT_THEME = "textual-light"
@@ -105,6 +106,8 @@ class LeadSyncApp(App[int]):
         """Who runs the engine, in the header while this window only watches."""
         self._stack = AsyncExitStack()
         self._quitting = False
+        self._take_now = asyncio.Event()
+        """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
         self._leaving = asyncio.Event()
         """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
@@ -138,6 +141,13 @@ class LeadSyncApp(App[int]):
             self.desk = self.engine_setup.desk
             load = True
         self.store.subscribe(self._on_store_changes)
+        watch = None
+        if self.engine_setup is not None:
+            from leadsync_tui.store.change_watch import SqliteChangeWatch
+
+            # Marked before the leads load: what others commit meanwhile is read after.
+            watch = SqliteChangeWatch(self.store.db)
+            await watch.start()
         await self.push_screen(
             DashboardScreen(
                 self.store,
@@ -155,6 +165,16 @@ class LeadSyncApp(App[int]):
                 name="load-leads",
                 group="load",
                 description="Loading the leads",
+            )
+        if watch is not None:
+            from leadsync_tui.store.change_watch import follow
+
+            run_ui_work(
+                self,
+                follow(self.store, watch),
+                name="follow-store",
+                group="follow",
+                description="Following the shared store",
             )
         if self.engine_setup is not None:
             run_ui_work(
@@ -183,12 +203,17 @@ class LeadSyncApp(App[int]):
         assert self.engine_setup is not None and self.store is not None
         engine = self.engine_setup.engine
         while not self._leaving.is_set():
-            if not self.watch_only and await engine.lease.take("run"):
+            asked = self._take_now.is_set()
+            self._take_now.clear()
+            if (asked or not self.watch_only) and await engine.lease.take("run"):
+                if asked:
+                    self.watch_only = False
+                    self.notify("This window runs the sync engine now.", timeout=5)
                 if self.watching:  # the holder changed the store meanwhile: read it again
                     await self.store.wait_loaded()
                     await self.store.fetch_leads()
                     await self.store.fetch_conflicts()
-                self.watching = False
+                self._set_watching(False)
                 self._engine_note = ""
                 self._show_header()
                 try:
@@ -196,15 +221,51 @@ class LeadSyncApp(App[int]):
                     return
                 except LeaseLost:
                     self.notify("Another window took the sync engine over.", timeout=5)
-            self.watching = True
+            self._set_watching(True)
             record = await engine.db.engine_record()
             line = engine_line(record, self.clock(), watch_only=self.watch_only)
             self._engine_note = line
             self._show_header()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._leaving.wait(), WATCH_POLL_S)
+            if asked:
+                self.notify(
+                    f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
+                    title="Sync engine",
+                    severity="warning",
+                    timeout=6,
+                )
+            await self._watch_pause()
             if self._leaving.is_set():
                 return
+
+    async def _watch_pause(self) -> None:
+        """Wait `WATCH_POLL_S`, or less if the app closes or the user presses `ctrl+e`."""
+        waits = [
+            asyncio.ensure_future(self._leaving.wait()),
+            asyncio.ensure_future(self._take_now.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=WATCH_POLL_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    def _set_watching(self, watching: bool) -> None:
+        if watching != self.watching:
+            self.watching = watching
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`ctrl+e` (take over the engine) exists only in a window that watches."""
+        if action == "take_over":
+            return self.watching
+        return True
+
+    def action_take_over(self) -> None:
+        """`ctrl+e` in a watching window: take the sync lease now, without waiting for
+        the automatic takeover (in a `--watch-only` window, the only way); refused with
+        the holder named while its engine is alive."""
+        if self.watching:
+            self._take_now.set()
 
     # ------------------------------------------------------------ roles
 

@@ -73,3 +73,10 @@ def test_sync_throughput_quick_creates_each_lead_once() -> None:
     assert result["duplicates"] == 0  # correctness, not speed
     assert result["ours"]["prospects"] == result["rows"]
     assert result["ours"]["left_in_outbox"] == 0
+
+
+def test_fanout_quick_ends_with_a_json_line() -> None:
+    result = run_quick("fanout")
+    for key in ("p50_ms", "p99_ms", "ratio"):
+        assert key in result
+    assert result["ours"]["changes"] == 30  # every change reached the watcher

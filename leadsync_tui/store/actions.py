@@ -21,6 +21,7 @@ from leadsync_tui.models import (
     SyncMetrics,
     SyncStatus,
 )
+from leadsync_tui.store.records import Committed
 
 
 class MergeOrigin(StrEnum):
@@ -188,6 +189,14 @@ class SetError:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ApplyCommitted:
+    """Another process (the engine holding the sync lease, another window) committed
+    these rows to the shared store: read them and show them; nothing is written."""
+
+    committed: Committed
+
+
 Action = (
     FetchLeads
     | PushLead
@@ -210,5 +219,6 @@ Action = (
     | MetricsUpdated
     | SetLoading
     | SetError
+    | ApplyCommitted
 )
 """Everything `LeadSyncStore.dispatch` accepts."""

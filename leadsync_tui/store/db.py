@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -51,7 +52,9 @@ from leadsync_tui.private_files import create_private
 from leadsync_tui.store import connections
 from leadsync_tui.store.records import (
     AuditEntry,
+    Committed,
     EngineRecord,
+    FeedKind,
     Link,
     NewOutboxItem,
     OutboxCounts,
@@ -211,6 +214,16 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE UNIQUE INDEX links_one_owner ON links (prospect_id) WHERE shared_by IS NULL",
         "CREATE INDEX links_by_prospect ON links (prospect_id)",
     ),
+    # v4: what each connection committed, by key, for the other windows on this file
+    # (`store.change_watch`); the newest `FEED_KEEP` rows are kept.
+    (
+        """CREATE TABLE change_feed (
+            seq INTEGER PRIMARY KEY,
+            writer TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL
+        )""",
+    ),
 )
 """Each entry is one schema version's statements, applied in one transaction; the
 database's `PRAGMA user_version` is the number of entries applied. Only ever append."""
@@ -218,6 +231,9 @@ database's `PRAGMA user_version` is the number of entries applied. Only ever app
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 _LEADS = TypeAdapter(list[Lead])
+FEED_KEEP: Final = 200_000
+"""Rows `change_feed` keeps (the newest): a window further behind reads everything
+again (`Committed.gap`). A few MB; pruned by every write, a few rows at a time."""
 PAGE_CACHE_KB: Final = 32 * 1024
 WAL_CHECKPOINT_PAGES: Final = 10_000
 _LEAD_CHUNK: Final = 1000
@@ -534,6 +550,8 @@ class Database:
         self._now = now
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self.writer = secrets.token_hex(8)
+        """This connection's name in `change_feed`: its own rows are not news to it."""
         self.lease_token: str | None = None
         """Set by this process's engine while it holds the sync lease: from then on
         claiming, completing and failing outbox items apply only while that token still
@@ -663,8 +681,9 @@ class Database:
         if not leads:
             return
         rows = [_lead_row(lead) for lead in leads]
-        await self._write(
-            lambda: self._conn.executemany(
+
+        async def work() -> None:
+            await self._conn.executemany(
                 "INSERT INTO leads (conversation_id, version, property_id,"
                 " resman_sync_status, resman_prospect_id, updated_at, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -676,7 +695,9 @@ class Database:
                 " WHERE excluded.version >= leads.version",
                 rows,
             )
-        )
+            await self._feed(FeedKind.LEAD, [lead.conversation_id for lead in leads])
+
+        await self._write(work)
 
     async def load_leads(self) -> list[Lead]:
         """Every lead, most recently updated first.
@@ -1000,13 +1021,16 @@ class Database:
         if not logs:
             return
         rows = [_log_row(log) for log in logs]
-        await self._write(
-            lambda: self._conn.executemany(
+
+        async def work() -> None:
+            await self._conn.executemany(
                 f"INSERT INTO sync_log ({_LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO NOTHING",
                 rows,
             )
-        )
+            await self._feed(FeedKind.LOG, [log.id for log in logs])
+
+        await self._write(work)
 
     async def logs_for(self, conversation_id: str, limit: int = 100) -> list[LeadSyncLog]:
         """The lead's `limit` most recent attempts, oldest first."""
@@ -1016,6 +1040,15 @@ class Database:
             (conversation_id, limit),
         )
         return [_log(row) for row in reversed(rows)]
+
+    async def get_logs(self, log_ids: Iterable[str]) -> list[LeadSyncLog]:
+        """The sync-log entries with these ids, oldest first."""
+        rows = await self._fetch(
+            f"SELECT {_LOG_COLUMNS} FROM sync_log WHERE id IN (SELECT value FROM json_each(?))"
+            " ORDER BY created_at, rowid",
+            (_json_list(log_ids),),
+        )
+        return [_log(row) for row in rows]
 
     async def recent_logs(self, since: datetime) -> list[LeadSyncLog]:
         """Every attempt at or after `since`, oldest first (the metrics window)."""
@@ -1032,8 +1065,9 @@ class Database:
         if not conflicts:
             return
         rows = [_conflict_row(conflict) for conflict in conflicts]
-        await self._write(
-            lambda: self._conn.executemany(
+
+        async def work() -> None:
+            await self._conn.executemany(
                 f"INSERT INTO conflicts ({_CONFLICT_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET"
@@ -1045,7 +1079,9 @@ class Database:
                 " detected_at = excluded.detected_at, resolution = excluded.resolution",
                 rows,
             )
-        )
+            await self._feed(FeedKind.CONFLICT, [conflict.id for conflict in conflicts])
+
+        await self._write(work)
 
     async def update_conflict(
         self,
@@ -1055,8 +1091,9 @@ class Database:
         resolved_at: datetime | None = None,
     ) -> bool:
         """Store a conflict's new status and resolution (and who decided, and when)."""
-        cursor = await self._write(
-            lambda: self._conn.execute(
+
+        async def work() -> bool:
+            cursor = await self._conn.execute(
                 "UPDATE conflicts SET resolution_status = ?, resolution = ?,"
                 " resolved_by = ?, resolved_at = ? WHERE id = ?",
                 (
@@ -1067,14 +1104,27 @@ class Database:
                     conflict.id,
                 ),
             )
-        )
-        return cursor.rowcount > 0
+            if cursor.rowcount <= 0:
+                return False
+            await self._feed(FeedKind.CONFLICT, [conflict.id])
+            return True
+
+        return await self._write(work)
 
     async def get_conflict(self, conflict_id: str) -> LeadSyncConflict | None:
         rows = await self._fetch(
             f"SELECT {_CONFLICT_COLUMNS} FROM conflicts WHERE id = ?", (conflict_id,)
         )
         return _conflict(rows[0]) if rows else None
+
+    async def get_conflicts(self, conflict_ids: Iterable[str]) -> list[LeadSyncConflict]:
+        """The conflicts with these ids that exist, open or not."""
+        rows = await self._fetch(
+            f"SELECT {_CONFLICT_COLUMNS} FROM conflicts"
+            " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY detected_at, id",
+            (_json_list(conflict_ids),),
+        )
+        return [_conflict(row) for row in rows]
 
     async def open_conflicts(self) -> list[LeadSyncConflict]:
         """Conflicts that still need someone, oldest first."""
@@ -1101,6 +1151,55 @@ class Database:
         if not rows:
             return None, None
         return rows[0][0], _dt_or_none(rows[0][1])
+
+    # ----------------------------------------------------------------- change feed
+
+    async def _feed(self, kind: FeedKind, keys: Sequence[str]) -> None:
+        """Inside a write: name what it changed for the other windows on this file, and
+        drop the feed's rows beyond the newest `FEED_KEEP` (none or a few each time)."""
+        await self._conn.execute(
+            "INSERT INTO change_feed (writer, kind, key) SELECT ?, ?, value FROM json_each(?)",
+            (self.writer, kind.value, _json_list(keys)),
+        )
+        await self._conn.execute(
+            "DELETE FROM change_feed WHERE seq <= (SELECT max(seq) FROM change_feed) - ?",
+            (FEED_KEEP,),
+        )
+
+    async def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version`: it changes when another connection (of this
+        process or another) commits to the file, never for this connection's commits."""
+        rows = await self._fetch("PRAGMA data_version")
+        return int(rows[0][0])
+
+    async def feed_position(self) -> int:
+        """The newest `change_feed` row: what is committed now (read from here on)."""
+        rows = await self._fetch("SELECT coalesce(max(seq), 0) FROM change_feed")
+        return int(rows[0][0])
+
+    async def committed_after(self, position: int) -> Committed:
+        """What other connections committed after `position`, by key."""
+        async with self._reading():
+            rows = list(
+                await self._conn.execute_fetchall(
+                    "SELECT seq, writer, kind, key FROM change_feed WHERE seq > ? ORDER BY seq",
+                    (position,),
+                )
+            )
+            oldest = list(await self._conn.execute_fetchall("SELECT min(seq) FROM change_feed"))
+        first = oldest[0][0]
+        gap = first is not None and first > position + 1
+        keys: dict[str, set[str]] = {kind.value: set() for kind in FeedKind}
+        for _, writer, kind, key in rows:
+            if writer != self.writer and kind in keys:
+                keys[kind].add(key)
+        return Committed(
+            position=rows[-1][0] if rows else position,
+            lead_keys=frozenset(keys[FeedKind.LEAD]),
+            conflict_ids=frozenset(keys[FeedKind.CONFLICT]),
+            log_ids=frozenset(keys[FeedKind.LOG]),
+            gap=gap,
+        )
 
     # ----------------------------------------------------------------- cursors
 

@@ -145,3 +145,33 @@ class EngineRecord(BaseModel):
     """Past this without a new heartbeat, the holder counts as gone."""
     stopped_at: UtcDatetime | None = None
     generation: int = 1
+
+
+class FeedKind(StrEnum):
+    """What a `change_feed` row names: a lead, a conflict or a sync-log entry, by key."""
+
+    LEAD = "lead"
+    CONFLICT = "conflict"
+    LOG = "log"
+
+
+class Committed(BaseModel):
+    """What other processes committed to the shared store after `Database.feed_position`
+    `after`, by key: a watching window re-reads these rows (and only these).
+
+    The answer of every change watch (`store.change_watch`): SQLite reads it from the
+    `change_feed` table; a PostgreSQL watch would build it from NOTIFY payloads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int
+    """Where the next read starts (the feed's last sequence number read)."""
+    lead_keys: frozenset[str] = frozenset()
+    conflict_ids: frozenset[str] = frozenset()
+    log_ids: frozenset[str] = frozenset()
+    gap: bool = False
+    """Rows were pruned before this reader saw them: re-read everything."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.gap or self.lead_keys or self.conflict_ids or self.log_ids)

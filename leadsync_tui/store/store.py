@@ -37,6 +37,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store.actions import (
     Action,
+    ApplyCommitted,
     ConflictsDetected,
     Connect,
     ConnectionChanged,
@@ -76,7 +77,13 @@ from leadsync_tui.store.changes import (
 )
 from leadsync_tui.store.db import FREEZE_MIN, Database, LeadPage
 from leadsync_tui.store.metrics import compute_metrics
-from leadsync_tui.store.records import AuditEntry, Cursor, NewOutboxItem, OutboxStatus
+from leadsync_tui.store.records import (
+    AuditEntry,
+    Committed,
+    Cursor,
+    NewOutboxItem,
+    OutboxStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -327,6 +334,8 @@ class LeadSyncStore:
                 return self._set("loading", loading, LoadingChanged(loading))
             case SetError(error=error):
                 return self._set("error", error, ErrorChanged(error))
+            case ApplyCommitted(committed=committed):
+                return await self._apply_committed(committed)
 
     def _set(self, name: str, value: Any, change: Change) -> list[Change]:
         if getattr(self._state, name) == value:
@@ -408,6 +417,50 @@ class LeadSyncStore:
 
     async def refresh_metrics(self) -> None:
         await self.dispatch(RefreshMetrics())
+
+    async def apply_committed(self, committed: Committed) -> None:
+        """Show what another process committed (`store.change_watch` follows it)."""
+        if not committed.empty:
+            await self.dispatch(ApplyCommitted(committed))
+
+    # ----------------------------------------------------------------- other writers
+
+    async def _apply_committed(self, committed: Committed) -> list[Change]:
+        """Read the rows another process committed and put the changed ones in the state,
+        so subscribers repaint them as they do the engine's own changes. The database is
+        the truth here: its rows replace what the state holds, as they are."""
+        if committed.gap:  # fell too far behind the feed: read it all again
+            return [*await self._fetch_conflicts(), *await self._fetch_leads()]
+        changes: list[Change] = []
+        if committed.conflict_ids:
+            fresh = [
+                conflict
+                for conflict in await self._db.get_conflicts(committed.conflict_ids)
+                if (held := self.conflict(conflict.id)) != conflict
+                and (held is not None or conflict.is_open)
+            ]
+            for conflict in fresh:
+                self._put_conflict(conflict)
+            if fresh:
+                changes.append(ConflictsChanged(frozenset(c.id for c in fresh)))
+        if committed.lead_keys:
+            found = await self._db.get_leads(committed.lead_keys)
+            held_leads = self._state.leads
+            changes += self._store_leads(
+                {key: lead for key, lead in found.items() if held_leads.get(key) != lead}
+            )
+        if committed.log_ids:
+            changes += self._held_logs(await self._db.get_logs(committed.log_ids))
+        return changes
+
+    def _held_logs(self, logs: Sequence[LeadSyncLog]) -> list[Change]:
+        """Logs committed elsewhere, added to the state unless it holds them already."""
+        held_ids = {
+            log.id
+            for key in {log.conversation_id for log in logs}
+            for log in self._state.sync_logs.get(key, ())
+        }
+        return self._hold_logs([log for log in logs if log.id not in held_ids])
 
     # ----------------------------------------------------------------- leads
 
@@ -656,6 +709,12 @@ class LeadSyncStore:
         if not logs:
             return []
         await self._db.append_logs(logs)
+        return self._hold_logs(logs)
+
+    def _hold_logs(self, logs: Sequence[LeadSyncLog]) -> list[Change]:
+        """Put already-persisted logs into the state (the newest `logs_per_lead` a lead)."""
+        if not logs:
+            return []
         touched: set[str] = set()
         for log in logs:
             held = self._state.sync_logs.setdefault(log.conversation_id, [])

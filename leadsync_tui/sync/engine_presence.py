@@ -92,4 +92,4 @@ def engine_line(
             f"engine: sync@{record.host} pid {record.pid}, "
             f"heartbeat {ago(now - record.heartbeat_at)} ago"
         )
-    return "engine: none (watch-only)" if watch_only else "engine: none, taking over"
+    return "engine: none — take over with ctrl+e" if watch_only else "engine: none, taking over"

@@ -220,14 +220,26 @@ async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) 
             store = app.store
             assert store is not None
             await eventually(lambda: len(store.state.leads) == 10, 10)  # the dashboard's rows
+            if watch_only:  # ctrl+e while the holder lives: refused, the holder named
+                await pilot.press("ctrl+e")
+                await pilot.pause(0.3)
+                assert app.watching and not lease.held
+                record = await db.engine_record()
+                assert record is not None and record.token == other.token
             await other.release()  # the holder is gone
             if watch_only:
-                await eventually(lambda: "engine: none (watch-only)" in app.sub_title, 10)
+                none = "engine: none — take over with ctrl+e"
+                await eventually(lambda: none in app.sub_title, 10)
                 assert not lease.held
                 await pilot.press("M")  # masking: the header says so, and keeps the engine
                 await pilot.pause()
                 assert "◌ masked" in app.sub_title
-                assert "engine: none (watch-only)" in app.sub_title
+                assert none in app.sub_title
+                await pilot.press("ctrl+e")  # the only way in a watch-only window
+                await eventually(lambda: lease.held and not app.watching, 10)
+                assert "engine:" not in app.sub_title
+                record = await db.engine_record()
+                assert record is not None and record.token == lease.token
             else:
                 await eventually(lambda: lease.held and not app.watching, 10)
                 assert "engine:" not in app.sub_title

@@ -45,6 +45,11 @@ async def test_a_v1_database_is_migrated_with_its_links(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:1])
+
+    async def no_feed(*_: object) -> None:  # v1 had no change feed
+        return None
+
+    monkeypatch.setattr(Database, "_feed", no_feed)
     async with await Database.open(db_path) as old:
         await old.upsert_leads([make_lead("c1"), make_lead("c2")])
     conn = sqlite3.connect(db_path)
