@@ -197,7 +197,8 @@ class LeadSyncApp(App[int]):
             await engine.lease.release()
 
     async def _sync_or_watch_loop(self) -> None:
-        from leadsync_tui.sync.engine_presence import engine_line
+        from leadsync_tui.sync.engine_presence import engine_line, is_alive
+        from leadsync_tui.sync.feed_share import mirror_feed
         from leadsync_tui.sync.lease import LeaseLost
 
         assert self.engine_setup is not None and self.store is not None
@@ -224,6 +225,8 @@ class LeadSyncApp(App[int]):
             self._set_watching(True)
             record = await engine.db.engine_record()
             line = engine_line(record, self.clock(), watch_only=self.watch_only)
+            alive = record is not None and is_alive(record, self.clock())
+            await mirror_feed(engine.db, self.store, engine_alive=alive)
             self._engine_note = line
             self._show_header()
             if asked:

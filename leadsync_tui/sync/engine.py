@@ -50,6 +50,7 @@ from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
+from leadsync_tui.sync.feed_share import FeedPublisher
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.lease import LeaseLost, SyncLease
@@ -435,8 +436,10 @@ class SyncEngine:
             self.worker.wake()
 
     async def _metrics_loop(self) -> None:
+        feed = FeedPublisher(self.db, self.store)  # for the windows that watch
         while True:
             await self.store.refresh_metrics()
+            await feed.publish()
             await asyncio.sleep(METRICS_EVERY)
 
     # ----------------------------------------------------------------- store requests

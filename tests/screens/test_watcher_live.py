@@ -19,12 +19,14 @@ from leadsync_tui.models import ConflictResolution, Resolution, ResolutionStatus
 from leadsync_tui.screens.conflict_modal import ConflictResolutionModal
 from leadsync_tui.store.change_watch import SqliteChangeWatch, follow
 from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.widgets.realtime_indicator import FeedState
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.test_flows_on_simulators import (
     AppPilot,
     as_manager,
     banner_of,
     edit_in_domiq,
+    indicator_of,
     modal_done,
     row_status,
     table_of,
@@ -36,9 +38,10 @@ LEADS = 20
 
 
 @asynccontextmanager
-async def holder_on(rig: Rig) -> AsyncIterator[SyncEngine]:
-    """The engine holding the lease, its first pass done, its store following the file."""
-    async with rig.engine() as engine:
+async def holder_on(rig: Rig, *, feed: bool = False) -> AsyncIterator[SyncEngine]:
+    """The engine holding the lease, its first pass done, its store following the file
+    (with `feed`, its DomIQ live feed connected too)."""
+    async with rig.engine(watcher=feed) as engine:
         runner = asyncio.create_task(engine.run())
         watch = SqliteChangeWatch(engine.store.db, poll_s=0.05)
         await watch.start()
@@ -77,12 +80,12 @@ async def watcher_on(rig: Rig, engine: SyncEngine) -> AsyncIterator[tuple[LeadSy
 
 @asynccontextmanager
 async def two_windows(
-    tmp_path: Path,
+    tmp_path: Path, *, feed: bool = False
 ) -> AsyncIterator[tuple[Rig, SyncEngine, LeadSyncApp, AppPilot]]:
     """The holder's engine and a watching window on one file, both caught up."""
     async with (
         sim_rig(tmp_path, leads=LEADS, lease_expiry=30) as rig,
-        holder_on(rig) as engine,
+        holder_on(rig, feed=feed) as engine,
         watcher_on(rig, engine) as (app, pilot),
     ):
         yield rig, engine, app, pilot
@@ -156,3 +159,14 @@ async def test_a_resolution_in_a_watching_window_shows_in_the_holders(tmp_path: 
         )
         await pilot.press("escape")
         await eventually(lambda: row_status(app, cid) is SyncStatus.SYNCED, 30)
+
+
+async def test_a_watching_window_shows_the_engines_live_feed_not_its_own(
+    tmp_path: Path,
+) -> None:
+    """It runs no feed: "offline · last ping never" there was a stale fact shown as live."""
+    async with two_windows(tmp_path, feed=True) as (_rig, engine, app, _pilot):
+        await eventually(lambda: engine.store.state.real_time_connected, 30)
+        await eventually(lambda: indicator_of(app).state is FeedState.LIVE, 30)
+        assert indicator_of(app).last_ping is not None
+        assert app.watching  # still no feed of its own
