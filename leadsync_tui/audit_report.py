@@ -17,13 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
 from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.records import AuditEntry
-
-EXIT_OK = 0
-EXIT_UNUSABLE = 2
 
 SINCE_FORMS = (
     "an ISO date or time (2024-05-01, 2024-05-01T09:30, 2024-05-01T09:30:00+02:00) "
@@ -76,7 +74,7 @@ def run_audit(
             "`leadsync sync --headless --once`)",
             file=err,
         )
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     try:
         entries = asyncio.run(_read(database, since))
     except (DatabaseError, sqlite3.Error, OSError) as exc:
@@ -85,13 +83,13 @@ def run_audit(
             "[sync] database points at a leadsync database and that this user may read it",
             file=err,
         )
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     if as_json:
         for entry in entries:
             out.write(json.dumps(as_dict(entry), default=str, sort_keys=False) + "\n")
     else:
         out.write(as_table(entries, since))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 async def _read(path: Path, since: datetime | None) -> list[AuditEntry]:

@@ -14,7 +14,6 @@ library's (no local variables).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import logging.handlers
@@ -147,17 +146,6 @@ def remove(handler: logging.Handler) -> None:
     """Undo a `configure_*` (tests run many commands in one process)."""
     logging.getLogger().removeHandler(handler)
     handler.close()
-
-
-def add_log_level_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    """`--log-level`, on the top parser and every command."""
-    parser.add_argument(
-        "--log-level",
-        choices=LOG_LEVELS,
-        type=str.upper,
-        default=None if top else argparse.SUPPRESS,
-        help="how much to log (default: INFO to the TUI's log file, WARNING elsewhere)",
-    )
 
 
 def configure_for_command(command: str, level: str | None) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from leadsync_tui import __version__
-from leadsync_tui.cli import build_parser, main
+from leadsync_tui.cli import main
 from leadsync_tui.version import source_checkout, version_text
+from tests.cli_parsing import parsed
 
 
 def test_version_names_the_commit_of_a_checkout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -23,9 +24,7 @@ def test_version_names_the_commit_of_a_checkout(capsys: pytest.CaptureFixture[st
         text=True,
         check=False,
     )
-    with pytest.raises(SystemExit) as exited:
-        main(["--version"])
-    assert exited.value.code == 0
+    assert main(["--version"]) == 0
     out = capsys.readouterr().out.strip()
     if head.returncode != 0:  # a source tree without git (an sdist, an export)
         assert out == f"leadsync {__version__}"
@@ -56,32 +55,28 @@ def test_an_installed_copy_is_not_a_checkout(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
+    assert main(["--help"]) == 0
     out = capsys.readouterr().out
     for command in ("tui", "sync", "status", "audit", "sim", "config"):
         assert command in out
 
 
 def test_subcommand_options_parse() -> None:
-    parser = build_parser()
-    sync = parser.parse_args(["sync", "--headless", "--once", "--max-wait", "5"])
-    assert (sync.headless, sync.once, sync.max_wait) == (True, True, 5.0)
-    status = parser.parse_args(["status", "--json"])
-    assert status.json
-    audit = parser.parse_args(["audit", "--since", "2h", "--json", "--config", "x.toml"])
-    assert (audit.since, audit.json, audit.config) == ("2h", True, "x.toml")
-    assert parser.parse_args(["audit"]).since is None
-    sim = parser.parse_args(["sim", "--domiq-port", "0", "--resman-port", "0", "--seed", "3"])
-    assert (sim.domiq_port, sim.resman_port, sim.seed, sim.leads) == (0, 0, 3, 200)
-    tui = parser.parse_args(["--config", "x.toml", "tui", "--read-only", "--theme", "nord"])
-    assert (tui.config, tui.read_only, tui.theme) == ("x.toml", True, "nord")
+    sync = parsed(["sync", "--headless", "--once", "--max-wait", "5"])
+    assert (sync["headless"], sync["once"], sync["max_wait"]) == (True, True, 5.0)
+    status = parsed(["status", "--json"])
+    assert status["as_json"]
+    audit = parsed(["audit", "--since", "2h", "--json", "--config", "x.toml"])
+    assert (audit["since"], audit["as_json"], audit["config"]) == ("2h", True, "x.toml")
+    assert parsed(["audit"])["since"] is None
+    sim = parsed(["sim", "--domiq-port", "0", "--resman-port", "0", "--seed", "3"])
+    assert (sim["domiq_port"], sim["resman_port"], sim["seed"], sim["leads"]) == (0, 0, 3, 200)
+    tui = parsed(["--config", "x.toml", "tui", "--read-only", "--theme", "nord"])
+    assert (tui["config"], tui["read_only"], tui["theme"]) == ("x.toml", True, "nord")
 
 
 def test_a_bad_option_is_a_usage_error() -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["sim", "--domiq-port", "eighty"])
-    assert exited.value.code == 2
+    assert main(["sim", "--domiq-port", "eighty"]) == 2
 
 
 def test_the_console_script_runs_as_a_module() -> None:

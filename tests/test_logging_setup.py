@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from leadsync_tui import logging_setup
-from leadsync_tui.cli import build_parser, main
+from leadsync_tui.cli import main
 from leadsync_tui.logging_setup import configure_file_logging, configure_json_logging, emit_event
+from tests.cli_parsing import parsed
 from tests.screens.dashboard_fixtures import sample_store
 from tests.screens.test_dashboard_actions import dashboard_app
 
@@ -99,8 +100,7 @@ def test_headless_events_keep_their_json_lines_and_log_records_join_them() -> No
     ],
 )
 def test_every_command_takes_log_level(argv: list[str]) -> None:
-    args = build_parser().parse_args([*argv, "--log-level", "debug"])
-    assert args.log_level == "DEBUG"
+    assert parsed([*argv, "--log-level", "debug"])["log_level"] == "DEBUG"
 
 
 def test_config_check_names_the_log_file(

@@ -12,7 +12,6 @@ could be written (a missing or bad answer, a system unreachable, a bad `--pair`)
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import ssl
@@ -26,6 +25,7 @@ from typing import Any, TextIO
 import certifi
 from pydantic import SecretStr, ValidationError
 
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ConfigError, DomiqSettings, ResmanSettings, load_settings
 from leadsync_tui.locations import CONFIG_ENV_VAR, default_config_file
 from leadsync_tui.setup.catalog import ResmanCatalog, read_properties
@@ -40,7 +40,7 @@ from leadsync_tui.setup.config_file import (
     set_values,
     write_private,
 )
-from leadsync_tui.setup.init_options import SECRET_FROM_STDIN
+from leadsync_tui.setup.init_options import SECRET_FROM_STDIN, InitAnswers
 from leadsync_tui.setup.mapping_plan import (
     Plan,
     PlanError,
@@ -51,8 +51,6 @@ from leadsync_tui.setup.mapping_plan import (
 from leadsync_tui.setup.online_check import CheckRow, check_online, reach_domiq, reach_resman
 from leadsync_tui.setup.proposals import guid_key
 from leadsync_tui.setup.reach import domiq_client, resman_client
-
-EXIT_UNUSABLE = 2
 
 _ANSWERS = (
     ("domiq", "base_url", "domiq_url"),
@@ -85,13 +83,13 @@ def target_path(explicit: str | None) -> Path:
 
 
 def credentials(
-    args: argparse.Namespace, existing: Mapping[str, Any], stdin: TextIO
+    args: InitAnswers, existing: Mapping[str, Any], stdin: TextIO
 ) -> tuple[DomiqSettings, ResmanSettings]:
     """Both systems' settings from the options, else the file; `InitError` otherwise."""
     values: dict[str, dict[str, Any]] = {"domiq": {}, "resman": {}}
     missing = []
     for section, key, attribute in _ANSWERS:
-        given = getattr(args, attribute, None)
+        given = getattr(args, attribute)
         if given == SECRET_FROM_STDIN and key in ("token", "api_key"):
             given = stdin.readline().strip()
         old = (
@@ -130,7 +128,9 @@ def _problems(exc: ValidationError, section: str) -> list[str]:
     return lines
 
 
-def _pairs_of(values: list[str], option: str, *, bare_means_all: bool = False) -> dict[str, str]:
+def _pairs_of(
+    values: tuple[str, ...], option: str, *, bare_means_all: bool = False
+) -> dict[str, str]:
     found: dict[str, str] = {}
     for value in values:
         domiq_id, sep, target = value.partition("=")
@@ -142,7 +142,7 @@ def _pairs_of(values: list[str], option: str, *, bare_means_all: bool = False) -
     return found
 
 
-def property_options(args: argparse.Namespace) -> PropertyOptions:
+def property_options(args: InitAnswers) -> PropertyOptions:
     return PropertyOptions(
         pairs=_pairs_of(args.pair, "--pair"),
         sources=_pairs_of(args.source, "--source"),
@@ -218,9 +218,9 @@ def _show_unpaired(catalog: ResmanCatalog, plan: Plan, out: TextIO) -> None:
         print(f"ResMan properties with no DomIQ property paired: {listed}", file=out)
 
 
-def run_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_init(args: InitAnswers, out: TextIO, err: TextIO) -> int:
     """The whole non-interactive `init` (see the module docstring)."""
-    path = target_path(getattr(args, "config", None))
+    path = target_path(args.config)
     try:
         document = read_document(path)
         existing = plain(document)
@@ -228,24 +228,24 @@ def run_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         options = property_options(args)
     except ConfigFileError as exc:
         print(f"leadsync init: {exc}", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     except InitError as exc:
         for problem in exc.problems:
             print(f"leadsync init: {problem}", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     print(f"leadsync init: {'editing' if document else 'creating'} {path}", file=out)
     try:
         found = asyncio.run(discover(domiq, resman, existing, options))
     except PlanError as exc:
         print(f"leadsync init: {exc}; nothing written", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     for row in found.rows:
         print(f"{'✔' if row.passed else '✘'} {row.subject}: {row.detail}", file=out)
         if row.fix:
             print(f"    fix: {row.fix}", file=out)
     if found.plan is None:
         print(f"leadsync init: nothing written to {path}; fix the above and run it again", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     _show_plan(found.plan, out)
     if found.catalog is not None:
         _show_unpaired(found.catalog, found.plan, out)
@@ -280,7 +280,7 @@ def _write_and_check(
         write_private(path, doc)
     except OSError as exc:
         print(f"leadsync init: cannot write {path}: {exc.strerror}", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     print("", file=out)
     print(f"wrote {path} (mode 0600; secrets shown masked):", file=out)
     for line in masked(doc).splitlines():
@@ -292,6 +292,6 @@ def _write_and_check(
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"leadsync init: {problem}", file=err)
-        return EXIT_UNUSABLE
+        return ExitCode.USAGE
     report = asyncio.run(check_online(loaded.settings, as_option=True))
     return print_report(report, out)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ResmanProperty, Settings, tls_context
 from leadsync_tui.setup import proposals
 from leadsync_tui.setup.catalog import (
@@ -30,10 +31,6 @@ from leadsync_tui.setup.catalog import (
     read_properties,
 )
 from leadsync_tui.setup.reach import domiq_client, domiq_failure, resman_client, resman_failure
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_UNUSABLE = 2
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _OPTIONS = {
@@ -70,8 +67,8 @@ class OnlineReport:
     @property
     def exit_code(self) -> int:
         if not self.reached:
-            return EXIT_UNUSABLE
-        return EXIT_FAILED if self.failed else EXIT_OK
+            return ExitCode.USAGE
+        return ExitCode.PROBLEM if self.failed else ExitCode.OK
 
 
 def table_name(domiq_id: str) -> str:

@@ -2,31 +2,27 @@
 
 It prints the base URLs, the demo credentials, the property ids, the `/_sim/` control
 routes, two `curl` commands that work as printed and a config block leadsync can read,
-then serves until SIGINT/SIGTERM. Bad options and unusable ports are one-line messages
-and exit code 2; nothing ever ends in a traceback.
+then serves until SIGINT/SIGTERM. Bad options (`commands.sim`) and unusable ports are
+one-line messages and exit code 2; nothing ever ends in a traceback.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import errno
-import math
 import shlex
 import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TextIO
 
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.locations import default_config_file
 from leadsync_tui.models import Qualification
 from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators
-from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME, MAX_LEADS
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME
 
 CONFIG_BEGIN = "# --- leadsync config: begin ---"
 CONFIG_END = "# --- leadsync config: end ---"
@@ -39,89 +35,40 @@ _PORT_OPTIONS = {"domiq": "--domiq-port", "resman": "--resman-port"}
 _NAMES = {"domiq": "DomIQ", "resman": "ResMan"}
 
 
-def option_problems(args: argparse.Namespace) -> list[str]:
-    """One line per bad option, naming it and saying what to pass instead."""
-    problems = []
-    for option, port in (("--domiq-port", args.domiq_port), ("--resman-port", args.resman_port)):
-        if not 0 <= port <= 65535:
-            problems.append(
-                f"{option} must be between 0 and 65535, got {port}; use 0 for any free port"
-            )
-    if not 0 <= args.leads <= MAX_LEADS:
-        problems.append(
-            f"--leads must be between 0 and {MAX_LEADS:,}, got {args.leads:,} (a world takes "
-            "~10 KB of memory per conversation); e.g. --leads 2000"
+def with_progress(options: SimOptions, err: TextIO) -> SimOptions:
+    """`options`; a world of `PROGRESS_FROM` leads or more says how far its build has
+    come on `err` (it takes minutes)."""
+    if options.leads < PROGRESS_FROM:
+        return options
+
+    def progress(done: int, total: int) -> None:
+        print(
+            f"leadsync sim: building the world: {done:,} of {total:,} conversations",
+            file=err,
+            flush=True,
         )
-    if not (math.isfinite(args.activity_per_min) and args.activity_per_min >= 0):
-        problems.append(
-            f"--activity-per-min must be 0 or more, got {args.activity_per_min}; "
-            "0 keeps the world still, e.g. --activity-per-min 30"
-        )
-    if not 0 <= args.fault_rate <= 1:
-        problems.append(
-            f"--fault-rate must be between 0 and 1, got {args.fault_rate}; "
-            "e.g. --fault-rate 0.1 fails one request in ten"
-        )
-    if not (math.isfinite(args.latency_ms) and args.latency_ms >= 0):
-        problems.append(
-            f"--latency-ms must be 0 or more, got {args.latency_ms}; e.g. --latency-ms 150"
-        )
-    if args.search_limit < 1:
-        problems.append(
-            f"--search-limit must be 1 or more, got {args.search_limit}; e.g. --search-limit 500"
-        )
-    return problems
+
+    return replace(options, progress=progress)
 
 
-def options_from(args: argparse.Namespace, err: TextIO | None = None) -> SimOptions:
-    """The runner's options; with `err`, a world of `PROGRESS_FROM` leads or more says
-    how far its build has come there (it takes minutes)."""
-    progress = None
-    if err is not None and args.leads >= PROGRESS_FROM:
-
-        def progress(done: int, total: int) -> None:
-            print(
-                f"leadsync sim: building the world: {done:,} of {total:,} conversations",
-                file=err,
-                flush=True,
-            )
-
-    return SimOptions(
-        progress=progress,
-        host=args.host,
-        domiq_port=args.domiq_port,
-        resman_port=args.resman_port,
-        seed=args.seed,
-        leads=args.leads,
-        activity_per_min=args.activity_per_min,
-        fault_rate=args.fault_rate,
-        latency_ms=args.latency_ms,
-        search_limit=args.search_limit,
-    )
-
-
-def run_sim_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Validate, serve until interrupted, say goodbye; the exit code."""
-    problems = option_problems(args)
-    if problems:
-        for problem in problems:
-            print(f"leadsync sim: {problem}", file=err)
-        return EXIT_USAGE
-    options = options_from(args, err)
+def run_sim_command(options: SimOptions, out: TextIO, err: TextIO) -> int:
+    """Serve until interrupted, say goodbye; the exit code. The options are checked
+    already (`commands.sim`: each has its range)."""
+    options = with_progress(options, err)
     if options.progress is not None:
-        print(f"leadsync sim: building a world of {args.leads:,} conversations...", file=err)
+        print(f"leadsync sim: building a world of {options.leads:,} conversations...", file=err)
     try:
         asyncio.run(_serve_until_stopped(options, out))
     except KeyboardInterrupt:
         pass  # Ctrl+C before our handlers were in place: still a normal stop
     except SimulatorBindError as exc:
         print(f"leadsync sim: {bind_problem(exc)}", file=err)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except Exception as exc:
         print(f"leadsync sim: the simulators stopped unexpectedly: {exc}", file=err)
-        return EXIT_FAILED
+        return ExitCode.PROBLEM
     print("leadsync sim: simulators stopped. Goodbye.", file=out, flush=True)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 async def _serve_until_stopped(options: SimOptions, out: TextIO) -> None:

@@ -25,6 +25,7 @@ import sys
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
 from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import DatabaseError
@@ -32,10 +33,6 @@ from leadsync_tui.sync.drift_report import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.lease import LeaseHeld
 from leadsync_tui.sync.wiring import database_file, open_engine
-
-EXIT_IN_STEP = 0
-EXIT_DRIFT = 1
-EXIT_USAGE = 2
 
 
 def run_drift(
@@ -49,9 +46,6 @@ def run_drift(
 ) -> int:
     """Scan once; the process exit code."""
     err = err or sys.stderr
-    if not max_wait >= 0:  # also refuses nan
-        print("leadsync drift: --max-wait must be 0 or more seconds, e.g. --max-wait 60", file=err)
-        return EXIT_USAGE
     try:
         report = asyncio.run(_scan(settings, repair=repair, max_wait=max_wait))
     except (DatabaseError, sqlite3.Error, OSError) as exc:
@@ -60,17 +54,17 @@ def run_drift(
             "check the path ([sync] database), its permissions and free disk space",
             file=err,
         )
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except SyncError as exc:
         print(f"leadsync drift: the scan stopped: {exc.message}", file=err)
-        return EXIT_DRIFT
+        return ExitCode.PROBLEM
     if as_json:
         out.write(json.dumps(report.summary(), separators=(",", ":")) + "\n")
     else:
         out.write(as_text(report, repair=repair))
     if report.error:
         print(f"leadsync drift: the scan could not finish: {report.error}", file=err)
-    return EXIT_IN_STEP if report.in_step else EXIT_DRIFT
+    return ExitCode.OK if report.in_step else ExitCode.PROBLEM
 
 
 async def _scan(settings: Settings, *, repair: bool, max_wait: float) -> DriftReport:

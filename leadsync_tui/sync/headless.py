@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import LoadedSettings, Settings
 from leadsync_tui.logging_setup import QUIET_LEVEL, configure_json_logging, emit_event, remove
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
@@ -39,12 +39,6 @@ from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
 from leadsync_tui.sync.reload import Reloader
 from leadsync_tui.sync.signals import HangupLatch, engine_signals, hangups_latched
 from leadsync_tui.sync.wiring import database_file, open_engine
-
-EXIT_OK = 0
-EXIT_UNHEALTHY = 1
-EXIT_USAGE = 2
-EXIT_LEASE_HELD = 3
-"""Another engine holds the sync lease (`--once`), or took it over from this one."""
 
 
 def run_headless(
@@ -63,13 +57,6 @@ def run_headless(
     through the logging setup (`logging_setup.configure_json_logging`). `reload` loads
     the configuration again (SIGHUP, in the long-running mode)."""
     err = err or sys.stderr
-    if not (math.isfinite(max_wait) and max_wait >= 0):  # nan compares false: refuse it
-        print(
-            f"leadsync: --max-wait must be a finite number of seconds, 0 or more, got "
-            f"{max_wait}; e.g. --max-wait 60",
-            file=err,
-        )
-        return EXIT_USAGE
     handler = configure_json_logging(out, log_level or QUIET_LEVEL)
     try:
         with hangups_latched() as latch:
@@ -80,7 +67,7 @@ def run_headless(
                 ),
             )
     except KeyboardInterrupt:  # before our handlers were in place
-        return EXIT_OK if not once else EXIT_UNHEALTHY
+        return ExitCode.OK if not once else ExitCode.PROBLEM
     finally:
         remove(handler)
 
@@ -123,11 +110,11 @@ async def _run(
                 if await engine.wait_for_lease():
                     await engine.run()
                 sink({"event": "stopped"})
-                return EXIT_OK
+                return ExitCode.OK
     except MetricsPortError as exc:
         print(f"leadsync: {exc}", file=err)
         sink({"event": "error", "error": str(exc)})
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except LeaseHeld as exc:
         holder = exc.holder
         print(
@@ -135,16 +122,16 @@ async def _run(
             " nothing was sent",
             file=err,
         )
-        sink({"event": "done", "exit_code": EXIT_LEASE_HELD, "error": str(exc)})
-        return EXIT_LEASE_HELD
+        sink({"event": "done", "exit_code": int(ExitCode.LEASE_HELD), "error": str(exc)})
+        return ExitCode.LEASE_HELD
     except LeaseLost as exc:
         print(f"leadsync: stepped down: {exc}; nothing more was sent", file=err)
-        sink({"event": "stopped", "exit_code": EXIT_LEASE_HELD, "error": str(exc)})
-        return EXIT_LEASE_HELD
+        sink({"event": "stopped", "exit_code": int(ExitCode.LEASE_HELD), "error": str(exc)})
+        return ExitCode.LEASE_HELD
     except SyncError as exc:
         print(f"leadsync: the sync stopped: {exc.message}", file=err)
         sink({"event": "error", "error": exc.message})
-        return EXIT_UNHEALTHY
+        return ExitCode.PROBLEM
     except Exception as exc:  # storage fails in any task: a disk fills, a lock is held
         problem = storage_error(exc)
         if problem is None:
@@ -156,17 +143,17 @@ async def _run(
         print(f"leadsync: {message}", file=err)
         with contextlib.suppress(OSError):  # stdout may sit on the full disk too
             sink({"event": "error", "error": message})
-        return EXIT_USAGE
+        return ExitCode.USAGE
 
 
 async def _once(engine: SyncEngine, max_wait: float, sink: EventSink) -> int:
     result = await engine.run_once(max_wait)
-    code = EXIT_OK if result.complete else EXIT_UNHEALTHY
+    code = ExitCode.OK if result.complete else ExitCode.PROBLEM
     left = await engine.db.outbox_items(limit=50)
     sink(
         {
             "event": "done",
-            "exit_code": code,
+            "exit_code": int(code),
             "passes": result.passes,
             "sent": result.sent,
             "pending": result.pending + result.in_flight,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
 from leadsync_tui.store.db import Database, DatabaseError
@@ -35,10 +36,6 @@ from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wiring import database_file
-
-EXIT_HEALTHY = 0
-EXIT_DEGRADED = 1
-EXIT_UNUSABLE = 2
 
 WINDOW = timedelta(hours=1)
 """The metrics' sliding window (the dashboard's too)."""
@@ -104,7 +101,7 @@ def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | 
         out.write(json.dumps(_as_dict(report), default=str) + "\n")
     else:
         out.write(_as_text(report))
-    return EXIT_DEGRADED if report.problems else EXIT_HEALTHY
+    return ExitCode.PROBLEM if report.problems else ExitCode.OK
 
 
 def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO) -> int:
@@ -112,7 +109,7 @@ def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO)
         out.write(json.dumps({"health": "unusable", "database": str(path), "error": message}))
         out.write("\n")
     print(f"leadsync status: {message}", file=err)
-    return EXIT_UNUSABLE
+    return ExitCode.USAGE
 
 
 async def _read(path: Path, demo: bool) -> Report:

@@ -13,10 +13,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from leadsync_tui.cli import build_parser, main
+from leadsync_tui.cli import main
 from leadsync_tui.sim.world import World
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.prometheus_metrics import MetricsPortError, serve_metrics
+from tests.cli_parsing import parsed
 from tests.engine.conftest import sim_rig
 from tests.waiting import eventually
 
@@ -165,12 +166,10 @@ async def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_option_parses_and_refuses_what_is_not_a_port(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    args = build_parser().parse_args(["sync", "--headless", "--once", "--metrics-port", "9464"])
-    assert args.metrics_port == 9464
-    assert build_parser().parse_args(["sync", "--headless"]).metrics_port is None
-    with pytest.raises(SystemExit) as exit_:
-        build_parser().parse_args(["sync", "--headless", "--metrics-port", "70000"])
-    assert exit_.value.code == 2
+    args = parsed(["sync", "--headless", "--once", "--metrics-port", "9464"])
+    assert args["metrics_port"] == 9464
+    assert parsed(["sync", "--headless"])["metrics_port"] is None
+    assert main(["sync", "--headless", "--metrics-port", "70000"]) == 2
     assert "not a TCP port" in capsys.readouterr().err
 
 

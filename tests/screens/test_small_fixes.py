@@ -109,12 +109,10 @@ def test_config_check_in_demo_mode_names_the_demo_database(
 def test_theme_takes_any_textual_theme_and_refuses_others(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from leadsync_tui.cli import build_parser
+    from tests.cli_parsing import parsed
 
-    assert build_parser().parse_args(["tui", "--theme", "tokyo-night"]).theme == "tokyo-night"
-    with pytest.raises(SystemExit) as exited:
-        build_parser().parse_args(["tui", "--theme", "no-such-theme"])
-    assert exited.value.code == 2
+    assert parsed(["tui", "--theme", "tokyo-night"])["theme"] == "tokyo-night"
+    assert main(["tui", "--theme", "no-such-theme"]) == 2
     assert "no theme 'no-such-theme'" in capsys.readouterr().err
 
 

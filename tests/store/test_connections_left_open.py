@@ -40,10 +40,11 @@ def test_the_cli_stops_what_a_command_left_open(tmp_path: Path) -> None:
         "from leadsync_tui.store.db import Database\n"
         "import asyncio\n"
         "kept = []\n"
-        "def leaky(args, out, err):\n"
+        "def leaky(*args, **kwargs):\n"
         "    kept.append(asyncio.run(Database.open(sys.argv[1])))\n"
         "    return 3\n"
-        "cli.run_status_command = leaky\n"
+        "from leadsync_tui.sync import status\n"
+        "status.run_status = leaky\n"
         "sys.exit(cli.main(['status']))\n"
     )
     done = subprocess.run(
