@@ -48,7 +48,7 @@ from leadsync_tui.setup.init_options import InitAnswers
 )
 @log_level_option
 @click.pass_context
-def init_command(ctx: click.Context, log_level: str | None, **given: Any) -> None:
+def init_command(ctx: click.Context, /, log_level: str | None, **given: Any) -> None:
     """Set up the real DomIQ and ResMan: try them, pair properties, write the config."""
     begin(ctx, "init", log_level)
     given["config"] = inherited(ctx, "config", given["config"])

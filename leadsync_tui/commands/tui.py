@@ -31,7 +31,7 @@ def _themes() -> list[str]:
     return sorted(BUILTIN_THEMES)
 
 
-class ThemeName(click.ParamType):
+class ThemeName(click.ParamType[str]):
     """Any theme Textual has; the list is read from Textual when it is needed."""
 
     name = "theme"
