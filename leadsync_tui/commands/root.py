@@ -28,7 +28,8 @@ class Commands(DefaultGroup):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Options alone (`leadsync --read-only`) run the default command too."""
+        """No command (`leadsync`, `leadsync --read-only`) runs the default one. Done here,
+        not on parsing, so that shell completion still offers the command names."""
         if not ctx._protected_args and not ctx.args and self.default_cmd_name:
             ctx._protected_args = [self.default_cmd_name]
         return super().invoke(ctx)
@@ -51,7 +52,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     PROG,
     cls=Commands,
     default="tui",
-    default_if_no_args=True,
+    no_args_is_help=False,
     context_settings=CONTEXT,
 )
 @click.option(
