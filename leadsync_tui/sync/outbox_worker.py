@@ -30,6 +30,7 @@ from leadsync_tui.clients.retry import retry_after_of
 from leadsync_tui.models import AttemptStatus, SyncStatus
 from leadsync_tui.store.actions import LogsAppended, MergeLeads
 from leadsync_tui.store.db import Database, DuplicateLink
+from leadsync_tui.store.payloads import StatusReport
 from leadsync_tui.store.records import OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
@@ -303,7 +304,7 @@ class OutboxWorker:
                     await self._status.set(
                         cid, held.resman_sync_status, prospect_id=outcome.link.prospect_id
                     )
-            await self._status.settle(cid, report=not item.payload.get("report"))
+            await self._status.settle(cid, report=not isinstance(item.payload, StatusReport))
         if outcome.recheck and self._on_recheck is not None:
             self._on_recheck(cid)
         self.wake()
