@@ -48,6 +48,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from leadsync_tui.clients.errors import MalformedResponse, certificate_problem
+from leadsync_tui.clients.retry import jittered_wait
 from leadsync_tui.models import EventType, Lead, SyncEvent, utc_now
 
 logger = logging.getLogger(__name__)
@@ -303,8 +304,13 @@ class DomiqFeed:
         return self._stopping
 
     def _backoff(self, step: int) -> float:
-        base = min(self._backoff_max, self._backoff_initial * 2.0**step)
-        return base * (1.0 - self._jitter * self._rng.random())
+        return jittered_wait(
+            step + 1,
+            initial=self._backoff_initial,
+            maximum=self._backoff_max,
+            jitter=self._jitter,
+            rng=self._rng,
+        )
 
     async def _pause(self, seconds: float | None) -> None:
         """Sleep `seconds` (None: until woken), cut short by `request_reconnect`/`stop`."""

@@ -10,6 +10,10 @@ the time budget is not taken and the last error is raised instead, so the engine
 park the work and come back later.
 
 The sleep function is injectable: tests assert the waits without waiting.
+
+`exponential_wait` and `jittered_wait` are the project's one backoff: the outbox's next
+attempt, the live feed's reconnects, the engine's failed passes and the worker's put-back
+of an unstored result all wait by them.
 """
 
 from __future__ import annotations
@@ -49,6 +53,32 @@ def retry_after_of(error: BaseException | None) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value)
     return None
+
+
+def exponential_wait(attempt: int, *, initial: float, maximum: float) -> float:
+    """`initial * 2**(attempt-1)` capped at `maximum`, for failed attempt `attempt`
+    (1-based): the doubling every backoff here starts from."""
+    try:
+        return min(maximum, initial * 2.0 ** max(0, attempt - 1))
+    except OverflowError:  # a feed down for days: the cap, not a crash
+        return maximum
+
+
+def jittered_wait(
+    attempt: int,
+    *,
+    initial: float,
+    maximum: float,
+    jitter: float,
+    rng: random.Random,
+    retry_after: float | None = None,
+) -> float:
+    """The one backoff formula (client retries, outbox items, the live feed's reconnects):
+    `exponential_wait` less up to `jitter` of it at random, so many callers failing
+    together do not retry in lock-step; never shorter than the server's `retry_after`."""
+    wait = exponential_wait(attempt, initial=initial, maximum=maximum)
+    wait *= 1.0 - jitter * rng.random()
+    return wait if retry_after is None else max(retry_after, wait)
 
 
 @dataclass(frozen=True)
@@ -109,10 +139,14 @@ class RetryPolicy:
 
     def wait_seconds(self, attempt: int, error: BaseException | None = None) -> float:
         """How long to wait after failed attempt `attempt` (1-based) that raised `error`."""
-        base = min(self.max_wait, self.initial_wait * 2.0 ** max(0, attempt - 1))
-        jittered = base * (1.0 - self.jitter * self._rng.random())
-        retry_after = retry_after_of(error)
-        return jittered if retry_after is None else max(retry_after, jittered)
+        return jittered_wait(
+            attempt,
+            initial=self.initial_wait,
+            maximum=self.max_wait,
+            jitter=self.jitter,
+            rng=self._rng,
+            retry_after=retry_after_of(error),
+        )
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome is not None else None

@@ -50,6 +50,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.private_files import create_private
 from leadsync_tui.store import connections
+from leadsync_tui.store.payloads import PAYLOAD
 from leadsync_tui.store.records import (
     AuditEntry,
     Committed,
@@ -223,6 +224,20 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             kind TEXT NOT NULL,
             key TEXT NOT NULL
         )""",
+    ),
+    # v5: outbox payloads carry their kind (`store.payloads`), inferred as the sender
+    # did before the tag existed: by sync type, then `report`, `fields`, `resync`.
+    (
+        """UPDATE outbox SET payload = CASE
+            WHEN sync_type = 'resolution' THEN json_set(payload, '$.kind', 'resolution')
+            WHEN json_extract(payload, '$.report') THEN json_object('kind', 'report')
+            WHEN json_type(payload, '$.fields') IS NOT NULL
+                THEN json_set(payload, '$.kind', 'fields')
+            WHEN json_type(payload, '$.resync') IS NOT NULL
+                THEN json_set(payload, '$.kind', 'resync')
+            ELSE json_set(payload, '$.kind', 'link')
+        END
+        WHERE json_type(payload, '$.kind') IS NULL""",
     ),
 )
 """Each entry is one schema version's statements, applied in one transaction; the
@@ -400,7 +415,7 @@ def _outbox_item(row: Sequence[Any]) -> OutboxItem:
         conversation_id=row[1],
         direction=SyncDirection(row[2]),
         sync_type=SyncType(row[3]),
-        payload=json.loads(row[4]),
+        payload=PAYLOAD.validate_json(row[4]),
         dedupe_key=row[5],
         status=OutboxStatus(row[6]),
         attempts=row[7],

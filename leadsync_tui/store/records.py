@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadsync_tui.models import SyncDirection, SyncType, UtcDatetime
+from leadsync_tui.store.payloads import LinkWrite, OutboxPayload
 
 
 class OutboxStatus(StrEnum):
@@ -47,7 +48,9 @@ class NewOutboxItem(BaseModel):
     conversation_id: str
     direction: SyncDirection
     sync_type: SyncType
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: OutboxPayload = Field(default_factory=LinkWrite)
+    """What to write (`store.payloads`: one model per kind of write); by default, merge
+    the lead as it is when sent (what the empty payload of old meant)."""
     dedupe_key: str
     next_attempt_at: UtcDatetime | None = None
     """None: due at once."""
@@ -62,7 +65,7 @@ class OutboxItem(BaseModel):
     conversation_id: str
     direction: SyncDirection
     sync_type: SyncType
-    payload: dict[str, Any]
+    payload: OutboxPayload
     dedupe_key: str
     status: OutboxStatus
     attempts: int

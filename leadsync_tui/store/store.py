@@ -77,6 +77,7 @@ from leadsync_tui.store.changes import (
 )
 from leadsync_tui.store.db import FREEZE_MIN, Database, LeadPage
 from leadsync_tui.store.metrics import compute_metrics
+from leadsync_tui.store.payloads import LinkWrite, ResolutionWrite
 from leadsync_tui.store.records import (
     AuditEntry,
     Committed,
@@ -561,7 +562,7 @@ class LeadSyncStore:
             conversation_id=lead.conversation_id,
             direction=SyncDirection.DOMIQ_TO_RESMAN,
             sync_type=SyncType.UPDATE if lead.resman_prospect_id else SyncType.CREATE,
-            payload={"version": lead.version},
+            payload=LinkWrite(version=lead.version),
             dedupe_key=f"push:{lead.conversation_id}:v{lead.version}",
         )
         moved = self._leads_moving([lead.conversation_id], SyncStatus.SYNCING)
@@ -1003,22 +1004,22 @@ def _resolution_items(conflict: LeadSyncConflict) -> list[NewOutboxItem]:
         Resolution.MERGED: [SyncDirection.DOMIQ_TO_RESMAN, SyncDirection.RESMAN_TO_DOMIQ],
         Resolution.MANUAL_REVIEW: [],
     }[decision]
-    extra: dict[str, Any] = {}
+    conflict_type: ConflictType | None = None
     if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
         directions = directions and [SyncDirection.DOMIQ_TO_RESMAN]
-        extra = {"conflict_type": conflict.conflict_type.value}
+        conflict_type = conflict.conflict_type
     return [
         NewOutboxItem(
             conversation_id=conflict.conversation_id,
             direction=direction,
             sync_type=SyncType.RESOLUTION,
-            payload={
-                "conflict_id": conflict.id,
-                "field": conflict.field,
-                "value": conflict.resolution.final_value,
-                "resolution": decision.value,
-                **extra,
-            },
+            payload=ResolutionWrite(
+                conflict_id=conflict.id,
+                field=conflict.field,
+                value=conflict.resolution.final_value,
+                resolution=decision,
+                conflict_type=conflict_type,
+            ),
             dedupe_key=f"resolution:{conflict.id}:{direction.value}",
         )
         for direction in directions

@@ -35,6 +35,7 @@ from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
+from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
 from leadsync_tui.models import format_utc
 from leadsync_tui.store.changes import (
@@ -71,6 +72,10 @@ ENGINE_CURSOR = "engine.state"
 status`); `left` says what a `--once` run left in the outbox (it exited 1)."""
 FEED_CURSOR = "engine.feed"
 """JSON `{at, connected, reconnect_attempts}` of the live feed (read by `leadsync status`)."""
+PASS_RETRY_INITIAL = 1.0
+PASS_RETRY_MAX = 10.0
+"""Waits between reconcile passes that failed upstream (`exponential_wait`): from 1 s,
+doubling, up to 10 s within a `--once` budget and up to the poll interval when running."""
 LOCAL_PASS_DELAY = 0.3
 """Seconds to gather feed changes into one local pass."""
 METRICS_EVERY = 5.0
@@ -264,12 +269,16 @@ class SyncEngine:
         self, budget: WaitBudget
     ) -> tuple[ReconcileReport | None, str | None]:
         """A reconcile pass, retried (waiting within `budget`) while an upstream fails."""
-        delay = 1.0
+        failures = 0
         while True:
             try:
                 return await self.reconcile_once(), None
             except SyncError as exc:
                 self.journal.emit("reconcile_failed", error=exc.message)
+                failures += 1
+                delay = exponential_wait(
+                    failures, initial=PASS_RETRY_INITIAL, maximum=PASS_RETRY_MAX
+                )
                 if not exc.retryable or not budget.covers(delay) or self._stop.is_set():
                     return None, exc.message
             except STORAGE_ERRORS:
@@ -280,7 +289,6 @@ class SyncEngine:
                 return None, f"reconcile pass failed: {exc!r}"
             budget.spend(delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
 
     # ----------------------------------------------------------------- long-running
 
@@ -390,14 +398,14 @@ class SyncEngine:
         return before - after
 
     async def _reconcile_loop(self) -> None:
-        delay = 1.0
+        failures = 0
         while not self._stop.is_set():
             self._pull_now.clear()
             wait = self.settings.sync.poll_interval
             try:
                 await self.reconcile_once()
                 await self._record_state("run", None)
-                delay = 1.0
+                failures = 0
             except (*STORAGE_ERRORS, WriteFenced):
                 raise  # nothing can be stored, or the lease is gone: stop, and say why once
             except Exception as exc:  # keep syncing: the next pass may well work
@@ -406,7 +414,8 @@ class SyncEngine:
                     logger.exception("reconcile pass failed")
                 self.journal.emit("reconcile_failed", error=error)
                 await self._record_state("run", error)
-                wait, delay = min(wait, delay), min(delay * 2, wait)
+                failures += 1  # retried sooner, doubling up to the poll interval
+                wait = exponential_wait(failures, initial=PASS_RETRY_INITIAL, maximum=wait)
             self.worker.wake()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._pull_now.wait(), timeout=wait)

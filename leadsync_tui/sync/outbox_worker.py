@@ -24,12 +24,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from tenacity import AsyncRetrying, retry_if_exception_type
+
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced
-from leadsync_tui.clients.retry import retry_after_of
+from leadsync_tui.clients.retry import exponential_wait, jittered_wait, retry_after_of
 from leadsync_tui.models import AttemptStatus, SyncStatus
 from leadsync_tui.store.actions import LogsAppended, MergeLeads
 from leadsync_tui.store.db import Database, DuplicateLink
+from leadsync_tui.store.payloads import StatusReport
 from leadsync_tui.store.records import OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
@@ -63,10 +66,14 @@ def precise_now() -> datetime:
 def backoff(attempts: int, error: BaseException | None, rng: random.Random) -> float:
     """Seconds before the next try after `attempts` failed ones: half to full of
     `BACKOFF_INITIAL * 2**(attempts-1)` (capped), and at least the server's Retry-After."""
-    base = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0 ** max(0, attempts - 1))
-    wait = base * (0.5 + 0.5 * rng.random())
-    retry_after = retry_after_of(error)
-    return wait if retry_after is None else max(wait, retry_after)
+    return jittered_wait(
+        attempts,
+        initial=BACKOFF_INITIAL,
+        maximum=BACKOFF_MAX,
+        jitter=0.5,
+        rng=rng,
+        retry_after=retry_after_of(error),
+    )
 
 
 class OutboxWorker:
@@ -248,18 +255,23 @@ class OutboxWorker:
         message = f"sent, but the result could not be stored ({error}); it is sent again"
         logger.info("outbox item %s: result not stored (%s); back to pending", item.id, error)
         self._journal.emit("result_not_stored", outbox_id=item.id, error=str(error))
-        delay = RELEASE_RETRY_INITIAL
-        while True:
-            try:
-                await self._db.fail(item.id, message, self._now())
-            except sqlite3.OperationalError:
-                if self._stopping:
-                    return  # left in_flight: the next lease holder puts it back
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RELEASE_RETRY_MAX)
-                continue
-            self.wake()
-            return
+
+        async def put_back() -> None:
+            await self._db.fail(item.id, message, self._now())
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(sqlite3.OperationalError),
+            stop=lambda _: self._stopping,
+            wait=lambda state: exponential_wait(
+                state.attempt_number, initial=RELEASE_RETRY_INITIAL, maximum=RELEASE_RETRY_MAX
+            ),
+            reraise=True,
+        )
+        try:
+            await retrying(put_back)
+        except sqlite3.OperationalError:
+            return  # stopping: left in_flight, the next lease holder puts it back
+        self.wake()
 
     async def _record(self, item: OutboxItem, outcome: Outcome, latency_ms: float) -> None:
         cid = item.conversation_id
@@ -303,7 +315,7 @@ class OutboxWorker:
                     await self._status.set(
                         cid, held.resman_sync_status, prospect_id=outcome.link.prospect_id
                     )
-            await self._status.settle(cid, report=not item.payload.get("report"))
+            await self._status.settle(cid, report=not isinstance(item.payload, StatusReport))
         if outcome.recheck and self._on_recheck is not None:
             self._on_recheck(cid)
         self.wake()

@@ -5,13 +5,13 @@ what both sides already hold: a field that still has to be written keeps its old
 until the write is confirmed, so a write that never lands can never look agreed. Every
 function here is pure, so the rules are tested without a network or a database.
 
-Outbox payloads (JSON):
-- field writes, either way: `{"fields": {name: normalised value}, "version": v}`, where
-  `v` is the DomIQ version merged (a write to DomIQ sends it as `If-Match`);
-- a first link, a create, a person's push: `{"version": v}`, merged when it is sent;
-- ResMan changed while the lead was busy: `{"version": v, "resync": digest}`;
-- a status report to DomIQ: `{"report": true}`, the status as held when it is sent;
-- a conflict resolution (queued by the store): `{conflict_id, field, value, resolution}`.
+Outbox payloads (`store.payloads`, one model per kind of write):
+- field writes, either way: `FieldWrite(fields={name: normalised value}, version=v)`,
+  where `v` is the DomIQ version merged (a write to DomIQ sends it as `If-Match`);
+- a first link, a create, a person's push: `LinkWrite(version=v)`, merged when sent;
+- ResMan changed while the lead was busy: `Resync(version=v, resync=digest)`;
+- a status report to DomIQ: `StatusReport()`, the status as held when it is sent;
+- a conflict resolution (queued by the store): `ResolutionWrite`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from leadsync_tui.clients.mits import Prospect
 from leadsync_tui.config import PolicySettings
 from leadsync_tui.models import Lead, Qualification, SyncDirection, SyncType
+from leadsync_tui.store.payloads import FieldWrite, LinkWrite, Resync, StatusReport
 from leadsync_tui.store.records import NewOutboxItem
 from leadsync_tui.sync.mapping import is_invalid
 from leadsync_tui.sync.merge import MergeResult, merge
@@ -148,7 +149,7 @@ def plan_items(conversation_id: str, version: int, plan: PairPlan) -> list[NewOu
                     conversation_id=conversation_id,
                     direction=direction,
                     sync_type=write_type(fields),
-                    payload={"fields": dict(fields), "version": version},
+                    payload=FieldWrite(fields=dict(fields), version=version),
                     dedupe_key=f"{direction.value}:{conversation_id}:v{version}:{digest(fields)}",
                 )
             )
@@ -161,7 +162,7 @@ def link_item(lead: Lead) -> NewOutboxItem:
         conversation_id=lead.conversation_id,
         direction=SyncDirection.DOMIQ_TO_RESMAN,
         sync_type=SyncType.UPDATE if lead.resman_prospect_id else SyncType.CREATE,
-        payload={"version": lead.version},
+        payload=LinkWrite(version=lead.version),
         dedupe_key=f"push:{lead.conversation_id}:v{lead.version}",
     )
 
@@ -174,7 +175,7 @@ def resync_item(lead: Lead, resman: Mapping[str, Any]) -> NewOutboxItem:
         conversation_id=lead.conversation_id,
         direction=SyncDirection.DOMIQ_TO_RESMAN,
         sync_type=SyncType.UPDATE,
-        payload={"version": lead.version, "resync": key},
+        payload=Resync(version=lead.version, resync=key),
         dedupe_key=f"resync:{lead.conversation_id}:{key}",
     )
 
@@ -187,7 +188,7 @@ def remerge_item(conversation_id: str, version: int, superseded_id: int) -> NewO
         conversation_id=conversation_id,
         direction=SyncDirection.DOMIQ_TO_RESMAN,
         sync_type=SyncType.UPDATE,
-        payload={"version": version, "resync": f"superseded:{superseded_id}"},
+        payload=Resync(version=version, resync=f"superseded:{superseded_id}"),
         dedupe_key=f"resync:{conversation_id}:superseded:{superseded_id}",
     )
 
@@ -198,7 +199,7 @@ def report_item(conversation_id: str) -> NewOutboxItem:
         conversation_id=conversation_id,
         direction=SyncDirection.RESMAN_TO_DOMIQ,
         sync_type=SyncType.STATUS,
-        payload={"report": True},
+        payload=StatusReport(),
         dedupe_key=f"report:{conversation_id}",
     )
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from leadsync_tui.clients.domiq import DomiqClient
@@ -61,6 +62,13 @@ from leadsync_tui.models import (
     SyncType,
 )
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import (
+    FieldWrite,
+    LinkWrite,
+    ResolutionWrite,
+    Resync,
+    StatusReport,
+)
 from leadsync_tui.store.records import Link, NewOutboxItem, OutboxItem
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_status import DomiqView
@@ -98,13 +106,29 @@ from leadsync_tui.sync.prospect_match import Adopt, Ask, decide, judge
 from leadsync_tui.sync.resman_name import name_to_post
 
 
+class Sent(StrEnum):
+    """What a send did, as the journal's `attempt` events say it (`outcome`)."""
+
+    CREATED = "created"
+    ADOPTED = "adopted"
+    LINKED = "linked"
+    MERGED = "merged"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    DUPLICATE_CANDIDATE = "duplicate_candidate"
+    RESOLVED = "resolved"
+    REPORTED = "reported"
+    SUPERSEDED = "superseded"
+    SKIPPED = "skipped"
+
+
 @dataclass
 class Outcome:
     """What a confirmed send changes here (committed by the worker in one transaction)."""
 
     sync_type: SyncType
-    outcome: str
-    """created, adopted, linked, merged, updated, resolved, reported, superseded, skipped"""
+    outcome: Sent
     link: Link | None = None
     follow_ups: list[NewOutboxItem] = field(default_factory=list)
     conflicts: list[FieldConflict] = field(default_factory=list)
@@ -146,17 +170,18 @@ class Sender:
         self._mapping = PropertyMapping.from_settings(resman_settings)
 
     async def send(self, item: OutboxItem) -> Outcome:
-        payload = item.payload
-        if item.sync_type is SyncType.RESOLUTION:
-            return await self._resolution(item)
-        if payload.get("report"):
-            return await self._report(item)
-        if "fields" in payload:
-            if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
-                return await self._fields_to_resman(item)
-            return await self._fields_to_domiq(item)
-        if item.direction is SyncDirection.DOMIQ_TO_RESMAN:
-            return await self._sync_lead(item)
+        to_resman = item.direction is SyncDirection.DOMIQ_TO_RESMAN
+        match item.payload:
+            case ResolutionWrite() as decided:
+                return await self._resolution(item, decided)
+            case StatusReport():
+                return await self._report(item)
+            case FieldWrite() as write if to_resman:
+                return await self._fields_to_resman(item, write)
+            case FieldWrite() as write:
+                return await self._fields_to_domiq(item, write)
+            case LinkWrite() | Resync() if to_resman:
+                return await self._sync_lead(item)
         raise SyncError(f"outbox item {item.id} has a payload this engine cannot send")
 
     # ----------------------------------------------------------------- reading
@@ -201,7 +226,7 @@ class Sender:
                     f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
                     "unlink or re-create it by hand, then retry"
                 )
-            return self._merged(lead, link.snapshot, prospect, link.property_id, "merged")
+            return self._merged(lead, link.snapshot, prospect, link.property_id, Sent.MERGED)
         if lead.resman_prospect_id:
             property_id = self._mapping.property_id(lead.property_id)
             prospect = await self._prospect(property_id, lead.resman_prospect_id)
@@ -223,11 +248,11 @@ class Sender:
                             property_id, prospect.prospect_id, lead.last_sync_at
                         ),
                     )
-                return self._merged(lead, base, prospect, property_id, "linked", SyncType.CREATE)
+                return self._merged(lead, base, prospect, property_id, Sent.LINKED, SyncType.CREATE)
         if lead.qualification is Qualification.DISQUALIFIED:
             return Outcome(
                 SyncType.CREATE,
-                "skipped",
+                Sent.SKIPPED,
                 status=AttemptStatus.FAILED,
                 error="DomIQ disqualified this lead; it is not sent to ResMan",
             )
@@ -244,7 +269,9 @@ class Sender:
         if isinstance(decision, Adopt):
             adopted = decision.candidate.prospect
             base = adopted_base(adopted, cid, prospect_to_fields(adopted))
-            return self._merged(lead, base, adopted, target.property_id, "adopted", SyncType.CREATE)
+            return self._merged(
+                lead, base, adopted, target.property_id, Sent.ADOPTED, SyncType.CREATE
+            )
         if isinstance(decision, Ask):
             return _asked(decision, ours)
         created = await self._create(lead)
@@ -303,7 +330,7 @@ class Sender:
             snapshot=valid_only(d),
             agreed_at=self._now(),
         )
-        return Outcome(sync_type, "created", link=link)
+        return Outcome(sync_type, Sent.CREATED, link=link)
 
     async def _holder(self, cid: str, prospect: Prospect | None) -> str | None:
         """The other conversation already linked here to the prospect a lead names in
@@ -320,7 +347,7 @@ class Sender:
         base: Mapping[str, Any] | None,
         prospect: Prospect,
         property_id: str,
-        outcome: str,
+        outcome: Sent,
         sync_type: SyncType = SyncType.UPDATE,
         *,
         shared_by: str | None = None,
@@ -350,11 +377,11 @@ class Sender:
 
     # ----------------------------------------------------------------- field writes
 
-    async def _fields_to_resman(self, item: OutboxItem) -> Outcome:
+    async def _fields_to_resman(self, item: OutboxItem, write: FieldWrite) -> Outcome:
         """Write DomIQ's changes to a linked prospect, after reading it (see `_checked`)."""
         lead = await self._lead(item.conversation_id)
         link = await self._link(item.conversation_id)
-        fields: dict[str, Any] = item.payload["fields"]
+        fields = write.fields
         current = await self._prospect(link.property_id, link.prospect_id)
         if current is None:
             raise NotFound(
@@ -366,7 +393,7 @@ class Sender:
             link = await self._write_resman(lead, link, checked.to_resman, current)
         elif current.person_id and link.person_id is None:
             link = link.model_copy(update={"person_id": current.person_id})
-        version = int(item.payload.get("version", lead.version))
+        version = write.version
         follow_ups = plan_items(
             lead.conversation_id, version, PairPlan(MergeResult(to_domiq=checked.to_domiq), {})
         )
@@ -375,7 +402,7 @@ class Sender:
             names = ", ".join(c.field for c in checked.conflicts)
             return Outcome(
                 item.sync_type,
-                "conflict",
+                Sent.CONFLICT,
                 link=moved,
                 follow_ups=follow_ups,
                 conflicts=checked.conflicts,
@@ -387,7 +414,7 @@ class Sender:
             )
         return Outcome(
             item.sync_type,
-            "updated" if checked.to_resman else "unchanged",
+            Sent.UPDATED if checked.to_resman else Sent.UNCHANGED,
             link=moved,
             follow_ups=follow_ups,
             conflicts=checked.conflicts,
@@ -459,15 +486,15 @@ class Sender:
             )
             await self._resman.post_lead(property_id, xml)
 
-    async def _fields_to_domiq(self, item: OutboxItem) -> Outcome:
+    async def _fields_to_domiq(self, item: OutboxItem, write: FieldWrite) -> Outcome:
         lead = await self._lead(item.conversation_id)
         link = await self._link(item.conversation_id)
-        fields: dict[str, Any] = item.payload["fields"]
-        planned = int(item.payload["version"])
+        fields = write.fields
+        planned = write.version
         body = fields_to_domiq_patch(fields)
         if lead.version != planned:
             if lead.version == planned + 1 and _holds(lead, body):  # ours, seen on the feed
-                return Outcome(item.sync_type, "updated", link=_moved(link, fields, self._now()))
+                return Outcome(item.sync_type, Sent.UPDATED, link=_moved(link, fields, self._now()))
             return _superseded(item, planned, lead.version, None)
         try:
             updated = await self._domiq.patch_lead(lead.conversation_id, body, planned)
@@ -479,20 +506,19 @@ class Sender:
         self._view.seen(updated)
         return Outcome(
             item.sync_type,
-            "updated",
+            Sent.UPDATED,
             link=_moved(link, fields, self._now()),
             domiq_lead=updated,
         )
 
     # ----------------------------------------------------------------- resolutions, reports
 
-    async def _resolution(self, item: OutboxItem) -> Outcome:
+    async def _resolution(self, item: OutboxItem, decided: ResolutionWrite) -> Outcome:
         """Write a conflict's decided value to one side; the snapshot takes it."""
-        payload = item.payload
-        if payload.get("conflict_type") == ConflictType.DUPLICATE_CANDIDATE.value:
-            return await self._settle_duplicate(item)
-        name = str(payload["field"])
-        value = normalise_field(name, payload.get("value"))
+        if decided.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
+            return await self._settle_duplicate(item, decided)
+        name = decided.field
+        value = normalise_field(name, decided.value)
         if is_invalid(value):
             raise ValidationFailed(
                 f"the value chosen for {name} cannot be written: {value.reason}; resolve the "
@@ -510,13 +536,13 @@ class Sender:
             self._view.seen(updated)
         return Outcome(
             SyncType.RESOLUTION,
-            "resolved",
+            Sent.RESOLVED,
             link=_moved(link, fields, self._now()),
             domiq_lead=updated,
-            resolution=Resolution(str(payload["resolution"])),
+            resolution=decided.resolution,
         )
 
-    async def _settle_duplicate(self, item: OutboxItem) -> Outcome:
+    async def _settle_duplicate(self, item: OutboxItem, decided: ResolutionWrite) -> Outcome:
         """Carry out a person's answer to a `duplicate_candidate`: `domiq_wins` creates a
         new prospect, `resman_wins` links the first candidate, `merged` the candidate
         whose id is the final value; a linked pair then syncs by the usual rules. For a
@@ -528,8 +554,7 @@ class Sender:
         (gone, or another lead's by now when it was free when decided) is not guessed
         around: the lead is searched again, which adopts a single match, asks again
         when it should, or creates when only possible matches are left."""
-        payload = item.payload
-        resolution = Resolution(str(payload["resolution"]))
+        resolution = decided.resolution
         lead = await self._lead(item.conversation_id)
         link = await self._db.get_link(lead.conversation_id)
         if link is not None:
@@ -539,7 +564,7 @@ class Sender:
                     f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
                     "unlink or re-create it by hand, then retry"
                 )
-            done = self._merged(lead, link.snapshot, prospect, link.property_id, "merged")
+            done = self._merged(lead, link.snapshot, prospect, link.property_id, Sent.MERGED)
             return _as_resolution(done, resolution)
         target = self._mapping.for_create(lead.property_id)
         if resolution is Resolution.DOMIQ_WINS:
@@ -547,18 +572,20 @@ class Sender:
             ours = [p for p in matches if created_for(p) == lead.conversation_id]
             if ours:  # our create landed, its answer or commit did not
                 base = adopted_base(ours[0], lead.conversation_id, prospect_to_fields(ours[0]))
-                done = self._merged(lead, base, ours[0], target.property_id, "adopted")
+                done = self._merged(lead, base, ours[0], target.property_id, Sent.ADOPTED)
             else:
                 done = await self._create(lead)
             return _as_resolution(done, resolution)
-        chosen = candidate_ids(payload.get("value"))
+        chosen = candidate_ids(decided.value)
         prospect = await self._prospect(target.property_id, chosen[0]) if chosen else None
-        shared = payload.get("field") == LINKED_DUPLICATE_FIELD
+        shared = decided.field == LINKED_DUPLICATE_FIELD
         holders = await self._owners(lead.conversation_id, [prospect]) if prospect else {}
         held = prospect is not None and prospect.prospect_id in holders
         if prospect is not None and (shared or not held):
-            share = str(payload["conflict_id"]) if held else None
-            done = self._merged(lead, None, prospect, target.property_id, "linked", shared_by=share)
+            share = decided.conflict_id if held else None
+            done = self._merged(
+                lead, None, prospect, target.property_id, Sent.LINKED, shared_by=share
+            )
             return _as_resolution(done, resolution)
         again = await self._create_or_adopt(lead)
         note = (
@@ -591,7 +618,7 @@ class Sender:
             lead.last_sync_at,
         )
         self._view.seen(answer)
-        return Outcome(SyncType.STATUS, "reported")
+        return Outcome(SyncType.STATUS, Sent.REPORTED)
 
 
 def _asked(asked: Ask, ours: Mapping[str, Any]) -> Outcome:
@@ -600,7 +627,7 @@ def _asked(asked: Ask, ours: Mapping[str, Any]) -> Outcome:
     and its resolution queues the work (`_settle_duplicate`)."""
     return Outcome(
         SyncType.CREATE,
-        "duplicate_candidate",
+        Sent.DUPLICATE_CANDIDATE,
         conflicts=[asked.conflict(ours)],
         status=AttemptStatus.CONFLICT,
         error=asked.message,
@@ -676,7 +703,7 @@ def _holds(lead: Lead, body: Mapping[str, Any]) -> bool:
 def _superseded(item: OutboxItem, planned: int, now_at: int, current: Lead | None) -> Outcome:
     return Outcome(
         item.sync_type,
-        "superseded",
+        Sent.SUPERSEDED,
         domiq_lead=current,
         follow_ups=[remerge_item(item.conversation_id, now_at, item.id)],
         status=AttemptStatus.FAILED,

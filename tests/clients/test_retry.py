@@ -18,7 +18,13 @@ from leadsync_tui.clients.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from leadsync_tui.clients.retry import RetryAttempt, RetryPolicy, is_retryable
+from leadsync_tui.clients.retry import (
+    RetryAttempt,
+    RetryPolicy,
+    exponential_wait,
+    is_retryable,
+    jittered_wait,
+)
 from tests.clients.sim_fixtures import RecordingSleep
 
 
@@ -65,6 +71,32 @@ def test_jitter_stays_within_its_band_and_varies() -> None:
     waits = [p.wait_seconds(3) for _ in range(200)]
     assert all(2.0 <= w <= 4.0 for w in waits)
     assert len(set(waits)) > 100
+
+
+def test_every_backoff_doubles_from_its_start_to_its_cap() -> None:
+    # the engine's failed passes (1 s to 10 s), a result that could not be stored
+    # (0.5 s to 10 s), the outbox (0.25 s to 60 s) and the live feed (0.5 s to 30 s)
+    waits = {
+        (initial, cap): [exponential_wait(n, initial=initial, maximum=cap) for n in range(1, 9)]
+        for initial, cap in [(1.0, 10.0), (0.5, 10.0), (0.25, 60.0), (0.5, 30.0)]
+    }
+    assert waits == {
+        (1.0, 10.0): [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0, 10.0],
+        (0.5, 10.0): [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0],
+        (0.25, 60.0): [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+        (0.5, 30.0): [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0],
+    }
+    assert exponential_wait(0, initial=0.25, maximum=60.0) == 0.25
+    assert exponential_wait(5000, initial=0.5, maximum=30.0) == 30.0  # days down: no overflow
+
+
+def test_a_jittered_wait_is_half_to_all_of_the_doubled_one() -> None:
+    rng = random.Random(5)
+    waits = [jittered_wait(4, initial=0.25, maximum=60.0, jitter=0.5, rng=rng) for _ in range(200)]
+    assert all(1.0 <= w <= 2.0 for w in waits)
+    assert len(set(waits)) > 100
+    late = jittered_wait(1, initial=0.25, maximum=60.0, jitter=0.5, rng=rng, retry_after=3.0)
+    assert late == 3.0
 
 
 def test_retry_after_is_a_floor_for_the_wait() -> None:

@@ -22,13 +22,14 @@ from leadsync_tui.models import (
     SyncType,
 )
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import LinkWrite, StatusReport
 from leadsync_tui.store.records import Link, NewOutboxItem, OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
-from leadsync_tui.sync.sender import Outcome
+from leadsync_tui.sync.sender import Outcome, Sent
 from leadsync_tui.sync.wait_budget import WaitBudget
 from tests.waiting import eventually
 
@@ -56,8 +57,8 @@ class ScriptedSender:
         try:
             await asyncio.sleep(self.delay)
             self.calls.append((item.id, time.monotonic()))
-            if item.payload.get("report"):
-                return Outcome(SyncType.STATUS, "reported")
+            if isinstance(item.payload, StatusReport):
+                return Outcome(SyncType.STATUS, Sent.REPORTED)
             steps = self.script.get(cid, [])
             step = steps.pop(0) if steps else _success(cid)
             if isinstance(step, SyncError):
@@ -76,7 +77,7 @@ def _success(cid: str) -> Outcome:
         snapshot={"first_name": "Ann"},
         agreed_at=T0,
     )
-    return Outcome(SyncType.UPDATE, "updated", link=link)
+    return Outcome(SyncType.UPDATE, Sent.UPDATED, link=link)
 
 
 @dataclass
@@ -108,7 +109,7 @@ class Bench:
                 conversation_id=cid,
                 direction=SyncDirection.DOMIQ_TO_RESMAN,
                 sync_type=SyncType.UPDATE,
-                payload={"version": 1, "n": i},
+                payload=LinkWrite(version=1),
                 dedupe_key=f"test:{cid}:{i}",
             )
             for i in range(n)

@@ -19,6 +19,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.sim.resman import Preferences
 from leadsync_tui.sim.world import PropertyLink, prospect_values
+from leadsync_tui.store.payloads import FieldWrite
 from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.sync.plan import (
     created_for,
@@ -56,7 +57,7 @@ def test_a_domiq_change_is_planned_for_resman_and_agreed_only_once_written() -> 
     (item,) = plan_items("cnv_1", 4, plan)
     assert item.direction is SyncDirection.DOMIQ_TO_RESMAN
     assert item.sync_type is SyncType.UPDATE
-    assert item.payload == {"fields": {"phone": "+15125550199"}, "version": 4}
+    assert item.payload == FieldWrite(fields={"phone": "+15125550199"}, version=4)
     assert plan_items("cnv_1", 4, plan_pair(AGREED, domiq, AGREED))[0].dedupe_key == (
         item.dedupe_key
     )
@@ -68,7 +69,8 @@ def test_a_resman_lost_event_is_planned_as_a_status_write_to_domiq() -> None:
     (item,) = plan_items("cnv_1", 4, plan)
     assert item.direction is SyncDirection.RESMAN_TO_DOMIQ
     assert item.sync_type is SyncType.STATUS
-    assert item.payload["fields"] == {"qualification": "lost"}
+    assert isinstance(item.payload, FieldWrite)
+    assert item.payload.fields == {"qualification": "lost"}
 
 
 def test_both_sides_changing_one_field_is_a_conflict_and_nothing_is_written() -> None:

@@ -21,6 +21,7 @@ import pytest
 from leadsync_tui.models import Lead, SyncDirection, SyncStatus, SyncType, utc_now
 from leadsync_tui.store import db as db_module
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import LinkWrite
 from leadsync_tui.store.records import NewOutboxItem, OutboxItem, OutboxStatus
 from leadsync_tui.sync.sender import Outcome
 from leadsync_tui.sync.wait_budget import WaitBudget
@@ -80,7 +81,7 @@ def _make_database(path: Path, queued: int) -> None:
                         conversation_id=f"cnv_{n}",
                         direction=SyncDirection.DOMIQ_TO_RESMAN,
                         sync_type=SyncType.UPDATE,
-                        payload={"version": 1},
+                        payload=LinkWrite(version=1),
                         dedupe_key=f"k{n}",
                     )
                     for n in range(queued)

@@ -9,6 +9,7 @@ from pathlib import Path
 from leadsync_tui.clients.mits import ProspectFields, ProspectIds, ProspectName, build_update
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import SyncDirection, SyncType
+from leadsync_tui.store.payloads import FieldWrite
 from leadsync_tui.store.records import NewOutboxItem
 from tests.engine.conftest import sim_rig
 
@@ -47,7 +48,7 @@ async def test_a_superseded_write_to_domiq_is_merged_again_from_the_outbox(
                         conversation_id=cid,
                         direction=SyncDirection.RESMAN_TO_DOMIQ,
                         sync_type=SyncType.UPDATE,
-                        payload={"fields": {"max_rent": RENT}, "version": lead.version - 1},
+                        payload=FieldWrite(fields={"max_rent": RENT}, version=lead.version - 1),
                         dedupe_key=f"test:stale:{cid}",
                     )
                 ]

@@ -32,6 +32,7 @@ from leadsync_tui.screens.conflict_modal import (
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.actions import ConflictsDetected
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import ResolutionWrite
 from leadsync_tui.store.store import ActionRefused, LeadSyncStore
 from leadsync_tui.widgets import ConflictNotificationBanner, LeadsTable
 from tests.screens.dashboard_fixtures import frozen_clock, sample_conflicts
@@ -163,7 +164,10 @@ async def test_a_conflict_arrives_and_is_resolved_through_the_modal(
         assert conflict.resolution_status is expected_status
         outbox = await db.outbox_items(conversation_id=arrived.conversation_id)
         assert [item.direction for item in outbox] == directions
-        assert all(item.payload["value"] == final for item in outbox)
+        assert all(
+            isinstance(item.payload, ResolutionWrite) and item.payload.value == final
+            for item in outbox
+        )
         [audit] = await db.audit_entries(target=arrived.id)
         assert (audit.actor, audit.action, audit.reason) == (
             ACTOR,

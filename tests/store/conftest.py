@@ -21,6 +21,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store.changes import Change
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import FieldWrite, OutboxPayload
 from leadsync_tui.store.records import NewOutboxItem
 from leadsync_tui.store.store import LeadSyncStore
 
@@ -117,13 +118,13 @@ def make_item(
     *,
     direction: SyncDirection = SyncDirection.DOMIQ_TO_RESMAN,
     due: datetime | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: OutboxPayload | None = None,
 ) -> NewOutboxItem:
     return NewOutboxItem(
         conversation_id=conversation_id,
         direction=direction,
         sync_type=SyncType.UPDATE,
-        payload=payload or {"key": key},
+        payload=payload or FieldWrite(fields={"key": key}, version=1),
         dedupe_key=key,
         next_attempt_at=due,
     )

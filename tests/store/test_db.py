@@ -18,6 +18,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store import db as db_module
 from leadsync_tui.store.db import SCHEMA_VERSION, Database, DatabaseTooNew, DuplicateLink
+from leadsync_tui.store.payloads import FieldWrite, LinkWrite
 from leadsync_tui.store.records import (
     AuditEntry,
     Cursor,
@@ -183,24 +184,30 @@ async def test_enqueue_is_idempotent_by_dedupe_key(db: Database) -> None:
     await db.upsert_leads([make_lead("c1")])
 
     first = await db.enqueue([make_item("push:c1:v1"), make_item("push:c1:v1")])
-    again = await db.enqueue([make_item("push:c1:v1", payload={"other": True})])
+    again = await db.enqueue([make_item("push:c1:v1", payload=LinkWrite(version=1))])
 
     assert first[0] == first[1] == again[0]
     items = await db.outbox_items()
     assert len(items) == 1
-    assert items[0].payload == {"key": "push:c1:v1"}  # the first enqueue is kept
+    # the first enqueue is kept
+    assert items[0].payload == FieldWrite(fields={"key": "push:c1:v1"}, version=1)
 
 
 async def test_outbox_survives_close_and_reopen(db_path: Path, clock: FrozenClock) -> None:
     async with await Database.open(db_path, now=clock) as db:
         await db.upsert_leads([make_lead("c1"), make_lead("c2")])
-        await db.enqueue([make_item("a", "c1"), make_item("b", "c2", payload={"n": [1, 2]})])
+        await db.enqueue(
+            [
+                make_item("a", "c1"),
+                make_item("b", "c2", payload=FieldWrite(fields={"n": [1, 2]}, version=2)),
+            ]
+        )
 
     async with await Database.open(db_path, now=clock) as db:
         items = await db.outbox_items()
         assert [(i.dedupe_key, i.status, i.payload) for i in items] == [
-            ("a", OutboxStatus.PENDING, {"key": "a"}),
-            ("b", OutboxStatus.PENDING, {"n": [1, 2]}),
+            ("a", OutboxStatus.PENDING, FieldWrite(fields={"key": "a"}, version=1)),
+            ("b", OutboxStatus.PENDING, FieldWrite(fields={"n": [1, 2]}, version=2)),
         ]
         assert items[0].created_at == T0
 

@@ -45,6 +45,7 @@ from leadsync_tui.store.changes import (
     MetricsChanged,
 )
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.payloads import LinkWrite, ResolutionWrite
 from leadsync_tui.store.records import Cursor, OutboxCounts, OutboxStatus
 from leadsync_tui.store.store import ActionRefused, LeadSyncStore
 from tests.store.conftest import (
@@ -188,7 +189,7 @@ async def test_push_lead_enqueues_once_and_marks_syncing(
         SyncDirection.DOMIQ_TO_RESMAN,
         SyncType.CREATE,
         "push:c1:v4",
-        {"version": 4},
+        LinkWrite(version=4),
     )
     assert _status(store, "c1") is SyncStatus.SYNCING
     stored = await db.get_lead("c1")
@@ -546,9 +547,10 @@ async def test_each_resolution_enqueues_its_writes_and_is_audited(
     await store.resolve_conflict("k1", _resolution(kind, final, "called the prospect"), "maria")
 
     items = await db.outbox_items()
-    assert [(i.direction, i.payload["value"]) for i in items] == writes
+    payloads = [i.payload for i in items if isinstance(i.payload, ResolutionWrite)]
+    assert [(i.direction, p.value) for i, p in zip(items, payloads, strict=True)] == writes
     assert all(i.sync_type is SyncType.RESOLUTION for i in items)
-    assert all(i.payload["conflict_id"] == "k1" and i.payload["field"] == "phone" for i in items)
+    assert all(p.conflict_id == "k1" and p.field == "phone" for p in payloads)
     resolved = store.conflict("k1")
     assert resolved is not None
     assert resolved.resolution_status is ResolutionStatus.RESOLVED
