@@ -23,8 +23,12 @@ from leadsync_tui.sim.runner import RunningSims
 from tests.setup.setup_fixtures import simulators
 
 
-def guided(path: Path, discover: Discover = discover_on_screen, **given: str) -> InitApp:
-    return InitApp(InitAnswers(config=str(path), **given), path, None, discover=discover)
+def guided(
+    path: Path, discover: Discover = discover_on_screen, *, domiq_url: str | None = None
+) -> InitApp:
+    """The screen for a new file at `path`, as `leadsync init [--domiq-url]` opens it."""
+    answers = InitAnswers(config=str(path), domiq_url=domiq_url)
+    return InitApp(answers, path, None, discover=discover)
 
 
 def answers(sims: RunningSims, **changes: str) -> dict[str, str]:
@@ -111,21 +115,22 @@ def through(sims: RunningSims) -> Discover:
 @contextmanager
 def sims_on_a_thread() -> Iterator[RunningSims]:
     """The simulators on their own loop, for `snap_compare` (which runs its own)."""
-    ready: list[RunningSims] = []
-    started, stop = threading.Event(), threading.Event()
+    ready: list[tuple[RunningSims, asyncio.AbstractEventLoop, asyncio.Event]] = []
+    started = threading.Event()
 
     async def serve() -> None:
+        stop = asyncio.Event()
         async with simulators() as sims:
-            ready.append(sims)
+            ready.append((sims, asyncio.get_running_loop(), stop))
             started.set()
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
+            await stop.wait()
 
     thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
-    started.wait(60)
+    assert started.wait(60), "the simulators did not start"
+    sims, loop, stop = ready[0]
     try:
-        yield ready[0]
+        yield sims
     finally:
-        stop.set()
+        loop.call_soon_threadsafe(stop.set)
         thread.join(30)

@@ -11,10 +11,15 @@ from pathlib import Path
 from textual.widgets import Button, Select
 
 from leadsync_tui.commands.exit_codes import ExitCode
-from leadsync_tui.screens.init_app import LeaveScreen
+from leadsync_tui.screens.init_app import InitApp, LeaveScreen
 from leadsync_tui.screens.init_pairs import PairRow
 from tests.setup.init_app_fixtures import answers, fill, guided, screen_text, settle, shown
 from tests.setup.setup_fixtures import SECRETS, leadsync, simulators
+
+
+def asking(app: InitApp) -> bool:
+    """Whether the "leave without writing?" question is in front."""
+    return isinstance(app.screen, LeaveScreen)
 
 
 def mode_of(path: Path) -> int:
@@ -86,13 +91,13 @@ async def test_a_wrong_api_key_is_said_under_resman_and_nothing_is_written(
 
             await pilot.press("escape")
             await pilot.pause()
-            assert isinstance(app.screen, LeaveScreen)
+            assert asking(app)
             await pilot.press("n")
             await pilot.pause()
-            assert not isinstance(app.screen, LeaveScreen)
+            assert not asking(app)
             await pilot.press("ctrl+q")
             await pilot.pause()
-            assert isinstance(app.screen, LeaveScreen)
+            assert asking(app)
             await pilot.press("y")
             await pilot.pause()
     assert app.return_value == ExitCode.USAGE
@@ -124,9 +129,9 @@ async def test_pairing_another_property_proposes_its_own_source_and_agent(
             rows = list(app.query(PairRow))
             row = rows[0]
             other = next(
-                p for p in sims.world.properties if p.property_id != row.query_one(
-                    ".property", Select
-                ).value
+                p
+                for p in sims.world.properties
+                if p.property_id != row.query_one(".property", Select).value
             )
             row.query_one(".property", Select).value = other.property_id
             await settle(pilot)
