@@ -1,7 +1,9 @@
-"""`leadsync init [...]`: set up the real DomIQ and ResMan (`setup.init_command` does it)."""
+"""`leadsync init [...]`: set up the real DomIQ and ResMan: the guided screen in a terminal
+(`screens.init_app`), else every answer from the options (`setup.init_command`)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -44,7 +46,8 @@ from leadsync_tui.setup.init_options import InitAnswers
 @click.option(
     "--non-interactive",
     is_flag=True,
-    help="ask nothing: take every answer from the options and the existing file",
+    help="ask nothing: take every answer from the options and the existing file "
+    "(the default when stdin or stdout is not a terminal)",
 )
 @log_level_option
 @click.pass_context
@@ -53,6 +56,10 @@ def init_command(ctx: click.Context, /, log_level: str | None, **given: Any) -> 
     begin(ctx, "init", log_level)
     given["config"] = inherited(ctx, "config", given["config"])
     answers = InitAnswers(**given)
+    if not answers.non_interactive and sys.stdin.isatty() and sys.stdout.isatty():
+        from leadsync_tui.screens.init_app import run_guided
+
+        ctx.exit(run_guided(answers, out_err()[1]))
     from leadsync_tui.setup.init_command import run_init
 
     ctx.exit(run_init(answers, *out_err()))

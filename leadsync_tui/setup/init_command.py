@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 import certifi
 from pydantic import SecretStr, ValidationError
+from tomlkit.toml_document import TOMLDocument
 
 from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ConfigError, DomiqSettings, ResmanSettings, load_settings
@@ -42,13 +43,22 @@ from leadsync_tui.setup.config_file import (
 )
 from leadsync_tui.setup.init_options import SECRET_FROM_STDIN, InitAnswers
 from leadsync_tui.setup.mapping_plan import (
+    OPTION,
+    Choice,
     Plan,
     PlanError,
     PropertyOptions,
+    PropertyPlan,
     pair_properties,
     plan_mapping,
 )
-from leadsync_tui.setup.online_check import CheckRow, check_online, reach_domiq, reach_resman
+from leadsync_tui.setup.online_check import (
+    CheckRow,
+    OnlineReport,
+    check_online,
+    reach_domiq,
+    reach_resman,
+)
 from leadsync_tui.setup.proposals import guid_key
 from leadsync_tui.setup.reach import domiq_client, resman_client
 
@@ -65,9 +75,11 @@ _ANSWERS = (
 class InitError(Exception):
     """Answers `init` cannot use; one line per problem, each naming its option."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: Mapping[str, str] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.fields = dict(fields or {})
+        """Per answer (`InitAnswers` attribute): what is wrong with it, for the guided screen."""
 
 
 def _option(attribute: str) -> str:
@@ -87,7 +99,8 @@ def credentials(
 ) -> tuple[DomiqSettings, ResmanSettings]:
     """Both systems' settings from the options, else the file; `InitError` otherwise."""
     values: dict[str, dict[str, Any]] = {"domiq": {}, "resman": {}}
-    missing = []
+    missing: list[str] = []
+    fields: dict[str, str] = {}
     for section, key, attribute in _ANSWERS:
         given = getattr(args, attribute)
         if given == SECRET_FROM_STDIN and key in ("token", "api_key"):
@@ -98,33 +111,37 @@ def credentials(
         value = given if given not in (None, "") else old
         if value in (None, ""):
             missing.append(f"{_option(attribute)} (or [{section}] {key} in the file)")
+            fields[attribute] = "missing"
         values[section][key] = (
             SecretStr(str(value)) if key in ("token", "api_key") and value else value
         )
     if missing:
-        raise InitError(["missing answers: " + ", ".join(missing)])
+        raise InitError(["missing answers: " + ", ".join(missing)], fields)
     problems: list[str] = []
     domiq = resman = None
     try:
         domiq = DomiqSettings(**values["domiq"])
     except ValidationError as exc:
-        problems += _problems(exc, "domiq")
+        problems += _problems(exc, "domiq", fields)
     try:
         resman = ResmanSettings(**values["resman"])
     except ValidationError as exc:
-        problems += _problems(exc, "resman")
+        problems += _problems(exc, "resman", fields)
     if problems or domiq is None or resman is None:
-        raise InitError(problems)
+        raise InitError(problems, fields)
     return domiq, resman
 
 
-def _problems(exc: ValidationError, section: str) -> list[str]:
+def _problems(exc: ValidationError, section: str, fields: dict[str, str]) -> list[str]:
     attributes = {f"{s}.{k}": a for s, k, a in _ANSWERS}
     lines = []
     for error in exc.errors():
         key = f"{section}.{error['loc'][0]}" if error["loc"] else section
         name = _option(attributes[key]) if key in attributes else key
-        lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+        if key in attributes:
+            fields[attributes[key]] = message
     return lines
 
 
@@ -173,12 +190,15 @@ async def discover(
     resman: ResmanSettings,
     existing: Mapping[str, Any],
     options: PropertyOptions,
+    *,
+    as_option: bool = True,
 ) -> Discovery:
-    """Try both systems at once; when both answer, pair and plan every property."""
+    """Try both systems at once; when both answer, pair and plan every property. Fixes
+    name `init` options (`as_option`) or the file's keys (the guided screen)."""
     verify = _verify(existing)
     async with domiq_client(domiq, verify) as d, resman_client(resman, verify) as r:
         (domiq_row, counts), (resman_row, catalog) = await asyncio.gather(
-            reach_domiq(d, True), reach_resman(r, True)
+            reach_domiq(d, as_option), reach_resman(r, as_option)
         )
         found = Discovery([domiq_row, resman_row], counts, catalog, None)
         if counts is None or catalog is None:
@@ -252,15 +272,15 @@ def run_init(args: InitAnswers, out: TextIO, err: TextIO) -> int:
     return _write_and_check(path, document, domiq, resman, found.plan, out, err)
 
 
-def _write_and_check(
+def write_answers(
     path: Path,
-    document: Any,
+    document: TOMLDocument | None,
     domiq: DomiqSettings,
     resman: ResmanSettings,
     plan: Plan,
-    out: TextIO,
-    err: TextIO,
-) -> int:
+) -> TOMLDocument:
+    """Set both systems and every planned property in the file (a new one, or the
+    existing one edited: comments kept) and write it 0600; `OSError` when it cannot."""
     doc = document if document is not None else new_document()
     assert domiq.token is not None and resman.api_key is not None
     set_values(doc, "domiq", {"base_url": domiq.base_url, "token": domiq.token.get_secret_value()})
@@ -276,8 +296,27 @@ def _write_and_check(
     )
     for item in plan.properties:
         set_property(doc, item.domiq_id, item.values(), item.property.label or None)
+    write_private(path, doc)
+    return doc
+
+
+async def check_written(path: Path, *, as_option: bool = True) -> OnlineReport:
+    """The online check of the file just written (`ConfigError` when it does not load)."""
+    loaded = load_settings(path)
+    return await check_online(loaded.settings, as_option=as_option)
+
+
+def _write_and_check(
+    path: Path,
+    document: TOMLDocument | None,
+    domiq: DomiqSettings,
+    resman: ResmanSettings,
+    plan: Plan,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     try:
-        write_private(path, doc)
+        doc = write_answers(path, document, domiq, resman, plan)
     except OSError as exc:
         print(f"leadsync init: cannot write {path}: {exc.strerror}", file=err)
         return ExitCode.USAGE
@@ -288,10 +327,28 @@ def _write_and_check(
     print("", file=out)
     print("online check of what was written:", file=out)
     try:
-        loaded = load_settings(path)
+        report = asyncio.run(check_written(path))
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"leadsync init: {problem}", file=err)
         return ExitCode.USAGE
-    report = asyncio.run(check_online(loaded.settings, as_option=True))
     return print_report(report, out)
+
+
+async def plan_one(
+    resman: ResmanSettings,
+    existing: Mapping[str, Any],
+    catalog: ResmanCatalog,
+    counts: Counter[str],
+    domiq_id: str,
+    property_id: str,
+) -> PropertyPlan:
+    """One DomIQ property paired anew (the guided screen's choice): read that ResMan
+    property's sources and employees, then propose as `discover` does."""
+    async with resman_client(resman, _verify(existing)) as client:
+        await read_properties(client, catalog, [property_id])
+    found = catalog.property(property_id)
+    pick = Choice(property_id, found.name if found else "", OPTION)
+    mapped = existing.get("resman", {}).get("properties", {})
+    plan = plan_mapping(catalog, counts, mapped, PropertyOptions(), {domiq_id: pick}, [])
+    return plan.properties[0]

@@ -167,13 +167,9 @@ def _property_plan(
     )
     chosen = next((e for e in employees if agent.value and e.id == agent.value), None)
     if chosen is not None:
-        twins = proposals.duplicates_of(chosen, employees)
-        if twins:
-            ids = ", ".join(e.id for e in (chosen, *twins))
-            warnings.append(
-                f"ResMan lists {chosen.name} {len(twins) + 1} times at {pick.label} ({ids}); "
-                f"using {chosen.id}: keep using the same one"
-            )
+        twice = proposals.listed_twice(chosen, employees, pick.label)
+        if twice:
+            warnings.append(twice)
     lost = _choose(
         _given(options.lost_reasons, domiq_id),
         kept("lost_reason_id"),

@@ -90,6 +90,18 @@ def duplicates_of(employee: Employee, employees: Sequence[Employee]) -> list[Emp
     ]
 
 
+def listed_twice(employee: Employee, employees: Sequence[Employee], where: str) -> str | None:
+    """The warning when ResMan lists the chosen agent more than once (None otherwise)."""
+    twins = duplicates_of(employee, employees)
+    if not twins:
+        return None
+    ids = ", ".join(e.id for e in (employee, *twins))
+    return (
+        f"ResMan lists {employee.name} {len(twins) + 1} times at {where} ({ids}); "
+        f"using {employee.id}: keep using the same one"
+    )
+
+
 def propose_lost_reason(reasons: Sequence[LostReason]) -> LostReason | None:
     """The reason for leads that stopped answering, which a DomIQ disqualification is."""
     for reason in reasons:
