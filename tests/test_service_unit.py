@@ -76,7 +76,12 @@ def test_the_units_environment_reads_etc_and_writes_var_lib(tmp_path: Path) -> N
         env[key] = value
     config = roots["%E"] / "leadsync" / "config.toml"
     config.parent.mkdir(parents=True, mode=0o700)
-    config.write_text("[sync]\npoll_interval = 10\n")
+    config.write_text(  # endpoints set: not the demo, whose store is its own file
+        '[domiq]\nbase_url = "https://domiq.example"\ntoken = "t"\n'
+        '[resman]\nbase_url = "https://resman.example"\nintegration_partner_id = "p"\n'
+        'api_key = "k"\naccount_id = "400"\n'
+        "[sync]\npoll_interval = 10\n"
+    )
     config.chmod(0o600)
     run = subprocess.run(
         [sys.executable, "-m", "leadsync_tui.cli", "config", "check"],

@@ -139,12 +139,12 @@ async def test_the_running_engine_raises_a_live_conflict_and_keeps_both_values(
             runner = asyncio.create_task(engine.run())
 
             async def settled() -> bool:
+                """The first pass is done: every seeded pair linked here, nothing queued
+                (DomIQ says "synced" for seeded pairs before this engine links them)."""
                 counts = await engine.db.outbox_counts()
-                leads = engine.store.state.leads
-                return counts.pending + counts.in_flight == 0 and any(
-                    leads.get(cid) is not None
-                    and leads[cid].resman_sync_status is SyncStatus.SYNCED
-                    for cid in world.linked_pairs
+                links = await engine.db.get_links(list(world.linked_pairs))
+                return counts.pending + counts.in_flight == 0 and set(links) >= set(
+                    world.linked_pairs
                 )
 
             await until(settled, 60)

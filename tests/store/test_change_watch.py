@@ -66,7 +66,13 @@ async def test_a_resolution_in_one_window_shows_in_the_other(
                 "maria",
             )
 
-            await eventually(lambda: not watcher.state.open_conflicts, 10)
+            await eventually(
+                lambda: (
+                    not watcher.state.open_conflicts
+                    and watcher.state.leads["c1"].resman_sync_status is SyncStatus.SYNCING
+                ),
+                10,
+            )
             conflict = watcher.conflict("k1")
             assert conflict is not None
             assert conflict.resolution_status is ResolutionStatus.RESOLVED
