@@ -25,6 +25,7 @@ from leadsync_tui.screens.conversation import ConversationScreen
 from leadsync_tui.screens.lead_creation import LeadCreationModal
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.operator_commands import CommandState, CreateLead, OperatorCommands
+from leadsync_tui.sync.command_runner import RECONNECT_ACTION
 from leadsync_tui.sync.command_ticket import NO_ENGINE
 from leadsync_tui.sync.conversations import QUALIFY_ACTION
 from leadsync_tui.widgets import LeadsTable
@@ -123,6 +124,18 @@ async def test_qualifying_in_a_watching_window_is_done_by_the_holder(tmp_path: P
             e for e in await engine.db.audit_entries(target=cid) if e.action == QUALIFY_ACTION
         ]
         assert entry.actor == "dana"
+        assert await commands_of(rig) == [(1, CommandState.DONE, engine.lease.token)]
+
+
+async def test_ctrl_r_in_a_watching_window_asks_the_holders_engine(tmp_path: Path) -> None:
+    """The watcher has no feed of its own: its reconnect reaches the holder's engine."""
+    async with two_windows(tmp_path) as (rig, engine, app, pilot):
+        record_notes(app)
+        await pilot.press("ctrl+r")
+        await eventually(lambda: "The engine reconnects the live feed." in toasts(app), 10)
+        assert "Asked the engine to reconnect the live feed…" in toasts(app)
+        entries = await engine.db.audit_entries(target="domiq")
+        assert [(e.actor, e.action) for e in entries] == [("dana", RECONNECT_ACTION)]
         assert await commands_of(rig) == [(1, CommandState.DONE, engine.lease.token)]
 
 
