@@ -13,6 +13,11 @@ or disqualified, and for a user who may not create records (read-only, a viewer)
 the line under the transcript says why. The lead then moves in the store, and the header
 follows it live as the engine syncs it. `f5` reads the transcript again; `escape` goes
 back.
+
+In a window that watches (another process holds the sync lease) the qualification is
+written to the store as a command for the holder's engine; the action line says what it
+waits for (which engine, or none: `ctrl+e` takes over), `escape` cancels it while no
+engine has taken it, and its outcome is shown as a direct one's.
 """
 
 from __future__ import annotations
@@ -39,8 +44,11 @@ from leadsync_tui.models import (
 from leadsync_tui.roles import Permission, refusal
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
+from leadsync_tui.store.operator_commands import Qualify
+from leadsync_tui.sync import command_ticket
+from leadsync_tui.sync.command_ticket import CommandCancelled, CommandFailed, Ticket
 from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, qualify, transcript
-from leadsync_tui.ui_work import ui_work
+from leadsync_tui.ui_work import run_ui_work, ui_work
 from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
@@ -141,6 +149,10 @@ class ConversationScreen(LeadScreen):
         """`q` was pressed: waiting for `y` (or `n`/escape)."""
         self.qualifying = False
         """The qualification is on its way to DomIQ."""
+        self.ticket: Ticket | None = None
+        """The qualification waiting for the engine's holder (a watching window)."""
+        self.waiting = ""
+        """What that command waits for, on the action line."""
 
     # ------------------------------------------------------------ the session
 
@@ -311,7 +323,7 @@ class ConversationScreen(LeadScreen):
         if lead is not None:
             who = display_name(lead, masked=self.masked)
         if self.qualifying:
-            return "⟳ Qualifying in DomIQ…", "busy"
+            return f"⟳ {self.waiting or 'Qualifying in DomIQ…'}", "busy"
         if lead is not None and lead.qualification is Qualification.QUALIFIED:
             # Also when it became qualified while the question was up (another session,
             # DomIQ): never ask to qualify a qualified lead.
@@ -362,16 +374,44 @@ class ConversationScreen(LeadScreen):
         desk = self.desk
         assert desk is not None
         try:
-            lead = await qualify(desk, self.conversation_id, self.session.actor)
-        except (SyncError, AlreadyQualified) as exc:
-            text = exc.message if isinstance(exc, SyncError) else str(exc)
+            if self.session.watching:
+                lead = await self._qualify_through_engine()
+            else:
+                lead = await qualify(desk, self.conversation_id, self.session.actor)
+        except (SyncError, AlreadyQualified, CommandFailed) as exc:
+            text = exc.message if isinstance(exc, SyncError | CommandFailed) else str(exc)
             self.notify(f"Not qualified: {clean_text(text)}", severity="error", timeout=8)
+        except CommandCancelled:
+            self.notify("Qualification cancelled: nothing was sent to DomIQ.", timeout=4)
         else:
             name = display_name(lead, masked=self.masked)
             self.notify(f"{name} is qualified; the sync to ResMan has started.", timeout=4)
         finally:
             self.qualifying = False
+            self.ticket = None
+            self.waiting = ""
             self._draw()
+
+    async def _qualify_through_engine(self) -> Lead:
+        """A watching window asks the lease holder's engine; the lead it qualified."""
+        self.waiting = "Asking the engine to qualify it in DomIQ…"
+        self._draw_action()
+        self.ticket = await command_ticket.submit(
+            self.store.db,
+            Qualify(conversation_id=self.conversation_id),
+            self.session.actor,
+            self.session.clock,
+        )
+        record = await self.ticket.outcome(self._show_waiting)
+        return command_ticket.lead_of(record)
+
+    def _show_waiting(self, line: str) -> None:
+        self.waiting = line
+        self._draw_action()
+
+    async def _cancel_ticket(self, ticket: Ticket) -> None:
+        if not await ticket.cancel():
+            self.notify("The engine has it already: its answer comes here.", timeout=3)
 
     def action_refresh(self) -> None:
         if self.desk is not None:
@@ -380,5 +420,8 @@ class ConversationScreen(LeadScreen):
     def action_back(self) -> None:
         if self.confirming:
             self.action_cancel()
+            return
+        if self.ticket is not None:  # waiting for the engine: esc cancels the command
+            run_ui_work(self, self._cancel_ticket(self.ticket), name="cancel", group="cancel")
             return
         self.dismiss()

@@ -497,6 +497,13 @@ class DashboardScreen(Screen[None]):
     @on(RealTimeSyncIndicator.ReconnectRequested)
     async def action_reconnect(self) -> None:
         self._alerts.reconnect_requested = True
+        if self.lead_app.watching:  # no engine here: the holder's engine reconnects
+            from leadsync_tui.screens.watcher_requests import ask_engine
+            from leadsync_tui.store.operator_commands import Reconnect
+
+            work = ask_engine(self, self.store.db, Reconnect(), self.actor, self._clock)
+            run_ui_work(self, work, group="reconnect", description="Reconnect")
+            return
         await self.store.connect()
         self.notify("Reconnecting the live feed…", timeout=2)
 

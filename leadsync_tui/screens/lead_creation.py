@@ -11,6 +11,11 @@ pre-flight, and creates when it finds nothing. Errors block; warnings are shown 
 second `ctrl+s` on the same values creates anyway. The form keeps one idempotency key
 for its life, so a retry after a failure or a double press never makes two leads.
 
+In a window that watches (another process holds the sync lease), the create is not
+sent from here: it is written to the store as a command for the engine's holder
+(`through_engine`), and the form waits for the outcome, saying which engine has it or
+that none runs (`ctrl+e` takes over); `esc` cancels it while no engine has taken it.
+
 Every field cuts what is typed or pasted to its length and drops control characters,
 so a 10 KB paste or an escape sequence cannot push the layout around.
 """
@@ -18,7 +23,7 @@ so a 10 KB paste or an escape sequence cannot push the layout around.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any, ClassVar, Literal
 
@@ -32,8 +37,11 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from leadsync_tui.clients.errors import DuplicateRecord, SyncError
-from leadsync_tui.models import Lead, LeadData, LeadSource
-from leadsync_tui.sync import lead_intake
+from leadsync_tui.models import Lead, LeadData, LeadSource, utc_now
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.operator_commands import CreateLead
+from leadsync_tui.sync import command_ticket, lead_intake
+from leadsync_tui.sync.command_ticket import CommandCancelled, CommandFailed, Ticket
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.lead_intake import (
     FIELD_CHECKS,
@@ -126,6 +134,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Create"),
         Binding("escape", "cancel", "Cancel"),
+        # A modal hides the app's bindings: a create waiting for an engine that does
+        # not run is where taking the engine over matters (the app says when it may).
+        Binding("ctrl+e", "app.take_over", "Take over the engine", show=False),
     ]
 
     def __init__(
@@ -154,6 +165,8 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         self._focused_before: Widget | None = None
         self._discard_asked = False
         """`esc` on a filled form asked "discard?": a second `esc` discards."""
+        self.ticket: Ticket | None = None
+        """The create waiting for the engine's holder (a watching window), if any."""
 
     @classmethod
     def for_desk(cls, desk: LeadDesk, *, actor: str, today: date) -> LeadCreationModal:
@@ -164,6 +177,32 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             create=partial(_create_on, desk, actor),
             today=today,
         )
+
+    @classmethod
+    def through_engine(
+        cls, desk: LeadDesk, *, actor: str, today: date, clock: Callable[[], datetime]
+    ) -> LeadCreationModal:
+        """The form of a watching window: checks read DomIQ and ResMan as usual, the
+        create goes to the lease holder's engine as a command and the form waits."""
+        form = cls(
+            desk.mapping.domiq_property_ids,
+            check=partial(_check_on, desk, today),
+            create=partial(_create_on, desk, actor),
+            today=today,
+        )
+        form._create = partial(_create_through_engine, desk.db, actor, clock, form)
+        return form
+
+    def wait_on(self, ticket: Ticket | None) -> None:
+        """The create is a command now waiting for the engine (None: it answered)."""
+        self.ticket = ticket
+        self.query_one("#cancel", Button).disabled = ticket is None and self.phase == "creating"
+        self.refresh_bindings()
+
+    def show_waiting(self, line: str) -> None:
+        """What the command waits for (an engine named, or none running)."""
+        if self.phase == "creating":
+            self._status(line, "-busy")
 
     @property
     def busy(self) -> bool:
@@ -295,7 +334,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         if action == "submit":
             return not self.busy
         if action == "cancel":
-            return self.phase != "creating"
+            return self.phase != "creating" or self.ticket is not None
         return True
 
     @on(Button.Pressed, "#create")
@@ -324,6 +363,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         if self.phase == "creating":
+            ticket = self.ticket
+            if ticket is not None:
+                run_ui_work(self, self._cancel_ticket(ticket), name="cancel", group="cancel")
             return
         if self._filled() and not self._discard_asked:
             self._discard_asked = True
@@ -333,6 +375,11 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             return
         self.workers.cancel_group(self, "lead-creation")
         self.dismiss(None)
+
+    async def _cancel_ticket(self, ticket: Ticket) -> None:
+        """`esc` while the create waits: withdrawn unless an engine took it already."""
+        if not await ticket.cancel():
+            self._status("The engine has it already: its answer comes here.", "-busy")
 
     def _filled(self) -> bool:
         """Something typed that `esc` would lose."""
@@ -365,7 +412,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         self._set_phase("creating")
         try:
             lead = await self._create(data, self.idempotency_key, confirmed)
-        except DuplicateRecord:
+        except CommandCancelled:
+            self._failed("Cancelled: nothing was sent to DomIQ. Your values are kept.")
+        except (DuplicateRecord, _Duplicate):
             self._failed(
                 "DomIQ already created a lead from this form's earlier submit, with the "
                 "values sent then. Close the form (esc) and find it in the list."
@@ -421,8 +470,12 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         box.display = bool(findings)
 
 
+class _Duplicate(CommandFailed):
+    """The engine's create was refused as DomIQ refuses a reused idempotency key."""
+
+
 def _what_went_wrong(exc: BaseException) -> str:
-    if isinstance(exc, SyncError):
+    if isinstance(exc, SyncError | CommandFailed):
         return exc.message
     return f"{type(exc).__name__}: {exc}"
 
@@ -435,6 +488,33 @@ async def _create_on(
     desk: LeadDesk, actor: str, data: LeadData, key: str, confirmed: Sequence[PreflightFinding]
 ) -> Lead:
     return await lead_intake.create_lead(desk, data, key, actor, confirmed=confirmed)
+
+
+async def _create_through_engine(
+    db: Database,
+    actor: str,
+    clock: Callable[[], datetime],
+    form: LeadCreationModal,
+    data: LeadData,
+    key: str,
+    confirmed: Sequence[PreflightFinding],
+) -> Lead:
+    """The create as a command for the lease holder (same key: a re-run after its
+    holder died makes no second lead); the lead it made, or its refusal."""
+    command = CreateLead(
+        data=data, idempotency_key=key, confirmed=tuple(f.message for f in confirmed)
+    )
+    ticket = await command_ticket.submit(db, command, actor, clock)
+    form.wait_on(ticket)
+    try:
+        record = await ticket.outcome(form.show_waiting)
+    except CommandFailed as exc:
+        if exc.kind == DuplicateRecord.__name__:
+            raise _Duplicate(exc.message, exc.kind) from exc
+        raise
+    finally:
+        form.wait_on(None)
+    return command_ticket.lead_of(record)
 
 
 # --------------------------------------------------------------------------- opening
@@ -474,5 +554,9 @@ def open_lead_creation(screen: Screen[Any], table: LeadsTable, *, actor: str, to
         note = "" if shown else " (the filter hides it)"
         screen.notify(f"Lead created; syncing to ResMan{note}", timeout=4)
 
-    modal = LeadCreationModal.for_desk(desk, actor=actor, today=today)
+    if getattr(screen.app, "watching", False):
+        clock: Callable[[], datetime] = getattr(screen.app, "clock", utc_now)
+        modal = LeadCreationModal.through_engine(desk, actor=actor, today=today, clock=clock)
+    else:
+        modal = LeadCreationModal.for_desk(desk, actor=actor, today=today)
     push_screen(screen, modal, created)

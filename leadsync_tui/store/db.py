@@ -239,6 +239,26 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         END
         WHERE json_type(payload, '$.kind') IS NULL""",
     ),
+    # v6: what watching windows ask the lease holder's engine to do, and its outcome
+    # (`store.operator_commands`).
+    (
+        """CREATE TABLE commands (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            result TEXT,
+            error TEXT,
+            error_kind TEXT,
+            done_at TEXT
+        )""",
+        "CREATE INDEX commands_open ON commands (id) WHERE state IN ('pending', 'running')",
+    ),
 )
 """Each entry is one schema version's statements, applied in one transaction; the
 database's `PRAGMA user_version` is the number of entries applied. Only ever append."""

@@ -7,8 +7,8 @@ Two ways to run it:
 - `run()` (`leadsync sync --headless`, the TUI): the live feed (watcher), a full
   reconcile every `[sync] poll_interval` or when asked (`EngineRequest` pull), a quick
   local pass for leads the feed changed, a drift scan every `[sync] drift_scan_every`
-  (`drift`), and the worker, until `stop()` (which lets the
-  items in flight finish) or cancellation.
+  (`drift`), the watching windows' commands (`command_runner`), and the worker, until
+  `stop()` (which lets the items in flight finish) or cancellation.
 
 Both run only while this engine holds the store's sync lease (`lease`; `LeaseHeld`
 otherwise, `wait_for_lease` first to wait for it), and every write request they make
@@ -47,12 +47,14 @@ from leadsync_tui.store.changes import (
 )
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.command_runner import CommandRunner
 from leadsync_tui.sync.conflict_desk import ConflictDesk
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.feed_share import FeedPublisher
 from leadsync_tui.sync.journal import EventSink, Journal, ignore
+from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.lease import LeaseLost, SyncLease
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
@@ -190,6 +192,8 @@ class SyncEngine:
             now=now,
             on_progress=store.note_drift,
         )
+        self.commands = CommandRunner(LeadDesk(settings, store, db, domiq, resman), self.journal)
+        """Executes what watching windows asked for (`store.operator_commands`)."""
         self._stop = asyncio.Event()
         self._pull_now = asyncio.Event()
         self._dirty: set[str] = set()
@@ -235,6 +239,7 @@ class SyncEngine:
         with self._listening():
             while passes < MAX_PASSES and not self._stop.is_set():
                 passes += 1
+                await self.commands.run_pending()
                 report, error = await self._reconcile_within(budget)
                 if report is None or self._stop.is_set():
                     break
@@ -330,6 +335,7 @@ class SyncEngine:
             self._reconcile_loop(),
             self._local_loop(),
             self._metrics_loop(),
+            self.commands.run(),
         ]
         if self.watcher is not None:
             jobs.append(self.watcher.run())
