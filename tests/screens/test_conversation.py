@@ -40,7 +40,7 @@ from tests.waiting import eventually
 from tests.widgets.sample_leads import frozen_clock
 
 AppPilot = Pilot[int]
-ENGINE = ("sync",)
+ENGINE = ("sync", "follow")  # the engine, and the store following the file: never done
 """The worker group of the app's own sync engine (it runs until the app quits)."""
 MakeBench = Callable[..., Awaitable[Bench]]
 

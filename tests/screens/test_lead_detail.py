@@ -52,7 +52,7 @@ from tests.waiting import eventually
 from tests.widgets.sample_leads import NOW
 
 AppPilot = Pilot[int]
-ENGINE = ("sync",)
+ENGINE = ("sync", "follow")  # the engine, and the store following the file: never done
 """The worker group of the app's own sync engine (it runs until the app quits)."""
 
 
