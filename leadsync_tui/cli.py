@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from textual.theme import BUILTIN_THEMES
+
 from leadsync_tui import __version__
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
 from leadsync_tui.logging_setup import add_log_level_option, configure_for_command, log_file_note
@@ -22,7 +24,8 @@ EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 EXIT_USAGE = 2
 
-THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "solarized-light")
+THEMES = tuple(sorted(BUILTIN_THEMES))
+"""Every theme Textual ships (`ctrl+t` then switches between textual-dark and -light)."""
 
 
 def _add_config_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -49,7 +52,11 @@ def _add_tui_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None
         help="mask names, emails and phones (for screen sharing)",
     )
     parser.add_argument(
-        "--theme", choices=THEMES, default=suppress, help="colour theme (default textual-dark)"
+        "--theme",
+        choices=THEMES,
+        metavar="NAME",
+        default=suppress,
+        help="colour theme: any Textual theme, e.g. textual-light (default textual-dark)",
     )
 
 

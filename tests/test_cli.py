@@ -41,6 +41,20 @@ def test_subcommand_options_parse() -> None:
     assert (tui.config, tui.read_only, tui.theme) == ("x.toml", True, "nord")
 
 
+@pytest.mark.parametrize("theme", ["textual-light", "catppuccin-latte", "tokyo-night"])
+def test_theme_takes_any_textual_theme(theme: str) -> None:
+    assert build_parser().parse_args(["--theme", theme]).theme == theme
+
+
+def test_an_unknown_theme_is_a_usage_error_naming_the_themes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--theme", "neon"])
+    assert exited.value.code == 2
+    assert "textual-light" in capsys.readouterr().err
+
+
 def test_a_bad_option_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exited:
         main(["sim", "--domiq-port", "eighty"])

@@ -548,6 +548,10 @@ class LeadsTable(ScrollView, can_focus=True):
             if on
         )
         base = self._style(*classes)
+        # The cursor's colours win over the status and age colours: those are picked for
+        # the table's background, not the cursor's.
+        under = tuple(name for name in classes if name != "leads-table--cursor")
+        over = ("leads-table--cursor",) if cursor else ()
         gutter = (CURSOR_MARK if cursor else " ") + (ROW_MARK if marked else " ")
         segments = [Segment(gutter, base)]
         x = GUTTER_WIDTH
@@ -557,11 +561,13 @@ class LeadsTable(ScrollView, can_focus=True):
             key = slot.column.key
             if key == STATUS:
                 status = lead.resman_sync_status
-                style = self._style(*classes, status_component(status, "leads-table"))
+                style = self._style(*under, status_component(status, "leads-table"), *over)
                 segments.append(Segment(fit(status_badge(status).plain, slot.width), style))
             else:
                 text = fit(cell_text(key, lead, self._now, self.mask_pii), slot.width)
-                style = self._style(*classes, "leads-table--muted") if key == LAST_SYNC else base
+                style = (
+                    self._style(*under, "leads-table--muted", *over) if key == LAST_SYNC else base
+                )
                 segments.append(Segment(text, style))
             x = slot.x + slot.width
         if width > x:
