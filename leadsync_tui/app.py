@@ -188,6 +188,13 @@ class LeadSyncApp(App[int]):
         if commands is not None:
             yield from commands()
 
+    @property
+    def property_names(self) -> dict[str, str]:
+        """DomIQ property id -> the property's name (`[resman.properties.<id>] name`; the
+        demo's simulators name theirs), from the settings the systems run with."""
+        settings = self.desk.settings if self.desk is not None else self.settings
+        return settings.resman.property_names
+
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables, with every text colour readable on its backgrounds."""
         variables = super().get_css_variables()

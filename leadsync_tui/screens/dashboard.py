@@ -164,7 +164,12 @@ class DashboardScreen(Screen[None]):
             yield Label("", id="load-note")
             yield DriftScanNote(self.store.drift_progress)
         yield SyncErrorAlert(state.error or "")
-        yield LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
+        yield LeadsTable(
+            state.leads.values(),
+            clock=self._clock,
+            mask_pii=self._mask_pii,
+            property_names=self.lead_app.property_names,
+        )
         yield SyncMetricsWidget(state.metrics)
         yield Input(placeholder="filter: any column (enter keeps it, esc clears)", id="filter")
         yield Footer()

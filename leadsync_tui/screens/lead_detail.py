@@ -69,6 +69,7 @@ from leadsync_tui.ui_work import push_screen, ui_work
 from leadsync_tui.widgets.cell_style import cell_style
 from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
+from leadsync_tui.widgets.leads_columns import property_detail
 from leadsync_tui.widgets.sync_error_alert import clean_text
 from leadsync_tui.widgets.sync_log_viewer import LeadSyncLogViewer
 
@@ -306,7 +307,7 @@ class LeadDetailScreen(LeadScreen):
         parts = [
             lead.conversation_id,
             f"ResMan {prospect}" if prospect else "no ResMan prospect",
-            lead.property_id,
+            property_detail(lead.property_id, self.session.property_names),
             _qualification(lead.qualification),
         ]
         ids.update(Content(clean_text(" · ".join(parts), 300)))
