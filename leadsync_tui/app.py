@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import HelpPanel, Static
@@ -26,6 +27,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
+from leadsync_tui.readable_theme import readable_variables
 from leadsync_tui.roles import Permission, Role, allows, default_actor, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.changes import Change
@@ -324,6 +326,25 @@ class LeadSyncApp(App[int]):
         )
         if commands is not None:
             yield from commands()
+
+    @property
+    def property_names(self) -> dict[str, str]:
+        """DomIQ property id -> the property's name (`[resman.properties.<id>] name`; the
+        demo's simulators name theirs), from the settings the systems run with."""
+        settings = self.desk.settings if self.desk is not None else self.settings
+        return settings.resman.property_names
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, with every text colour readable on its backgrounds."""
+        variables = super().get_css_variables()
+        variables.update(readable_variables(variables, dark=self.current_theme.dark))
+        self.theme_variables = variables
+        return variables
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """ "leadsync — demo · operator (dana)": Textual dims the sub-title, which falls
+        below 4.5:1 on the light theme's header; here it is plain."""
+        return Content(f"{title} — {sub_title}" if sub_title else title)
 
     def action_toggle_theme(self) -> None:
         """`ctrl+t`: light for a sunny room or a projector, dark otherwise."""

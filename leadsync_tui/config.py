@@ -132,6 +132,10 @@ class ResmanProperty(_Section):
     """Default prospect source (TransactionSource) for new prospects here."""
     agent_id: str | None = None
     """Default leasing agent (an employee ID) for new prospects here."""
+    name: str | None = None
+    """The property's name as people say it ("Oakridge Commons", as ResMan's
+    GetProperties gives it): shown in the leads table and the new-lead form instead of
+    the DomIQ id (which then shows only on the lead's detail). Unset: the id."""
     lost_reason_id: str | None = None
     """Lost-prospect reason (from GetLostProspectReasons) used when DomIQ disqualifies a
     lead: ResMan marks a prospect lost only with a reason id."""
@@ -162,6 +166,11 @@ class ResmanSettings(_Section):
     def property_ids(self) -> dict[str, str]:
         """DomIQ property_id -> ResMan PropertyID."""
         return {key: prop.property_id for key, prop in self.properties.items()}
+
+    @property
+    def property_names(self) -> dict[str, str]:
+        """DomIQ property_id -> the property's name, for those that have one."""
+        return {key: prop.name for key, prop in self.properties.items() if prop.name}
 
 
 class SyncSettings(_Section):

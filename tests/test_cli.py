@@ -75,6 +75,18 @@ def test_subcommand_options_parse() -> None:
     assert (tui["config"], tui["read_only"], tui["theme"]) == ("x.toml", True, "nord")
 
 
+@pytest.mark.parametrize("theme", ["textual-light", "catppuccin-latte", "tokyo-night"])
+def test_theme_takes_any_textual_theme(theme: str) -> None:
+    assert parsed(["--theme", theme])["theme"] == theme
+
+
+def test_an_unknown_theme_is_a_usage_error_naming_the_themes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--theme", "neon"]) == 2
+    assert "textual-light" in capsys.readouterr().err
+
+
 def test_a_bad_option_is_a_usage_error() -> None:
     assert main(["sim", "--domiq-port", "eighty"]) == 2
 

@@ -157,7 +157,12 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         state = self.store.state
-        table = LeadsTable(state.leads.values(), clock=self._clock, mask_pii=self._mask_pii)
+        table = LeadsTable(
+            state.leads.values(),
+            clock=self._clock,
+            mask_pii=self._mask_pii,
+            property_names=self.lead_app.property_names,
+        )
         yield Header()
         with Horizontal(id="status-line"):
             yield RealTimeSyncIndicator(

@@ -22,7 +22,7 @@ so a 10 KB paste or an escape sequence cannot push the layout around.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -52,6 +52,7 @@ from leadsync_tui.sync.lead_intake import (
     read_form,
 )
 from leadsync_tui.ui_work import push_screen, run_ui_work
+from leadsync_tui.widgets.leads_columns import property_label
 from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
@@ -147,12 +148,14 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         create: Create,
         today: date,
         idempotency_key: str | None = None,
+        property_names: Mapping[str, str] | None = None,
     ) -> None:
-        """`properties`: the DomIQ property ids ResMan is mapped for; `today` is the
-        first allowed move-in date; `idempotency_key` (default: a new one) is sent with
-        every create this form makes."""
+        """`properties`: the DomIQ property ids ResMan is mapped for, offered by name
+        (`property_names`, else the id); `today` is the first allowed move-in date;
+        `idempotency_key` (default: a new one) is sent with every create this form makes."""
         super().__init__()
         self.properties = list(properties)
+        self.property_names = dict(property_names or {})
         self._check = check
         self._create = create
         self.today = today
@@ -176,6 +179,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             check=partial(_check_on, desk, today),
             create=partial(_create_on, desk, actor),
             today=today,
+            property_names=desk.settings.resman.property_names,
         )
 
     @classmethod
@@ -189,6 +193,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             check=partial(_check_on, desk, today),
             create=partial(_create_on, desk, actor),
             today=today,
+            property_names=desk.settings.resman.property_names,
         )
         form._create = partial(_create_through_engine, desk.db, actor, clock, form)
         return form
@@ -233,7 +238,8 @@ class LeadCreationModal(ModalScreen[Lead | None]):
 
     def _control(self, name: str) -> Input | Select[str]:
         if name == "property_id":
-            options = [(clean_text(p, 40), p) for p in self.properties]
+            names = self.property_names
+            options = [(clean_text(property_label(p, names), 40), p) for p in self.properties]
             only = self.properties[0] if len(self.properties) == 1 else Select.NULL
             return Select(
                 options, prompt="choose…", value=only, compact=True, id=name, classes="control"

@@ -66,9 +66,11 @@ from leadsync_tui.sync.lead_compare import (
 )
 from leadsync_tui.sync.mapping import InvalidValue
 from leadsync_tui.ui_work import push_screen, ui_work
+from leadsync_tui.widgets.cell_style import cell_style
 from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
+from leadsync_tui.widgets.leads_columns import property_detail
 from leadsync_tui.widgets.sync_error_alert import clean_text
 from leadsync_tui.widgets.sync_log_viewer import LeadSyncLogViewer
 
@@ -306,7 +308,7 @@ class LeadDetailScreen(LeadScreen):
         parts = [
             lead.conversation_id,
             f"ResMan {prospect}" if prospect else "no ResMan prospect",
-            lead.property_id,
+            property_detail(lead.property_id, self.session.property_names),
             _qualification(lead.qualification),
         ]
         ids.update(Content(clean_text(" · ".join(parts), 300)))
@@ -474,7 +476,7 @@ class LeadDetailScreen(LeadScreen):
         body.update(Content("\n".join(audit_line(entry) for entry in reversed(latest))))
 
     def _style(self, component: str) -> Style:
-        return self.table.get_component_rich_style(f"comparison--{component}", partial=True)
+        return cell_style(self.table, f"comparison--{component}")
 
     # ------------------------------------------------------------ actions
 

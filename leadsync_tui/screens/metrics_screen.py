@@ -268,7 +268,7 @@ class MetricsScreen(Screen[ErrorGroup | None]):
         return Content.assemble(
             (f"{group.label:<28}", "bold"),
             f" {counts} · {leads} lead{'s' if leads != 1 else ''}\n",
-            (f"  {clean_text(group.example, EXAMPLE_LENGTH) or '(no message)'}", "dim"),
+            (f"  {clean_text(group.example, EXAMPLE_LENGTH) or '(no message)'}", "italic"),
         )
 
     def _reload_errors_soon(self) -> None:

@@ -92,6 +92,7 @@ class RunningSims:
                 "",
                 f"[resman.properties.{key}]  # {link.name}",
                 f"property_id = {_string(link.property_id)}",
+                f"name = {_string(link.name)}",
                 f"source_id = {_string(link.source_id)}",
                 f"agent_id = {_string(link.agent_id)}",
                 f"lost_reason_id = {_string(self.world.default_lost_reason_id)}",

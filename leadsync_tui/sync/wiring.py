@@ -81,6 +81,7 @@ def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
                 properties={
                     link.domiq_id: ResmanProperty(
                         property_id=link.property_id,
+                        name=link.name,
                         source_id=link.source_id,
                         agent_id=link.agent_id,
                         lost_reason_id=world.default_lost_reason_id,

@@ -61,13 +61,13 @@ class ConflictNotificationBanner(Widget):
         width: 1fr;
         height: 1;
         padding: 0 1;
-        background: $warning 20%;
+        background: $warning 12%;
         color: $text;
         text-wrap: nowrap;
         text-overflow: ellipsis;
         & > .conflict-banner--glyph { color: $text-warning; text-style: bold; }
         & > .conflict-banner--high { color: $text-error; text-style: bold; }
-        &:hover { background: $warning 30%; }
+        &:hover { background: $warning 15%; }
     }
     """
 

@@ -30,13 +30,21 @@ reach the first frame in a small fraction of a second.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import cast
 
 from leadsync_tui.models import Lead
-from leadsync_tui.widgets.leads_columns import NUMBER_SORT, TEXT_SORT, fold, search_text
+from leadsync_tui.widgets.leads_columns import (
+    NO_NAMES,
+    NUMBER_SORT,
+    PROPERTY,
+    TEXT_SORT,
+    fold,
+    property_label,
+    search_text,
+)
 
 OrderKey = str | int
 """Where a row is filed in the view (see the module docstring); unique per row."""
@@ -74,7 +82,9 @@ class LeadIndex:
     REBUILD_MIN = 64
     """...and more than this many rows changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, property_names: Mapping[str, str] = NO_NAMES) -> None:
+        """`property_names`: what the Property column shows, searches and sorts by."""
+        self._names = property_names
         self._leads: dict[str, Lead] = {}
         self._seq: dict[str, int] = {}
         """Arrival number per row: the order of an unsorted table, and numeric order keys."""
@@ -268,12 +278,12 @@ class LeadIndex:
         again = list(islice(self._reindex, limit))
         for key in again:
             del self._reindex[key]
-            search[key] = search_text(stored[key])
+            search[key] = search_text(stored[key], self._names)
         limit -= len(again)
         stop = min(len(self._seq_keys), self._index_cursor + limit)
         for waiting in self._seq_keys[self._index_cursor : stop]:
             if waiting is not None and waiting not in search:
-                search[waiting] = search_text(stored[waiting])
+                search[waiting] = search_text(stored[waiting], self._names)
         self._index_cursor = stop
         return self.indexed
 
@@ -373,7 +383,7 @@ class LeadIndex:
             return True
         text = self._search.get(key)
         if text is None:
-            text = self._search[key] = search_text(self._leads[key])
+            text = self._search[key] = search_text(self._leads[key], self._names)
             self._reindex.pop(key, None)
         return self._needle in text
 
@@ -393,6 +403,10 @@ class LeadIndex:
         elif column in NUMBER_SORT:
             numbers = map(NUMBER_SORT[column], [stored[key] for key in keys])
             order = [n << _SEQ_BITS | seq[key] for n, key in zip(numbers, keys, strict=True)]
+        elif column == PROPERTY:  # by what the column shows
+            names = self._names
+            labels = [property_label(stored[key].property_id, names).lower() for key in keys]
+            order = [t + _TEXT_SEPARATOR + key for t, key in zip(labels, keys, strict=True)]
         else:
             texts = map(TEXT_SORT[column], [stored[key] for key in keys])
             order = [t + _TEXT_SEPARATOR + key for t, key in zip(texts, keys, strict=True)]

@@ -180,12 +180,31 @@ def header_label(column: Column, width: int, sort_mark: str | None) -> str:
     return fit(f"{label} {sort_mark}", width)
 
 
-def cell_text(column_key: str, lead: Lead, now: datetime, mask: bool) -> str:
-    """What a cell shows, before fitting. `mask` hides names, emails and phones."""
+NO_NAMES: Mapping[str, str] = MappingProxyType({})
+"""No property has a name: ids are shown."""
+
+
+def property_label(property_id: str, names: Mapping[str, str]) -> str:
+    """The property's name where the config gives one (`[resman.properties.<id>] name`),
+    else its DomIQ id."""
+    return names.get(property_id) or property_id
+
+
+def property_detail(property_id: str, names: Mapping[str, str]) -> str:
+    """ "Oakridge Commons (prop_oakridge)", or the id alone when it has no name."""
+    name = names.get(property_id)
+    return f"{name} ({property_id})" if name else property_id
+
+
+def cell_text(
+    column_key: str, lead: Lead, now: datetime, mask: bool, names: Mapping[str, str] = NO_NAMES
+) -> str:
+    """What a cell shows, before fitting. `mask` hides names, emails and phones; `names`
+    are the properties' names."""
     if column_key == NAME:
         return mask_name(lead.first_name, lead.last_name) if mask else lead.full_name
     if column_key == PROPERTY:
-        return lead.property_id
+        return property_label(lead.property_id, names)
     if column_key == CONTACT:
         return contact_text(lead, mask)
     if column_key == QUALIFICATION:
@@ -211,17 +230,19 @@ def contact_text(lead: Lead, mask: bool) -> str:
 _STATUS_WORDS: dict[str, str] = {str(status): badge.word for status, badge in BADGES.items()}
 
 
-def search_text(lead: Lead) -> str:
+def search_text(lead: Lead, names: Mapping[str, str] = NO_NAMES) -> str:
     """What the `/` filter searches for this lead: every column's text, lower-cased.
 
     The age is left out (it changes by itself, so a match would come and go), and the
     real values are searched even while PII is masked, so an operator sharing a screen
     can still find a lead by its email. Both email and phone are searched.
     Fields are joined with a separator no typed filter contains, so a match never spans
-    two fields. Built with one f-string: it runs once per row on a 100k load.
+    two fields. Built with one f-string: it runs once per row on a 100k load. The
+    property is found by its id and by its name.
     """
     return (
-        f"{lead.first_name} {lead.last_name}\x1f{lead.property_id}\x1f{lead.email or ''}"
+        f"{lead.first_name} {lead.last_name}\x1f{lead.property_id}\x1f"
+        f"{names.get(lead.property_id, '')}\x1f{lead.email or ''}"
         f"\x1f{lead.phone or ''}\x1f{lead.qualification}\x1f"
         f"{_STATUS_WORDS[lead.resman_sync_status]}\x1f{lead.resman_prospect_id or ''}"
     ).lower()

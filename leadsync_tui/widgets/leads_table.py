@@ -16,7 +16,7 @@ the rows scroll under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -209,16 +209,20 @@ class LeadsTable(ScrollView, can_focus=True):
         mask_pii: bool = False,
         zebra_stripes: bool = False,
         age_refresh: float | None = 1.0,
+        property_names: Mapping[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        """`clock` gives "now" for the Last sync ages, redrawn every `age_refresh` seconds."""
+        """`clock` gives "now" for the Last sync ages, redrawn every `age_refresh` seconds;
+        `property_names` (DomIQ id -> name) are shown in the Property column."""
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.clock = clock
         """Where "now" comes from; tests freeze it."""
-        self._index = LeadIndex()
+        self.property_names: Mapping[str, str] = dict(property_names or {})
+        """The properties' names; a property without one shows its id."""
+        self._index = LeadIndex(self.property_names)
         self._cursor_key: str | None = None
         self._cursor_hint = 0
         """The cursor's last view position, to land near it if its row disappears."""
@@ -548,6 +552,10 @@ class LeadsTable(ScrollView, can_focus=True):
             if on
         )
         base = self._style(*classes)
+        # The cursor's colours win over the status and age colours: those are picked for
+        # the table's background, not the cursor's.
+        under = tuple(name for name in classes if name != "leads-table--cursor")
+        over = ("leads-table--cursor",) if cursor else ()
         gutter = (CURSOR_MARK if cursor else " ") + (ROW_MARK if marked else " ")
         segments = [Segment(gutter, base)]
         x = GUTTER_WIDTH
@@ -557,11 +565,14 @@ class LeadsTable(ScrollView, can_focus=True):
             key = slot.column.key
             if key == STATUS:
                 status = lead.resman_sync_status
-                style = self._style(*classes, status_component(status, "leads-table"))
+                style = self._style(*under, status_component(status, "leads-table"), *over)
                 segments.append(Segment(fit(status_badge(status).plain, slot.width), style))
             else:
-                text = fit(cell_text(key, lead, self._now, self.mask_pii), slot.width)
-                style = self._style(*classes, "leads-table--muted") if key == LAST_SYNC else base
+                text = cell_text(key, lead, self._now, self.mask_pii, self.property_names)
+                text = fit(text, slot.width)
+                style = (
+                    self._style(*under, "leads-table--muted", *over) if key == LAST_SYNC else base
+                )
                 segments.append(Segment(text, style))
             x = slot.x + slot.width
         if width > x:

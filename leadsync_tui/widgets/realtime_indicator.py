@@ -176,7 +176,7 @@ class RealTimeSyncIndicator(Widget):
         )
 
     def _style(self, component: str) -> Style:
-        return self.get_visual_style(f"realtime-sync-indicator--{component}", partial=True)
+        return self.get_visual_style(f"realtime-sync-indicator--{component}")
 
     def on_click(self, event: events.Click) -> None:
         event.stop()

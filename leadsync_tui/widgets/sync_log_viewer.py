@@ -45,6 +45,7 @@ from leadsync_tui.models import (
     format_utc,
     utc_now,
 )
+from leadsync_tui.widgets.cell_style import cell_style
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
 
@@ -351,4 +352,4 @@ class LeadSyncLogViewer(Widget):
         detail.update(Content(text))
 
     def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(f"sync-log-viewer--{component}", partial=True)
+        return cell_style(self, f"sync-log-viewer--{component}")

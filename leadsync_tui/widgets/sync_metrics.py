@@ -281,4 +281,4 @@ class SyncMetricsWidget(Widget, can_focus=True):
         )
 
     def _style(self, component: str) -> Style:
-        return self.get_visual_style(f"sync-metrics--{component}", partial=True)
+        return self.get_visual_style(f"sync-metrics--{component}")

@@ -91,6 +91,9 @@ async def test_the_config_block_loads_in_leadsync(tmp_path: Path) -> None:
     assert settings.resman.api_key is not None
     assert settings.resman.api_key.get_secret_value() == sims.world.api_key
     assert settings.resman.account_id == sims.world.account_id
+    assert settings.resman.property_names == {
+        link.domiq_id: link.name for link in sims.world.properties
+    }
     reason = sims.world.default_lost_reason_id
     assert {
         key: (p.property_id, p.source_id, p.agent_id, p.lost_reason_id)
