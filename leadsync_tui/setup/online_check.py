@@ -16,7 +16,9 @@ import asyncio
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
@@ -207,6 +209,22 @@ def property_rows(
     ]
 
 
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_HasId)
+
+
+def _by_id(items: Sequence[_Item], wanted: str | None) -> _Item | None:
+    """The item whose GUID is `wanted` (ResMan writes GUIDs in any case, braced or not)."""
+    if not wanted:
+        return None
+    key = proposals.guid_key(wanted)
+    return next((item for item in items if proposals.guid_key(item.id) == key), None)
+
+
 def _source_row(
     domiq_id: str,
     entry: ResmanProperty,
@@ -216,14 +234,7 @@ def _source_row(
     as_option: bool,
 ) -> CheckRow:
     sources = catalog.sources_of(property_id)
-    found = next(
-        (
-            s
-            for s in sources
-            if entry.source_id and proposals.guid_key(s.id) == proposals.guid_key(entry.source_id)
-        ),
-        None,
-    )
+    found = _by_id(sources, entry.source_id)
     if found is not None and found.is_active is not False:
         return CheckRow(domiq_id, "source", True, f"{found.name} ({found.id}) is linked to {name}")
     if not entry.source_id:
@@ -253,14 +264,7 @@ def _agent_row(
     as_option: bool,
 ) -> CheckRow:
     employees = catalog.employees_of(property_id)
-    found = next(
-        (
-            e
-            for e in employees
-            if entry.agent_id and proposals.guid_key(e.id) == proposals.guid_key(entry.agent_id)
-        ),
-        None,
-    )
+    found = _by_id(employees, entry.agent_id)
     if found is not None:
         detail = f"{found.name} ({found.id}) is an employee of {name}"
         twins = proposals.duplicates_of(found, employees)
