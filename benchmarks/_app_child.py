@@ -3,8 +3,8 @@
     python -m benchmarks._app_child ours DB_PATH ROWS
     python -m benchmarks._app_child bare
 
-`ours` is leadsync started the way `leadsync` starts it: `make_app(settings)` with no
-store, so the app opens the SQLite file at DB_PATH (which holds ROWS leads) itself,
+`ours` is leadsync started the way `leadsync` starts it: `open_tui(settings)` opens the
+SQLite file at DB_PATH (which holds ROWS leads) and hands the engine to the app, which
 shows the dashboard and then loads the leads into it chunk by chunk (the engine waits
 for the last chunk). The settings are live ones (not the demo, which would start afresh)
 with both upstreams at an unused loopback port: nothing is sent before the leads are
@@ -100,19 +100,19 @@ def live_settings(path: str) -> Any:
 
 
 async def run_ours(path: str, rows: int) -> None:
-    from leadsync_tui.app import make_app
+    from leadsync_tui.commands.tui_session import open_tui
     from leadsync_tui.screens.dashboard import DashboardScreen
 
-    app = make_app(live_settings(path))
+    async with open_tui(live_settings(path)) as app:
 
-    def first() -> bool:
-        return isinstance(app.screen, DashboardScreen)
+        def first() -> bool:
+            return isinstance(app.screen, DashboardScreen)
 
-    def complete() -> bool:
-        screen = app.screen
-        return isinstance(screen, DashboardScreen) and screen.table.total_count == rows
+        def complete() -> bool:
+            screen = app.screen
+            return isinstance(screen, DashboardScreen) and screen.table.total_count == rows
 
-    await frames(app, first, complete)
+        await frames(app, first, complete)
 
 
 def main(argv: list[str]) -> int:

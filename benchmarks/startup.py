@@ -4,8 +4,8 @@
 
 A real SQLite file is seeded with N leads (default 100,000) first; then, for each
 repeat, two fresh processes run side by side in turn (`benchmarks/_app_child.py`):
-leadsync started as `leadsync` starts it (`make_app(settings)`: it opens that file
-itself) and Textual's hello world. Each is timed from just before the process is
+leadsync started as `leadsync` starts it (`open_tui(settings)`: the engine opens that
+file, then the app runs) and Textual's hello world. Each is timed from just before the process is
 spawned until it prints that its first frame is painted, so the interpreter start, the
 imports, opening the database and the first paint all count. leadsync's first frame is
 the dashboard with its status line saying `Loading leads…`: the leads are read after it,

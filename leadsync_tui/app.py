@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +40,7 @@ from leadsync_tui.ui_work import (
 )
 
 if TYPE_CHECKING:
-    # Only an app that builds its own engine needs these (imported in `on_mount`): an app
-    # handed a store starts without the engine, the clients and the simulators.
+    # Types only: the engine is built by the composition root (`wiring`) and handed in.
     from leadsync_tui.sync.lead_desk import LeadDesk
     from leadsync_tui.wiring import EngineSetup
 
@@ -75,6 +73,7 @@ class LeadSyncApp(App[int]):
         settings: Settings,
         *,
         store: LeadSyncStore | None = None,
+        engine: EngineSetup | None = None,
         read_only: bool = False,
         mask_pii: bool = False,
         theme: str = "textual-dark",
@@ -93,7 +92,11 @@ class LeadSyncApp(App[int]):
         self.live_timers = live_timers
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
-        self.store = store
+        shown = engine.engine.store if engine is not None else store
+        if shown is None:
+            raise TypeError("make_app needs a store or an engine (wiring.open_engine)")
+        self.store: LeadSyncStore = shown
+        """What the screens show: the engine's store, or a fixture's (no engine)."""
         self.actor = actor or default_actor()
         """Who the audit log names for this session's decisions (default: `$USER`)."""
         self.role = role_for(settings, self.actor, read_only=read_only)
@@ -106,7 +109,6 @@ class LeadSyncApp(App[int]):
         self._masked_shown = False
         self._engine_note = ""
         """Who runs the engine, in the header while this window only watches."""
-        self._stack = AsyncExitStack()
         self._quitting = False
         self._take_now = asyncio.Event()
         """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
@@ -114,9 +116,10 @@ class LeadSyncApp(App[int]):
         """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
-        self.engine_setup: EngineSetup | None = None
-        """The running engine (and demo simulators) when the app built its own."""
-        self.desk = desk
+        self.engine_setup = engine
+        """The engine (and demo simulators) this window runs or watches with, built by
+        the composition root (`wiring.open_engine`); None with a fixture store."""
+        self.desk = engine.desk if engine is not None else desk
         """DomIQ and ResMan for the screens' own calls; None when the app has no
         systems to talk to (a fixture store): those screens then say so."""
 
@@ -126,22 +129,6 @@ class LeadSyncApp(App[int]):
         access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
         self._session_title = f"{mode} · {access}"
         self.show_masking(self.mask_pii)
-        load = False
-        if self.store is None:
-            from leadsync_tui.sync.monitoring import monitoring
-            from leadsync_tui.wiring import open_engine
-
-            # The leads load after the dashboard is up (a chunk at a time, with progress
-            # on its status line); the engine waits for the last chunk before it starts.
-            self.engine_setup = await self._stack.enter_async_context(
-                open_engine(self.settings, clock=self.clock, progressive=True)
-            )
-            await self._stack.enter_async_context(
-                monitoring(self.engine_setup.engine, self.engine_setup.settings, metrics=False)
-            )
-            self.store = self.engine_setup.engine.store
-            self.desk = self.engine_setup.desk
-            load = True
         self.store.subscribe(self._on_store_changes)
         watch = None
         if self.engine_setup is not None:
@@ -160,7 +147,9 @@ class LeadSyncApp(App[int]):
                 actor=self.actor,
             )
         )
-        if load:
+        if self.engine_setup is not None:
+            # The leads load after the dashboard is up (a chunk at a time, with progress
+            # on its status line); the engine waits for the last chunk before it starts.
             run_ui_work(
                 self,
                 self.store.load_leads_progressively(),
@@ -203,7 +192,7 @@ class LeadSyncApp(App[int]):
         from leadsync_tui.sync.feed_share import mirror_feed
         from leadsync_tui.sync.lease import LeaseLost
 
-        assert self.engine_setup is not None and self.store is not None
+        assert self.engine_setup is not None
         engine = self.engine_setup.engine
         while not self._leaving.is_set():
             asked = self._take_now.is_set()
@@ -458,13 +447,13 @@ class LeadSyncApp(App[int]):
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*(worker.wait() for worker in workers), return_exceptions=True)
-        await self._stack.aclose()
 
 
 def make_app(
     settings: Settings,
     *,
     store: LeadSyncStore | None = None,
+    engine: EngineSetup | None = None,
     read_only: bool = False,
     mask_pii: bool = False,
     theme: str = "textual-dark",
@@ -474,10 +463,15 @@ def make_app(
     desk: LeadDesk | None = None,
     watch_only: bool = False,
 ) -> LeadSyncApp:
-    """Build the app with its collaborators; the one way the CLI and tests make it."""
+    """Build the app with its collaborators; the one way the CLI and tests make it.
+
+    `engine` (from `wiring.open_engine(..., progressive=True)`, see `commands.tui.open_tui`)
+    gives a window that runs or watches the sync; `store` alone (fixtures, snapshots)
+    one that shows it without systems to talk to."""
     return LeadSyncApp(
         settings,
         store=store,
+        engine=engine,
         read_only=read_only,
         mask_pii=mask_pii,
         theme=theme,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from leadsync_tui.app import make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import Lead
 from leadsync_tui.screens.dashboard import DashboardScreen
@@ -58,8 +59,7 @@ async def test_the_dashboard_follows_the_store() -> None:
 
 
 async def test_the_demo_starts_the_simulators_and_shows_their_leads() -> None:
-    app = make_app(load_settings().settings)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with open_tui(load_settings().settings) as app, app.run_test(size=(80, 24)) as pilot:
         await eventually(lambda: app.engine_setup is not None)
         setup = app.engine_setup
         assert setup is not None and setup.sims is not None

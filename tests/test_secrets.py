@@ -22,11 +22,11 @@ import trustme
 from pydantic import SecretStr
 
 import leadsync_tui.sim.world as sim_world
-from leadsync_tui.app import make_app
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import CertificateRejected
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import DomiqSettings, ResmanSettings, load_settings
 from leadsync_tui.csv_export import write_csv
 from leadsync_tui.models import utc_now
@@ -141,8 +141,7 @@ async def test_a_full_flow_never_shows_a_secret(
     assert settings.domiq.token == SecretStr(TOKEN)
     assert_clean("the settings' repr and str", repr(settings), str(settings))
     assert_clean("the settings' JSON dump", settings.model_dump_json())
-    app = make_app(settings, read_only=True)
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with open_tui(settings, read_only=True) as app, app.run_test(size=(160, 50)) as pilot:
         await eventually(lambda: app.engine_setup is not None, 10)
         setup = app.engine_setup
         assert setup is not None

@@ -101,17 +101,18 @@ def tui_command(
     loaded = load(inherited(ctx, "config", config), err)
     if loaded is None:
         ctx.exit(ExitCode.USAGE)
-    from leadsync_tui.app import make_app
+    from leadsync_tui.commands.tui_session import run_tui
 
-    app = make_app(
+    code = run_tui(
         loaded.settings,
+        err,
         read_only=inherited(ctx, "read_only", read_only),
         mask_pii=inherited(ctx, "mask_pii", mask_pii),
         theme=inherited(ctx, "theme", theme) or DEFAULT_THEME,
         watch_only=inherited(ctx, "watch_only", watch_only),
     )
-    app.run()
-    # The TUI's screen hid what was printed before it; say the warnings again on exit.
-    for warning in loaded.warnings:
+    # The TUI's screen hid what was printed before it; say the warnings again on exit
+    # (not when it never opened: they are still on the screen).
+    for warning in loaded.warnings if code != ExitCode.USAGE else ():
         print(f"leadsync: warning: {warning}", file=err)
-    ctx.exit(app.return_code or ExitCode.OK)
+    ctx.exit(code)

@@ -9,6 +9,7 @@ CLI (and the test suite) stop whatever is still open on the way out.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from pathlib import Path
@@ -17,14 +18,34 @@ import aiosqlite
 
 logger = logging.getLogger(__name__)
 
+THREAD_END_POLLS = 500
+"""At most 5 s (0.01 s a poll) for a failed connection's thread to end."""
+
 _open: weakref.WeakSet[aiosqlite.Connection] = weakref.WeakSet()
 
 
 async def connect(path: str | Path) -> aiosqlite.Connection:
     """An autocommit connection (`isolation_level=None`: transactions are explicit)."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = aiosqlite.connect(path, isolation_level=None)
+    try:
+        await conn
+    except BaseException:
+        await _thread_ended(conn)
+        raise
     _open.add(conn)
     return conn
+
+
+async def _thread_ended(conn: aiosqlite.Connection) -> None:
+    """Wait for the worker thread of a connection that could not open. aiosqlite stops it
+    itself, but its last reply is to this event loop: if the loop closed first (the
+    command ends with its one-line message at once), the thread printed a traceback
+    ("Event loop is closed") on the user's terminal."""
+    thread = conn._thread  # aiosqlite keeps it private; there is no public way to wait
+    for _ in range(THREAD_END_POLLS):
+        if not thread.is_alive():
+            return
+        await asyncio.sleep(0.01)
 
 
 async def close(conn: aiosqlite.Connection) -> None:

@@ -259,12 +259,11 @@ async def test_a_second_engine_waits_for_the_lease_and_takes_it_from_a_dead_one(
 
 
 async def test_the_tuis_engine_records_itself_and_marks_itself_stopped_on_quit() -> None:
-    from leadsync_tui.app import make_app
+    from leadsync_tui.commands.tui_session import open_tui
     from leadsync_tui.config import load_settings
     from tests.waiting import eventually
 
-    app = make_app(load_settings().settings)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with open_tui(load_settings().settings) as app, app.run_test(size=(80, 24)) as pilot:
         await eventually(lambda: app.engine_setup is not None, 10)
         assert app.engine_setup is not None
         db = app.engine_setup.engine.db

@@ -197,7 +197,7 @@ async def test_once_with_the_lease_held_elsewhere_exits_3_and_sends_nothing(
 
 
 async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) -> None:
-    from leadsync_tui.app import make_app
+    from leadsync_tui.commands.tui_session import open_tui
     from leadsync_tui.sync.journal import Journal, ignore
     from leadsync_tui.sync.lease import SyncLease
     from leadsync_tui.sync.outbox_worker import precise_now
@@ -210,8 +210,10 @@ async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) 
             await earlier.run_once(max_wait=5)
         other = SyncLease(db, Journal(ignore, precise_now), precise_now, host="jumpbox-2", pid=4121)
         assert await other.take("run")
-        app = make_app(rig.settings, watch_only=watch_only)
-        async with app.run_test(size=(120, 24)) as pilot:
+        async with (
+            open_tui(rig.settings, watch_only=watch_only) as app,
+            app.run_test(size=(120, 24)) as pilot,
+        ):
             line = "engine: sync@jumpbox-2 pid 4121, heartbeat "
             await eventually(lambda: line in app.sub_title, 20)
             assert app.engine_setup is not None

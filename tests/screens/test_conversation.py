@@ -16,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 
 from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import MessageRole, Qualification, SyncStatus
 from leadsync_tui.screens.conversation import ChatLine, ConversationScreen, redact
@@ -300,8 +301,10 @@ async def test_against_the_simulators_a_new_lead_qualified_here_is_synced(
         world = rig.sims.world
         lead = seed_new_lead(world)
         cid = lead.conversation_id
-        app = make_app(rig.settings, live_timers=False, actor="dana")
-        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        async with (
+            open_tui(rig.settings, live_timers=False, actor="dana") as app,
+            app.run_test(size=(160, 48), notifications=True) as pilot,
+        ):
             await eventually(lambda: app.engine_setup is not None, 10)
             store = app.store
             assert store is not None

@@ -34,10 +34,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.app import LeadSyncApp
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.mits import ProspectFields, ProspectIds, ProspectName, build_update
 from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import RolesSettings, Settings
 from leadsync_tui.models import Lead, Resolution, ResolutionStatus, SyncStatus
 from leadsync_tui.roles import Role
@@ -78,12 +79,12 @@ async def app_on_sims(
         if before_start is not None:
             await before_start(rig)
         settings = as_manager(rig.settings)
-        app = make_app(settings, live_timers=False, actor=ACTOR)
-        record_notes(app)
-        async with app.run_test(size=(160, 48), notifications=True) as pilot:
-            await until(lambda: settled(app), 30)
-            await pilot.pause()
-            yield rig, app, pilot
+        async with open_tui(settings, live_timers=False, actor=ACTOR) as app:
+            record_notes(app)
+            async with app.run_test(size=(160, 48), notifications=True) as pilot:
+                await until(lambda: settled(app), 30)
+                await pilot.pause()
+                yield rig, app, pilot
 
 
 def as_manager(settings: Settings) -> Settings:

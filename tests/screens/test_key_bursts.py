@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.screen import ModalScreen
 
-from leadsync_tui.app import make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import sim_rig
@@ -24,29 +24,31 @@ BURST = ["c", "escape", "c", "escape", "n", "escape", "m", "escape", "o", "escap
 
 
 async def test_a_burst_of_open_and_escape_never_stacks_modals(tmp_path: Path) -> None:
-    async with sim_rig(tmp_path, leads=20, seed=7) as rig:
-        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
-        async with app.run_test(size=(160, 48)) as pilot:
-            table = app.screen.query_one(LeadsTable)
-            await eventually(lambda: table.row_count >= 5, 30)
-            assert app.store is not None
-            store = app.store
-            await eventually(lambda: bool(store.state.open_conflicts), 30)
-            rig.sims.resman_faults.latency_ms = 300
-            send_together(app, BURST)
-            await eventually(lambda: app._driver is not None and not app._message_queue.qsize())
-            await pilot.pause(0.5)
-            stack = [type(screen).__name__ for screen in app.screen_stack]
-            assert sum(isinstance(s, ModalScreen) for s in app.screen_stack) <= 1, stack
-            for _ in range(len(app.screen_stack)):
-                if isinstance(app.screen, DashboardScreen):
-                    break
-                await pilot.press("escape")
-            assert isinstance(app.screen, DashboardScreen), stack
-            before = table.cursor_position
-            table.focus()
-            await pilot.press("down")
-            assert table.cursor_position != before
+    async with (
+        sim_rig(tmp_path, leads=20, seed=7) as rig,
+        open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+        app.run_test(size=(160, 48)) as pilot,
+    ):
+        table = app.screen.query_one(LeadsTable)
+        await eventually(lambda: table.row_count >= 5, 30)
+        assert app.store is not None
+        store = app.store
+        await eventually(lambda: bool(store.state.open_conflicts), 30)
+        rig.sims.resman_faults.latency_ms = 300
+        send_together(app, BURST)
+        await eventually(lambda: app._driver is not None and not app._message_queue.qsize())
+        await pilot.pause(0.5)
+        stack = [type(screen).__name__ for screen in app.screen_stack]
+        assert sum(isinstance(s, ModalScreen) for s in app.screen_stack) <= 1, stack
+        for _ in range(len(app.screen_stack)):
+            if isinstance(app.screen, DashboardScreen):
+                break
+            await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen), stack
+        before = table.cursor_position
+        table.focus()
+        await pilot.press("down")
+        assert table.cursor_position != before
 
 
 @pytest.mark.parametrize("opener", ["g", "n", "question_mark"])
@@ -55,17 +57,17 @@ async def test_two_escapes_in_a_burst_close_one_screen_not_the_dashboard(
 ) -> None:
     """`g esc esc` typed together: both escapes reached the modal before it closed, and
     the second one dismissed the dashboard (the random-key test left a blank screen)."""
-    async with sim_rig(tmp_path, leads=10, seed=7) as rig:
-        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
-        async with app.run_test(size=(120, 30)) as pilot:
-            table = app.screen.query_one(LeadsTable)
-            await eventually(lambda: table.row_count >= 5, 30)
-            send_together(app, [opener, "escape", "escape", "escape"])
-            await pilot.pause(0.3)
-            await pilot.pause()
-            assert isinstance(app.screen, DashboardScreen), [
-                type(s).__name__ for s in app.screen_stack
-            ]
+    async with (
+        sim_rig(tmp_path, leads=10, seed=7) as rig,
+        open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+        app.run_test(size=(120, 30)) as pilot,
+    ):
+        table = app.screen.query_one(LeadsTable)
+        await eventually(lambda: table.row_count >= 5, 30)
+        send_together(app, [opener, "escape", "escape", "escape"])
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen), [type(s).__name__ for s in app.screen_stack]
 
 
 async def test_enters_typed_together_in_the_palette_run_one_command() -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Select, Static
 from leadsync_tui.app import LeadSyncApp, make_app
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import Lead, LeadData, SyncStatus, utc_now
 from leadsync_tui.screens.lead_creation import LeadCreationModal
@@ -37,12 +38,14 @@ ACTOR = "dana"
 @asynccontextmanager
 async def app_on_sims(tmp_path: Path) -> AsyncIterator[tuple[Rig, LeadSyncApp, AppPilot]]:
     """The app on its own engine against seeded simulators, with DomIQ's leads shown."""
-    async with sim_rig(tmp_path, leads=30) as rig:
-        app = make_app(rig.settings, live_timers=False, actor=ACTOR)
-        async with app.run_test(size=(160, 48), notifications=True) as pilot:
-            await eventually(lambda: app.store is not None and len(app.store.state.leads) >= 20, 15)
-            await pilot.pause()
-            yield rig, app, pilot
+    async with (
+        sim_rig(tmp_path, leads=30) as rig,
+        open_tui(rig.settings, live_timers=False, actor=ACTOR) as app,
+        app.run_test(size=(160, 48), notifications=True) as pilot,
+    ):
+        await eventually(lambda: app.store is not None and len(app.store.state.leads) >= 20, 15)
+        await pilot.pause()
+        yield rig, app, pilot
 
 
 async def open_form(pilot: AppPilot) -> LeadCreationModal:

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.pilot import Pilot
 
 from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import Settings
 from leadsync_tui.models import (
     AttemptStatus,
@@ -378,8 +379,10 @@ async def test_against_the_simulators_a_failed_lead_retried_here_ends_synced(
         place = world.properties[0]
         late_source = "5ca1ab1e-0000-4000-8000-00000000f00d"
         settings = _with_unknown_source(rig.settings, place.domiq_id, late_source)
-        app = make_app(settings, live_timers=False, actor="dana")
-        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        async with (
+            open_tui(settings, live_timers=False, actor="dana") as app,
+            app.run_test(size=(160, 48), notifications=True) as pilot,
+        ):
             await eventually(lambda: app.engine_setup is not None, 10)
             store = app.store
             assert store is not None

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Digits, Input, OptionList
 
 from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import AttemptStatus, LeadSyncLog, SyncDirection, SyncStatus, SyncType
 from leadsync_tui.screens.dashboard import DashboardScreen
@@ -163,14 +164,13 @@ async def test_against_the_simulators_a_missing_agent_groups_exactly_the_failed_
         settings = settings.model_copy(
             update={"resman": settings.resman.model_copy(update={"properties": properties})}
         )
-        app = make_app(settings, live_timers=False)
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with (
+            open_tui(settings, live_timers=False) as app,
+            app.run_test(size=(160, 48)) as pilot,
+        ):
 
             def failed() -> set[str]:
-                store = app.store
-                if store is None:
-                    return set()
-                leads = store.state.leads.values()
+                leads = app.store.state.leads.values()
                 return {
                     lead.conversation_id
                     for lead in leads

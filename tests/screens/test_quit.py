@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadsync_tui.app import make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.store.db import Database
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
@@ -29,8 +29,10 @@ from tests.waiting import eventually
 async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
     """Edit a synced lead in DomIQ with ResMan this slow, press ctrl+q once its write is
     in flight; the lead and the value written."""
-    app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with (
+        open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+        app.run_test(size=(120, 30)) as pilot,
+    ):
         await eventually(lambda: app.screen.query(LeadsTable).first().row_count >= 5, 30)
         await until(lambda: settled(app), 30)
         cid = quiet_linked_lead(rig, app)

@@ -32,8 +32,9 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
-from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.app import LeadSyncApp
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import sim_rig
@@ -155,8 +156,10 @@ Sequence = list[tuple[list[KeyChoice], float]]
 
 
 async def type_keys(workdir: Path, size: tuple[int, int], sequence: Sequence) -> None:
-    async with sim_rig(workdir, leads=20, seed=11) as rig:
-        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
+    async with (
+        sim_rig(workdir, leads=20, seed=11) as rig,
+        open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+    ):
         quits: list[str] = []
 
         async def quit_asked() -> None:  # the palette's "Quit": noted, the typing goes on

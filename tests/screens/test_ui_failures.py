@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leadsync_tui.app import make_app
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.screens.lead_detail import LeadDetailScreen
 from leadsync_tui.ui_work import guarded
@@ -29,8 +29,10 @@ async def test_esc_before_resman_answers_leaves_the_app_running(
     """`enter` then `esc` while ResMan is slow, a few times: the answer lands on a screen
     being torn down (Textual then ended the app with `NoMatches` on `#lead-name`)."""
     async with sim_rig(tmp_path, leads=10, seed=11) as rig:
-        app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with (
+            open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+            app.run_test(size=(160, 48)) as pilot,
+        ):
             table = app.screen.query_one(LeadsTable)
             await eventually(lambda: table.row_count >= 5, 30)
             rig.sims.resman_faults.latency_ms = 300

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.app import LeadSyncApp
 from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.models import Lead, LeadData, Qualification, SyncStatus, utc_now
 from leadsync_tui.screens.conversation import ConversationScreen
 from leadsync_tui.screens.lead_creation import LeadCreationModal
@@ -147,8 +148,10 @@ async def watch_only_without_engine(
     async with sim_rig(tmp_path, leads=LEADS, lease_expiry=30) as rig:
         async with holder_on(rig):
             pass  # synced once, then released
-        app = make_app(rig.settings, live_timers=False, actor="dana", watch_only=True)
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with (
+            open_tui(rig.settings, live_timers=False, actor="dana", watch_only=True) as app,
+            app.run_test(size=(160, 48)) as pilot,
+        ):
             record_notes(app)
             await eventually(lambda: "engine: none — take over with ctrl+e" in app.sub_title, 20)
             store = app.store

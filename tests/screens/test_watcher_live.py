@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from leadsync_tui.app import LeadSyncApp, make_app
+from leadsync_tui.app import LeadSyncApp
+from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.models import ConflictResolution, Resolution, ResolutionStatus, SyncStatus
 from leadsync_tui.screens.conflict_modal import ConflictResolutionModal
 from leadsync_tui.store.change_watch import SqliteChangeWatch, follow
@@ -61,8 +62,10 @@ async def holder_on(rig: Rig, *, feed: bool = False) -> AsyncIterator[SyncEngine
 
 @asynccontextmanager
 async def watcher_on(rig: Rig, engine: SyncEngine) -> AsyncIterator[tuple[LeadSyncApp, AppPilot]]:
-    app = make_app(as_manager(rig.settings), live_timers=False, actor="dana")
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with (
+        open_tui(as_manager(rig.settings), live_timers=False, actor="dana") as app,
+        app.run_test(size=(160, 48)) as pilot,
+    ):
         await eventually(lambda: app.watching, 20)
         assert app.store is not None
         store = app.store
