@@ -80,11 +80,15 @@ class LeadSyncStore(ConflictActions, LiveFeedActions, LogActions, LeadLoading, R
         `ActionRefused` and changes nothing.
         """
         async with self._lock:
-            faulted = await self._fault_in(action) if self.loading_leads else []
-            changes = tuple(faulted + await self._apply(action))
-            if changes:
-                self._notify(changes)
-            return changes
+            return await self._dispatch_locked(action)
+
+    async def _dispatch_locked(self, action: Action) -> tuple[Change, ...]:
+        """`dispatch`, for a caller that holds the store's lock already."""
+        faulted = await self._fault_in(action) if self.loading_leads else []
+        changes = tuple(faulted + await self._apply(action))
+        if changes:
+            self._notify(changes)
+        return changes
 
     async def _apply(self, action: Action) -> list[Change]:
         match action:
@@ -195,20 +199,26 @@ class LeadSyncStore(ConflictActions, LiveFeedActions, LogActions, LeadLoading, R
     async def retry_leads(self, conversation_ids: Iterable[str], *, actor: str) -> int:
         """Put these leads' parked outbox items back in the queue; how many there were.
 
-        The operator's `r`: the UI knows leads, the outbox knows items.
+        The operator's `r`: the UI knows leads, the outbox knows items. Read and retried
+        under the store's lock, as one action: no other action runs in between.
         """
-        ids: list[int] = []
-        for conversation_id in conversation_ids:
-            items = await self._db.outbox_items(
-                conversation_id=conversation_id, status=OutboxStatus.FAILED
-            )
-            ids.extend(item.id for item in items)
-        if ids:
-            await self.dispatch(RetryFailed(outbox_ids=tuple(ids), actor=actor))
+        async with self._lock:
+            ids: list[int] = []
+            for conversation_id in conversation_ids:
+                items = await self._db.outbox_items(
+                    conversation_id=conversation_id, status=OutboxStatus.FAILED
+                )
+                ids.extend(item.id for item in items)
+            if ids:
+                await self._dispatch_locked(RetryFailed(outbox_ids=tuple(ids), actor=actor))
         return len(ids)
 
     async def refresh_metrics(self) -> None:
         await self.dispatch(RefreshMetrics())
+
+    async def set_error(self, error: str | None) -> None:
+        """Show `error` in the error bar (None clears it)."""
+        await self.dispatch(SetError(error))
 
     async def apply_committed(self, committed: Committed) -> None:
         """Show what another process committed (`store.change_watch` follows it)."""
@@ -256,7 +266,7 @@ class LeadSyncStore(ConflictActions, LiveFeedActions, LogActions, LeadLoading, R
         reason: str | None = None,
     ) -> None:
         """Write one entry to the audit log for a human action the store does not
-        perform itself (an export, a bulk action's summary)."""
+        perform itself (an export, a bulk action's summary); in turn with the actions."""
         entry = AuditEntry(
             at=self._now(),
             actor=actor,
@@ -266,4 +276,5 @@ class LeadSyncStore(ConflictActions, LiveFeedActions, LogActions, LeadLoading, R
             after=after,
             reason=reason,
         )
-        await self._db.append_audit([entry])
+        async with self._lock:
+            await self._db.append_audit([entry])

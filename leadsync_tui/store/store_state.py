@@ -66,8 +66,9 @@ class StoreState:
 
     @property
     def db(self) -> Database:
-        """The database behind the store, for reads the state does not hold (the
-        session's failed attempts, a lead's audit trail)."""
+        """The database behind the store, for the wiring (the change watch, command
+        tickets to the engine). Screens read what the state does not hold through the
+        read-model queries (`store_queries`), not here."""
         return self._db
 
     def conflict(self, conflict_id: str) -> LeadSyncConflict | None:
