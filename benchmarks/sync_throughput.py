@@ -51,7 +51,7 @@ from leadsync_tui.config import Settings, load_settings
 from leadsync_tui.models import Lead, SyncStatus, format_utc, utc_now
 from leadsync_tui.sync.mapping import lead_to_fields, new_prospect_fields
 from leadsync_tui.sync.plan import MARKER, valid_only
-from leadsync_tui.sync.wiring import open_engine
+from leadsync_tui.wiring import open_engine
 
 FULL_ROWS = 10_000
 QUICK_ROWS = 200

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     # Only an app that builds its own engine needs these (imported in `on_mount`): an app
     # handed a store starts without the engine, the clients and the simulators.
     from leadsync_tui.sync.lead_desk import LeadDesk
-    from leadsync_tui.sync.wiring import EngineSetup
+    from leadsync_tui.wiring import EngineSetup
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
 
@@ -129,7 +129,7 @@ class LeadSyncApp(App[int]):
         load = False
         if self.store is None:
             from leadsync_tui.sync.monitoring import monitoring
-            from leadsync_tui.sync.wiring import open_engine
+            from leadsync_tui.wiring import open_engine
 
             # The leads load after the dashboard is up (a chunk at a time, with progress
             # on its status line); the engine waits for the last chunk before it starts.

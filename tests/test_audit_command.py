@@ -14,7 +14,7 @@ from leadsync_tui.cli import main
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import AuditEntry
-from leadsync_tui.sync.wiring import demo_database_file
+from leadsync_tui.wiring import demo_database_file
 
 LIVE = """
 [domiq]

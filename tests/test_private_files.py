@@ -21,7 +21,7 @@ from leadsync_tui.models import Lead
 from leadsync_tui.private_files import PrivateRotatingFileHandler, readable_by_others
 from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import Database
-from leadsync_tui.sync.wiring import demo_database_file, open_engine
+from leadsync_tui.wiring import demo_database_file, open_engine
 
 NOW = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 

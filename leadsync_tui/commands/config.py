@@ -65,7 +65,7 @@ def print_values(loaded: LoadedSettings, out: TextIO) -> None:
     print(f"role: {role_for(loaded.settings, user).value} (user {user})", file=out)
     rows: list[tuple[str, str, str]] = list(loaded.effective_values())
     if loaded.settings.is_demo:  # the demo never touches sync.database: say which it uses
-        from leadsync_tui.sync.wiring import database_file
+        from leadsync_tui.wiring import database_file
 
         demo_db = str(database_file(loaded.settings))
         rows = [(k, demo_db, "demo") if k == "sync.database" else (k, v, o) for k, v, o in rows]

@@ -32,7 +32,7 @@ from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.sync.drift_report import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.lease import LeaseHeld
-from leadsync_tui.sync.wiring import database_file, open_engine
+from leadsync_tui.wiring import database_file, open_engine
 
 
 def run_drift(

@@ -24,17 +24,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced, fenced
-from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
+from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
 from leadsync_tui.models import format_utc
@@ -45,24 +42,15 @@ from leadsync_tui.store.changes import (
     EngineRequestKind,
     LeadsChanged,
 )
-from leadsync_tui.store.db import Database, DatabaseError
-from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.command_runner import CommandRunner
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
-from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.feed_share import FeedPublisher
-from leadsync_tui.sync.journal import EventSink, Journal, ignore
-from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
-from leadsync_tui.sync.lease import LeaseLost, SyncLease
-from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
-from leadsync_tui.sync.reconcile import Reconciler, ReconcileReport
-from leadsync_tui.sync.resman_poller import ResmanPoller
+from leadsync_tui.sync.lease import LeaseLost
+from leadsync_tui.sync.reconcile import ReconcileReport
 from leadsync_tui.sync.sender import Sender
 from leadsync_tui.sync.wait_budget import WaitBudget
-from leadsync_tui.sync.walk_ins import WalkInImporter
 
 logger = logging.getLogger(__name__)
 
@@ -109,92 +97,30 @@ class SyncEngine:
     def __init__(
         self,
         settings: Settings,
+        context: EngineContext,
+        parts: EngineParts,
         *,
-        store: LeadSyncStore,
-        db: Database,
-        domiq: DomiqClient,
-        resman: ResmanClient,
         watcher: DomiqWatcher | None = None,
-        on_event: EventSink = ignore,
-        now: Callable[[], datetime] = precise_now,
-        rng: random.Random | None = None,
-        budget: WaitBudget | None = None,
     ) -> None:
+        """Takes its collaborators built (`wiring.parts.build_engine`): it makes none."""
         self.settings = settings
-        self.budget = budget or WaitBudget()
+        self.context = context
+        self.budget = context.budget
         """Shared with the clients' retry sleeps (see `wait_budget`)."""
-        self.store = store
-        self.db = db
+        self.store = context.store
+        self.db = context.db
+        self.journal = context.journal
+        self._now = context.now
         self.watcher = watcher
-        self._now = now
-        self.journal = Journal(on_event, now)
-        self._lock = asyncio.Lock()
-        self.lease = SyncLease(
-            db, self.journal, now, expiry=timedelta(seconds=settings.sync.lease_expiry)
-        )
+        self.lease = parts.lease
         """The store's sync lease: `run`/`run_once` hold it while they work."""
-        self.status = LeadStatus(store, db, self.journal, DomiqView(), now)
-        desk = ConflictDesk(store, settings.policy, self.journal, now)
-        sync = settings.sync
-        self.worker = OutboxWorker(
-            db=db,
-            store=store,
-            sender=Sender(
-                store=store,
-                db=db,
-                domiq=domiq,
-                resman=resman,
-                resman_settings=settings.resman,
-                view=self.status.view,
-                now=now,
-            ),
-            desk=desk,
-            status=self.status,
-            journal=self.journal,
-            lock=self._lock,
-            concurrency=sync.concurrency,
-            max_attempts=sync.max_attempts,
-            now=now,
-            rng=rng,
-            on_recheck=self._mark_dirty,
-        )
-        self.reconciler = Reconciler(
-            store=store,
-            db=db,
-            domiq=domiq,
-            poller=ResmanPoller(
-                db, resman, PropertyMapping.from_settings(settings.resman), now, self.journal
-            ),
-            importer=WalkInImporter(
-                store=store,
-                db=db,
-                domiq=domiq,
-                status=self.status,
-                desk=desk,
-                journal=self.journal,
-                lock=self._lock,
-                concurrency=sync.concurrency,
-                now=now,
-            ),
-            desk=desk,
-            status=self.status,
-            journal=self.journal,
-            lock=self._lock,
-            now=now,
-        )
-        self.drift = DriftScanner(
-            store=store,
-            db=db,
-            domiq=domiq,
-            resman=resman,
-            mapping=PropertyMapping.from_settings(settings.resman),
-            reconciler=self.reconciler,
-            journal=self.journal,
-            now=now,
-            on_progress=store.note_drift,
-        )
-        self.commands = CommandRunner(LeadDesk(settings, store, db, domiq, resman), self.journal)
+        self.status = parts.status
+        self.worker = parts.worker
+        self.reconciler = parts.reconciler
+        self.drift = parts.drift
+        self.commands = parts.commands
         """Executes what watching windows asked for (`store.operator_commands`)."""
+        self.worker.recheck_with(self._mark_dirty)
         self._stop = asyncio.Event()
         self._pull_now = asyncio.Event()
         self._dirty: set[str] = set()

@@ -38,7 +38,7 @@ from leadsync_tui.sync.lease import LeaseHeld, LeaseLost
 from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
 from leadsync_tui.sync.reload import Reloader
 from leadsync_tui.sync.signals import HangupLatch, engine_signals, hangups_latched
-from leadsync_tui.sync.wiring import database_file, open_engine
+from leadsync_tui.wiring import database_file, open_engine
 
 
 def run_headless(

@@ -113,6 +113,11 @@ class OutboxWorker:
         self.sent = 0
         """Items completed by this worker (for the summary)."""
 
+    def recheck_with(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(conversation_id)` when a sent item asks for its lead to be
+        merged again (the engine's local pass, set once the engine exists)."""
+        self._on_recheck = callback
+
     @property
     def in_flight(self) -> int:
         return len(self._tasks)

@@ -35,7 +35,7 @@ from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_sum
 from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.outbox_worker import precise_now
-from leadsync_tui.sync.wiring import database_file
+from leadsync_tui.wiring import database_file
 
 WINDOW = timedelta(hours=1)
 """The metrics' sliding window (the dashboard's too)."""

@@ -24,7 +24,7 @@ from leadsync_tui.clients.errors import CertificateRejected
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.config import Settings, tls_context
 from leadsync_tui.sim.runner import SimOptions
-from leadsync_tui.sync.wiring import open_engine
+from leadsync_tui.wiring import open_engine
 from tests.clients.sim_fixtures import RecordingSleep, fast_retry
 from tests.clients.tls_fixtures import Upstreams, https_upstreams
 from tests.waiting import eventually

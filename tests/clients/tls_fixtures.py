@@ -21,7 +21,7 @@ from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import create_resman_app
 from leadsync_tui.sim.runner import RunningSims
 from leadsync_tui.sim.world import World, build_world
-from leadsync_tui.sync.wiring import settings_for_sims
+from leadsync_tui.wiring import settings_for_sims
 from tests.waiting import eventually
 
 

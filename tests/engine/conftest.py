@@ -19,7 +19,7 @@ from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.sync.resman_poller import EPOCH
-from leadsync_tui.sync.wiring import open_engine, settings_for_sims
+from leadsync_tui.wiring import open_engine, settings_for_sims
 
 
 @dataclass

@@ -125,7 +125,7 @@ async def test_a_stale_event_during_the_load_does_not_replace_the_stored_lead(
 
 
 async def test_the_engine_does_not_reconcile_before_the_load_ends(tmp_path: Path) -> None:
-    from leadsync_tui.sync.wiring import open_engine
+    from leadsync_tui.wiring import open_engine
 
     async with sim_rig(tmp_path, leads=20) as rig:
         events: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from leadsync_tui.models import Lead, MessageRole, Qualification, TranscriptMess
 from leadsync_tui.sim.world import World
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.wiring import EngineSetup, open_engine
+from leadsync_tui.wiring import EngineSetup, open_engine
 from tests.engine.conftest import Rig, sim_rig
 
 NEW_LEAD_ID = "cnv_01NEWLEADFORTHETESTS000001"

@@ -24,7 +24,7 @@ from leadsync_tui.sync.lead_intake import (
     preflight,
     read_form,
 )
-from leadsync_tui.sync.wiring import EngineSetup, open_engine
+from leadsync_tui.wiring import EngineSetup, open_engine
 from tests.engine.conftest import Rig, sim_rig
 
 TODAY = date(2026, 11, 2)

@@ -29,7 +29,7 @@ from leadsync_tui.sync.clock_skew import CLOCK_CURSOR
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.resman_poller import PollResult, ResmanPoller
 from leadsync_tui.sync.status import run_status
-from leadsync_tui.sync.wiring import demo_database_file
+from leadsync_tui.wiring import demo_database_file
 from tests.clients.sim_fixtures import (
     ACCOUNT,
     API_KEY,

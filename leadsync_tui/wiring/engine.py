@@ -13,6 +13,7 @@ Against real endpoints one TLS context (`config.tls_context`: the public CAs plu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -20,28 +21,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.config import (
-    DomiqSettings,
-    ResmanProperty,
-    ResmanSettings,
     Settings,
     tls_context,
 )
 from leadsync_tui.locations import demo_database_file as demo_database_file
 from leadsync_tui.models import utc_now
-from leadsync_tui.private_files import private_dir
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.context import EngineContext
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.engine import SyncEngine
-from leadsync_tui.sync.journal import EventSink, ignore
+from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_desk import LeadDesk
+from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wait_budget import WaitBudget
+from leadsync_tui.wiring.demo import fresh_database, settings_for_sims
+from leadsync_tui.wiring.parts import build_engine
 
 if TYPE_CHECKING:
     # Only the demo runs the simulators (imported there): ~80 ms of start-up otherwise.
@@ -64,39 +63,6 @@ def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
         sleep=budget.sleep,
         on_retry=budget.note,
     )
-
-
-def settings_for_sims(settings: Settings, sims: RunningSims) -> Settings:
-    """The configured settings, pointed at the running simulators (with the world's
-    default lost reason, which a disqualification needs)."""
-    world = sims.world
-    return settings.model_copy(
-        update={
-            "domiq": DomiqSettings(base_url=sims.domiq_url, token=SecretStr(world.token)),
-            "resman": ResmanSettings(
-                base_url=sims.resman_url,
-                integration_partner_id=world.partner_id,
-                api_key=SecretStr(world.api_key),
-                account_id=world.account_id,
-                properties={
-                    link.domiq_id: ResmanProperty(
-                        property_id=link.property_id,
-                        name=link.name,
-                        source_id=link.source_id,
-                        agent_id=link.agent_id,
-                        lost_reason_id=world.default_lost_reason_id,
-                    )
-                    for link in world.properties
-                },
-            ),
-        }
-    )
-
-
-def _fresh(path: Path) -> None:
-    private_dir(path.parent)
-    for suffix in ("", "-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -139,7 +105,7 @@ async def open_engine(
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
-            _fresh(path)
+            fresh_database(path)
         db = await Database.open(path, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)
@@ -164,15 +130,16 @@ async def open_engine(
             feed = DomiqWatcher(
                 store, domiq, base_url=settings.domiq.base_url, token=settings.domiq.token, tls=tls
             )
-        engine = SyncEngine(
-            settings,
+        desk = LeadDesk(settings, store, db, domiq, resman)
+        context = EngineContext(
             store=store,
             db=db,
             domiq=domiq,
             resman=resman,
-            watcher=feed,
-            on_event=on_event,
+            journal=Journal(on_event, precise_now),
+            now=precise_now,
+            lock=asyncio.Lock(),
             budget=budget,
         )
-        desk = LeadDesk(settings, store, db, domiq, resman)
+        engine = build_engine(settings, context, watcher=feed, desk=desk)
         yield EngineSetup(settings, engine, path, sims, desk)
