@@ -33,7 +33,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker
 
-from leadsync_tui.store.actions import SetError
 from leadsync_tui.widgets.sync_error_alert import SyncErrorAlert, clean_text
 
 logger = logging.getLogger("leadsync_tui.ui")
@@ -86,7 +85,7 @@ def show_failure(node: DOMNode, reason: str) -> None:
 
         async def post() -> None:
             try:
-                await store.dispatch(SetError(reason))
+                await store.set_error(reason)
             except Exception:
                 logger.exception("could not show a failure in the error bar")
 

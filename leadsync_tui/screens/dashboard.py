@@ -48,7 +48,6 @@ from leadsync_tui.screens.conflict_modal import (
 from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
 from leadsync_tui.screens.toasts import ToastDesk
 from leadsync_tui.screens.triage import TriageQueue, skipped_note, triage_queue
-from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
     Change,
     ConflictsChanged,
@@ -647,7 +646,7 @@ class DashboardScreen(Screen[None]):
 
     @on(SyncErrorAlert.Closed)
     async def clear_error(self) -> None:
-        await self.store.dispatch(SetError(None))
+        await self.store.set_error(None)
 
     @on(LeadsTable.FilterRequested)
     def open_filter(self) -> None:

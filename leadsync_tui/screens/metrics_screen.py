@@ -30,7 +30,7 @@ from textual.widgets.option_list import Option
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import SyncMetrics, utc_now
 from leadsync_tui.store.changes import DriftProgress, LeadsChanged, LogsChanged, MetricsChanged
-from leadsync_tui.store.error_groups import ErrorGroup, session_error_groups
+from leadsync_tui.store.error_groups import ErrorGroup
 from leadsync_tui.store.metrics_history import MetricsHistory
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.ui_work import ui_work
@@ -237,7 +237,7 @@ class MetricsScreen(Screen[ErrorGroup | None]):
     async def load_errors(self) -> None:
         """Read the failures since the session started, and every parked item."""
         since = self.history.started_at or self._clock()
-        groups = await session_error_groups(self.store.db, since)
+        groups = await self.store.error_groups(since)
         self._show_groups(groups)
 
     def _show_groups(self, groups: list[ErrorGroup]) -> None:

@@ -24,7 +24,9 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from leadsync_tui.models import Lead, LeadData, UtcDatetime
-from leadsync_tui.store.db import _HOLDS_LEASE, Database, _dt, _dt_or_none, _ts
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.db_codec import _dt, _dt_or_none, _ts
+from leadsync_tui.store.db_outbox import _HOLDS_LEASE
 
 
 class CommandKind(StrEnum):

@@ -3,7 +3,7 @@
 The payload is stored as JSON with its tag (`kind`), so the sender `match`es on the
 model instead of sniffing keys, and a new kind of write is one new model here plus one
 `case` in `sync.sender.Sender.send`. Rows written before the tag existed are tagged by
-migration v5 (`store.db.MIGRATIONS`), which infers the kind exactly as the sender used
+migration v5 (`store.db_schema.MIGRATIONS`), which infers the kind exactly as the sender used
 to: a resolution by its sync type, then `report`, then `fields`, then `resync`, else a
 link.
 """

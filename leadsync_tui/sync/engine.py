@@ -68,7 +68,8 @@ PASS_RETRY_MAX = 10.0
 doubling, up to 10 s within a `--once` budget and up to the poll interval when running."""
 LOCAL_PASS_DELAY = 0.3
 """Seconds to gather feed changes into one local pass."""
-METRICS_EVERY = 5.0
+FEED_SHARE_EVERY = 5.0
+"""Seconds between writes of the live feed's state for the windows that watch."""
 MAX_PASSES = 6
 
 
@@ -260,7 +261,7 @@ class SyncEngine:
             self.worker.run(),
             self._reconcile_loop(),
             self._local_loop(),
-            self._metrics_loop(),
+            self._feed_share_loop(),
             self.commands.run(),
         ]
         if self.watcher is not None:
@@ -376,12 +377,13 @@ class SyncEngine:
         if report.repaired or report.conflicts:
             self.worker.wake()
 
-    async def _metrics_loop(self) -> None:
-        feed = FeedPublisher(self.db, self.store)  # for the windows that watch
+    async def _feed_share_loop(self) -> None:
+        """Share the live feed's state with the windows that watch. The metrics are not
+        refreshed here: whoever shows them does (the dashboard's timer, `run_once`'s end)."""
+        feed = FeedPublisher(self.db, self.store)
         while True:
-            await self.store.refresh_metrics()
             await feed.publish()
-            await asyncio.sleep(METRICS_EVERY)
+            await asyncio.sleep(FEED_SHARE_EVERY)
 
     # ----------------------------------------------------------------- store requests
 

@@ -22,7 +22,7 @@ from leadsync_tui.models import (
     ResolutionStatus,
     SyncStatus,
 )
-from leadsync_tui.store import db as db_module
+from leadsync_tui.store import db_connection
 from leadsync_tui.store.actions import ConflictsDetected, LogsAppended
 from leadsync_tui.store.change_watch import SqliteChangeWatch, follow
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
@@ -120,7 +120,7 @@ async def test_the_engines_syncs_and_logs_reach_a_watcher_and_a_watchers_retry_t
 async def test_a_window_behind_the_pruned_feed_reads_everything_again(
     db_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_module, "FEED_KEEP", 3)
+    monkeypatch.setattr(db_connection, "FEED_KEEP", 3)
     async with window(db_path, clock) as engine_side:
         await engine_side.merge_leads([make_lead("c0")])
         async with await Database.open(db_path, now=clock) as db:
