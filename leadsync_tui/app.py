@@ -150,16 +150,7 @@ class LeadSyncApp(App[int]):
             # Marked before the leads load: what others commit meanwhile is read after.
             watch = SqliteChangeWatch(self.store.db)
             await watch.start()
-        await self.push_screen(
-            DashboardScreen(
-                self.store,
-                clock=self.clock,
-                mask_pii=self.mask_pii,
-                live_clock=self.live_timers,
-                read_only=self.read_only,
-                actor=self.actor,
-            )
-        )
+        await self.push_screen(DashboardScreen())  # it reads the session (`screens.session`)
         if load:
             run_ui_work(
                 self,
