@@ -19,21 +19,21 @@ from typing import ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.widgets import Header, Input, Label
 
 from leadsync_tui.messages import StoreChanged
-from leadsync_tui.models import ConflictResolution, Lead, LeadSyncConflict, Resolution
+from leadsync_tui.models import ConflictResolution, Lead, Resolution
 from leadsync_tui.roles import Permission
-from leadsync_tui.screens import dashboard_commands
+from leadsync_tui.screens import dashboard_commands, filter_box
 from leadsync_tui.screens.alerts import AlertTracker
 from leadsync_tui.screens.bulk_actions import BulkActions
-from leadsync_tui.screens.conflict_words import ConflictOutcome
 from leadsync_tui.screens.jump import JumpModal, lead_by_any_id
+from leadsync_tui.screens.live_pause import LivePause
 from leadsync_tui.screens.session import SessionScreen
 from leadsync_tui.screens.toasts import Toaster
-from leadsync_tui.screens.triage import ConflictTriage, skipped_note
+from leadsync_tui.screens.triage import ConflictTriage, conflict_lead_names
 from leadsync_tui.screens.wording import plural
 from leadsync_tui.store.actions import SetError
 from leadsync_tui.store.changes import (
@@ -53,7 +53,6 @@ from leadsync_tui.widgets import (
     RealTimeSyncIndicator,
     SyncErrorAlert,
     SyncMetricsWidget,
-    mask_name,
 )
 from leadsync_tui.widgets.drift_note import DriftScanNote
 from leadsync_tui.widgets.key_footer import KeyFooter
@@ -66,21 +65,7 @@ METRICS_REFRESH_S = 2.0
 class DashboardScreen(SessionScreen):
     """Leads, their sync status, conflicts and health at a glance."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "next_conflict", "Next conflict"),
-        Binding("r", "retry", "Retry"),
-        Binding("n", "new_lead", "New lead"),
-        Binding("o", "open_conversation", "Conversation"),
-        Binding("m", "metrics", "Metrics"),
-        Binding("b", "bulk_resolve", "Bulk resolve"),
-        Binding("e", "export", "Export CSV"),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("g", "jump", "Go to id"),
-        Binding("ctrl+r", "reconnect", "Reconnect"),
-        Binding("M", "toggle_mask", "Mask PII"),
-        Binding("escape", "close_filter", "Close filter", show=False),
-    ]
-
+    BINDINGS: ClassVar[list[BindingType]] = dashboard_commands.BINDINGS
     ACTION_PERMISSIONS: ClassVar[dict[str, Permission]] = dashboard_commands.ACTION_PERMISSIONS
     """Actions a role may lack (see `dashboard_commands`)."""
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = dashboard_commands.PALETTE
@@ -90,9 +75,7 @@ class DashboardScreen(SessionScreen):
         """Everything else (store, clock, actor, masking, timers) comes from the session."""
         super().__init__()
         self._alerts = AlertTracker()
-        self._paused = False
-        self._held: set[str] = set()
-        """Leads changed while paused: applied to the table on resume."""
+        self._pause = LivePause(lambda: self.query_one("#pause-note", Label))
         self._bulk = BulkActions(self, lambda: self.table, self._alerts)
         self._triage = ConflictTriage(
             self,
@@ -100,7 +83,9 @@ class DashboardScreen(SessionScreen):
             lead_name=self._lead_name,
             masked=lambda: self._masked,
             yours_first=True,
+            on_open=lambda conflict: self.table.move_cursor_to(conflict.conversation_id),
             on_resolve=self._resolving,
+            announce_end=True,
         )
 
     @property
@@ -181,9 +166,8 @@ class DashboardScreen(SessionScreen):
         state = self.store.state
         match change:
             case LeadsChanged(keys=keys):
-                if self._paused:
-                    self._held.update(keys)
-                    self._show_pause_note()
+                if self._pause.paused:
+                    self._pause.hold(keys)
                     return
                 leads = state.leads
                 # Newest first within a batch: a progressive load then fills the table
@@ -214,16 +198,7 @@ class DashboardScreen(SessionScreen):
                 pass
 
     def _lead_names(self) -> dict[str, str]:
-        """Names for the conflicts' leads, masked when PII is masked."""
-        leads = self.store.state.leads
-        names = {}
-        for conflict in self.store.state.open_conflicts:
-            lead = leads.get(conflict.conversation_id)
-            if lead is not None:
-                names[lead.conversation_id] = (
-                    mask_name(lead.first_name, lead.last_name) if self._masked else lead.full_name
-                )
-        return names
+        return conflict_lead_names(self.store.state, masked=self._masked)
 
     @property
     def _masked(self) -> bool:
@@ -278,16 +253,14 @@ class DashboardScreen(SessionScreen):
 
     def action_toggle_pause(self) -> None:
         """`p`: freeze the table while reading; changes are kept and shown on resume."""
-        self._paused = not self._paused
-        if self._paused:
-            self._show_pause_note()
+        if not self._pause.paused:
+            self._pause.pause()
             self.notify("Live updates paused (p resumes).", timeout=2)
             return
-        held, self._held = self._held, set()
+        held = self._pause.resume()
         leads = self.store.state.leads
         with self.app.batch_update():
             self.table.upsert(leads[key] for key in held if key in leads)
-        self.query_one("#pause-note", Label).display = False
         self.notify(f"Live updates resumed; {plural(len(held), 'lead')} updated.", timeout=2)
 
     def _show_load_progress(self, progress: LoadProgress | None) -> None:
@@ -298,11 +271,6 @@ class DashboardScreen(SessionScreen):
             counts = f" {progress.loaded:,} of {progress.total:,}" if progress.total else ""
             note.update(f"Loading leads…{counts}")
 
-    def _show_pause_note(self) -> None:
-        note = self.query_one("#pause-note", Label)
-        note.update(f"⏸ paused · {plural(len(self._held), 'lead')} changed · p resumes")
-        note.display = True
-
     def action_jump(self) -> None:
         """`g`: go to a lead by its DomIQ conversation id or ResMan prospect id."""
         push_screen(self, JumpModal(partial(lead_by_any_id, self.store.state.leads)), self._jump_to)
@@ -311,7 +279,7 @@ class DashboardScreen(SessionScreen):
         if key is None:
             return
         table = self.table
-        if self._paused and key in self._held:
+        if self._pause.paused and key in self._pause.held:
             self.action_toggle_pause()
         if not table.move_cursor_to(key):
             self.action_close_filter()
@@ -366,37 +334,12 @@ class DashboardScreen(SessionScreen):
     @on(ConflictNotificationBanner.ConflictSelected)
     def show_conflict(self, event: ConflictNotificationBanner.ConflictSelected) -> None:
         """Start a triage round at the selected conflict."""
-        queue = self._triage.start()
-        if not queue.conflicts:
-            return
-        if queue.skipped:
-            self.notify(skipped_note(queue.skipped), timeout=5)
-        self._open_conflict(queue.conflicts[0])
-
-    def _open_conflict(self, conflict: LeadSyncConflict) -> None:
-        self.table.move_cursor_to(conflict.conversation_id)
-        self._triage.open(conflict, self._after_conflict)
+        self._triage.begin()
 
     def _resolving(self, conflict_id: str, resolution: ConflictResolution) -> None:
         if resolution.resolution is Resolution.MANUAL_REVIEW:
             # The manager chose it here: no "manual review required" toast about it.
             self._alerts.announced_reviews.add(conflict_id)
-
-    def _after_conflict(self, outcome: ConflictOutcome | None) -> None:
-        """Toast the decision, then open the next conflict of the round (escape ends it)."""
-        if outcome is None:
-            self._triage.seen.clear()
-            return
-        following = self._triage.decided(outcome)
-        if following:
-            self._open_conflict(following[0])
-            return
-        left = len(self.store.state.open_conflicts)
-        self._triage.seen.clear()
-        if left:
-            self.notify(f"End of the triage queue; {left} still open (c starts again).", timeout=4)
-        else:
-            self.notify("No unresolved conflicts left.", timeout=4)
 
     def _lead_name(self, conversation_id: str) -> str:
         return self._lead_names().get(conversation_id, conversation_id)
@@ -407,10 +350,7 @@ class DashboardScreen(SessionScreen):
 
     @on(LeadsTable.FilterRequested)
     def open_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = self.table.filter_text
-        box.focus()
+        filter_box.open_filter(self.query_one("#filter", Input), self.table)
 
     @on(Input.Changed, "#filter")
     def filter_as_you_type(self, event: Input.Changed) -> None:
@@ -424,9 +364,7 @@ class DashboardScreen(SessionScreen):
 
     @on(Input.Submitted, "#filter")
     def keep_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = bool(box.value) or self.table.key_filter is not None
-        self.table.focus()
+        filter_box.keep_filter(self.query_one("#filter", Input), self.table)
 
     def action_select(self) -> None:
         """The palette's "Open lead": what `enter` does on the table."""
@@ -449,15 +387,8 @@ class DashboardScreen(SessionScreen):
         self.table.toggle_mark()
 
     def action_close_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        from leadsync_tui.screens.metrics_screen import clear_error_group
-
-        clear_error_group(self.table, box)  # an error group's key filter (metrics screen)
+        filter_box.close_filter(self.query_one("#filter", Input), self.table)
         self._summarise()
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
 
     def action_toggle_mask(self) -> None:
         self.table.mask_pii = not self.table.mask_pii

@@ -1,4 +1,4 @@
-"""The dashboard's actions by name: the command palette's entries and what each needs.
+"""The dashboard's actions by key and by name: bindings, palette entries, permissions.
 
 A new user finds every action in the palette; a role that lacks a permission sees the
 action neither in the footer nor in the palette, and is told why if it presses the key.
@@ -15,6 +15,22 @@ from textual.binding import Binding, BindingType
 
 from leadsync_tui.roles import Permission
 from leadsync_tui.screens.session import Session
+
+BINDINGS: list[BindingType] = [
+    Binding("c", "next_conflict", "Next conflict"),
+    Binding("r", "retry", "Retry"),
+    Binding("n", "new_lead", "New lead"),
+    Binding("o", "open_conversation", "Conversation"),
+    Binding("m", "metrics", "Metrics"),
+    Binding("b", "bulk_resolve", "Bulk resolve"),
+    Binding("e", "export", "Export CSV"),
+    Binding("p", "toggle_pause", "Pause"),
+    Binding("g", "jump", "Go to id"),
+    Binding("ctrl+r", "reconnect", "Reconnect"),
+    Binding("M", "toggle_mask", "Mask PII"),
+    Binding("escape", "close_filter", "Close filter", show=False),
+]
+"""The dashboard's keys (the footer shows those the role allows)."""
 
 ACTION_PERMISSIONS: dict[str, Permission] = {
     "retry": Permission.RETRY,

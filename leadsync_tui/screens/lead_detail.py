@@ -35,6 +35,7 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.roles import Permission
 from leadsync_tui.screens.audit_lines import audit_line
+from leadsync_tui.screens.chat_lines import display_name
 from leadsync_tui.screens.comparison_table import (
     DIFFERS,
     FIXED_WIDTH,
@@ -44,8 +45,7 @@ from leadsync_tui.screens.comparison_table import (
     ComparisonTable,
     ResmanState,
 )
-from leadsync_tui.screens.conflict_words import ConflictOutcome
-from leadsync_tui.screens.conversation import ConversationScreen, display_name
+from leadsync_tui.screens.conversation import ConversationScreen
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.screens.triage import ConflictTriage
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
@@ -383,22 +383,11 @@ class LeadDetailScreen(LeadScreen):
 
     def action_view_conflict(self) -> None:
         """`c`: the lead's open conflicts, one after the other, in the conflict dialog."""
-        following = self._triage.start().conflicts
-        if not following:
-            self.notify("No open conflict on this lead.", timeout=3)
-            return
-        self._triage.open(following[0], self._after_conflict)
+        self._triage.begin(none_note="No open conflict on this lead.")
 
     def _lead_name(self, conversation_id: str) -> str:
         lead = self.store.state.leads.get(conversation_id)
         return conversation_id if lead is None else display_name(lead, masked=self.masked)
-
-    def _after_conflict(self, outcome: ConflictOutcome | None) -> None:
-        if outcome is None:
-            return
-        following = self._triage.decided(outcome)
-        if following:
-            self._triage.open(following[0], self._after_conflict)
 
 
 # --------------------------------------------------------------------------- helpers
