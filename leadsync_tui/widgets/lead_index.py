@@ -12,9 +12,8 @@ reach the first frame in a small fraction of a second.
   position is a binary search for the key it was filed under: O(log n), with no
   key -> position dict to renumber after every insert. A descending sort shows the same
   list backwards, so flipping the direction costs nothing.
-- Order keys are plain `str` or `int`, never tuples: a text column files a row under
-  `"<value>\\0<conversation_id>"`, a numeric one (and arrival order) under
-  `value << 32 | arrival number`. Such lists sort several times faster than tuples.
+- Order keys are plain `str` or `int`, never tuples (`order_keys`): such lists sort
+  several times faster.
 - `upsert` and `remove` only note what changed (new rows are just the arrival numbers
   past the last flush). `flush` (run by every reader, and by the widget once per frame)
   files the changed rows in: a bisect per row for a few changes,
