@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.screen import Screen
@@ -57,6 +57,13 @@ def session_of(app: App[Any]) -> Session:
     if not isinstance(app, Session):
         raise TypeError(f"{type(app).__name__} is not a leadsync session")
     return app
+
+
+if TYPE_CHECKING:  # mypy checks that the app is a session; nothing imports it at run time
+    from leadsync_tui.app import LeadSyncApp
+
+    def _the_app_is_a_session(app: LeadSyncApp) -> Session:
+        return app
 
 
 class SessionScreen(Screen[None]):
