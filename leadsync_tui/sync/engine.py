@@ -48,7 +48,7 @@ from leadsync_tui.store.changes import (
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.command_runner import CommandRunner
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.drift_schedule import drift_loop
@@ -133,7 +133,7 @@ class SyncEngine:
         )
         """The store's sync lease: `run`/`run_once` hold it while they work."""
         self.status = LeadStatus(store, db, self.journal, DomiqView(), now)
-        desk = ConflictDesk(store, settings.policy, self.journal, now)
+        recorder = ConflictRecorder(store, settings.policy, self.journal, now)
         sync = settings.sync
         self.worker = OutboxWorker(
             db=db,
@@ -147,7 +147,7 @@ class SyncEngine:
                 view=self.status.view,
                 now=now,
             ),
-            desk=desk,
+            recorder=recorder,
             status=self.status,
             journal=self.journal,
             lock=self._lock,
@@ -169,13 +169,13 @@ class SyncEngine:
                 db=db,
                 domiq=domiq,
                 status=self.status,
-                desk=desk,
+                recorder=recorder,
                 journal=self.journal,
                 lock=self._lock,
                 concurrency=sync.concurrency,
                 now=now,
             ),
-            desk=desk,
+            recorder=recorder,
             status=self.status,
             journal=self.journal,
             lock=self._lock,
