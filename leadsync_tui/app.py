@@ -137,16 +137,7 @@ class LeadSyncApp(App[int]):
             # Marked before the leads load: what others commit meanwhile is read after.
             watch = SqliteChangeWatch(self.store.db)
             await watch.start()
-        await self.push_screen(
-            DashboardScreen(
-                self.store,
-                clock=self.clock,
-                mask_pii=self.mask_pii,
-                live_clock=self.live_timers,
-                read_only=self.read_only,
-                actor=self.actor,
-            )
-        )
+        await self.push_screen(DashboardScreen())  # it reads the session (`screens.session`)
         if self.engine_setup is not None:
             # The leads load after the dashboard is up (a chunk at a time, with progress
             # on its status line); the engine waits for the last chunk before it starts.

@@ -8,6 +8,9 @@ the modal's `busy` state while one of them runs (not Textual's `Widget.loading`,
 would hide the whole dialog behind a spinner). It dismisses with a `ConflictOutcome`, or
 None when the manager cancels.
 
+How values and choices read lives in `conflict_words`, what the manager types and its
+checks in `conflict_edit`; this module is the dialog's layout, keys and running.
+
 The last agreed value sits beside DomIQ's and ResMan's so a manager sees which side moved.
 Everything has a key (`1`-`4`, `ctrl+s`, `e`, `n`, `escape`) and a mouse target, and the
 layout keeps every control on screen at 80x24 (it scrolls only for very long values).
@@ -16,8 +19,6 @@ layout keeps every control on screen at 80x24 (it scrolls only for very long val
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, ClassVar, Literal
 
 from textual import on
@@ -26,298 +27,52 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.validation import ValidationResult, Validator
+from textual.validation import ValidationResult
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from leadsync_tui.models import (
     ConflictResolution,
-    ConflictSeverity,
     ConflictType,
     LeadSyncConflict,
     Resolution,
     ResolutionStatus,
 )
-from leadsync_tui.store.store import ActionRefused
-from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
-from leadsync_tui.sync.merge import (
-    HELD_BY,
-    LINKED_DUPLICATE_FIELD,
-    candidate_ids,
-    candidate_owners,
+from leadsync_tui.screens.conflict_edit import (
+    chosen_candidate,
+    merged_value,
 )
+from leadsync_tui.screens.conflict_facts import fact, final_input, severity_fact, value_column
+from leadsync_tui.screens.conflict_words import (
+    CHOICE_ORDER,
+    RESOLUTION_WORDS,
+    ConflictOutcome,
+    choice_labels,
+    duplicate_text,
+    effect_of,
+    format_value,
+    outcome_message,
+    words,
+)
+from leadsync_tui.store.store import ActionRefused
 from leadsync_tui.ui_work import run_ui_work
 from leadsync_tui.widgets.choice_button import ChoiceButton
-from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
-EMPTY = "—"
-"""Shown for a value that is not there (a cleared field, no agreed value yet)."""
-VALUE_LIMIT = 1000
-"""Characters of one value shown: upstream text is hostile and notes can be long."""
-CHOICE_ORDER = (
-    Resolution.DOMIQ_WINS,
-    Resolution.RESMAN_WINS,
-    Resolution.MERGED,
-    Resolution.MANUAL_REVIEW,
-)
-"""The choices in key order: `1` is DomIQ wins ... `4` is manual review."""
-CHOICE_LABELS = {
-    Resolution.DOMIQ_WINS: "1 DomIQ wins",
-    Resolution.RESMAN_WINS: "2 ResMan wins",
-    Resolution.MERGED: "3 Merged value",
-    Resolution.MANUAL_REVIEW: "4 Manual review",
-}
-RESOLUTION_WORDS = {
-    Resolution.DOMIQ_WINS: "DomIQ wins",
-    Resolution.RESMAN_WINS: "ResMan wins",
-    Resolution.MERGED: "merged value",
-    Resolution.MANUAL_REVIEW: "manual review",
-}
-"""A resolution as people say it (toasts), not its stored value (`resman_wins`)."""
-DUPLICATE_LABELS = {
-    Resolution.DOMIQ_WINS: "1 New prospect",
-    Resolution.RESMAN_WINS: "2 1st candidate",
-    Resolution.MERGED: "3 Pick one",
-    Resolution.MANUAL_REVIEW: "4 Manual review",
-}
-"""The same four choices for a `duplicate_candidate`, named by what they do to ResMan."""
-LINKED_LABELS = {**DUPLICATE_LABELS, Resolution.RESMAN_WINS: "2 Link too"}
-"""A `duplicate_candidate` another conversation holds: `2` links this one to it too."""
-SEVERITY_WORDS = {
-    ConflictSeverity.HIGH: "▲ HIGH",
-    ConflictSeverity.MEDIUM: "◆ MEDIUM",
-    ConflictSeverity.LOW: "▽ LOW",
-}
-"""A glyph and a word, so severity reads without colour too."""
-
-OutcomeAction = Literal["resolved", "escalated", "skipped"]
-
-
-@dataclass(frozen=True)
-class ConflictOutcome:
-    """What the manager did; the modal dismisses with it (None means cancelled)."""
-
-    conflict_id: str
-    action: OutcomeAction
-    resolution: ConflictResolution | None = None
-    """Set when `action` is "resolved": what the store recorded."""
-    reason: str = ""
-
-
-def outcome_message(outcome: ConflictOutcome) -> str | None:
-    """The toast after a decision in the dialog (None after a skip)."""
-    if outcome.resolution is not None:
-        resolution = outcome.resolution.resolution
-        if resolution is Resolution.MANUAL_REVIEW:
-            return "Conflict left for manual review"
-        return f"Conflict resolved ({RESOLUTION_WORDS[resolution]})"
-    if outcome.action == "escalated":
-        return "Escalated"
-    return None
-
+__all__ = [
+    "RESOLUTION_WORDS",
+    "ConflictOutcome",
+    "ConflictResolutionModal",
+    "duplicate_text",
+    "format_value",
+    "merged_value",
+    "outcome_message",
+]
+"""The dialog, and the words the tests and older callers import from here (their home
+is `conflict_words` and `conflict_edit`)."""
 
 Submit = Callable[[ConflictResolution], Awaitable[None]]
 Escalate = Callable[[str], Awaitable[None]]
-
-
-# --------------------------------------------------------------------------- values
-
-
-def words(value: str) -> str:
-    """`value_mismatch` -> `value mismatch`, for enum values and field names."""
-    return value.replace("_", " ")
-
-
-def format_value(field: str, value: Any, *, mask: bool = False) -> str:
-    """A value as a manager reads it: `$1,850`, `Jan 15, 2027`, yes/no, `—` for none.
-
-    A value the field's normaliser cannot read (a `format_invalid` conflict) is shown as
-    it came, cleaned of control characters. `mask` hides names, emails and phones.
-    """
-    if value is None or value == "":
-        return EMPTY
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    normal = normalise_field(field, value) if field in NORMALISERS else value
-    if not is_invalid(normal) and normal is not None:
-        if field == "max_rent":
-            return f"${normal:,}"
-        if field == "desired_move_in":
-            day = date.fromisoformat(normal)
-            return f"{day:%b} {day.day}, {day.year}"
-    text = clean_text(str(value), VALUE_LIMIT)
-    if mask:
-        return _masked(field, text)
-    return text
-
-
-def _masked(field: str, text: str) -> str:
-    if field == "phone":
-        return mask_phone(text)
-    if field == "email":
-        return mask_email(text)
-    if field in ("first_name", "last_name"):
-        return f"{text[:1].upper()}."
-    return text
-
-
-def effect_of(conflict: LeadSyncConflict, choice: Resolution | None, *, mask: bool) -> str:
-    """One line saying what the chosen resolution will write, and where."""
-    field = words(conflict.field)
-    if choice is None:
-        return "Choose a resolution: 1-4, or click one."
-    if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
-        return _duplicate_effect(conflict, choice)
-    if choice is Resolution.MERGED:
-        return "Writes the final value below to both DomIQ and ResMan."
-    if choice is Resolution.MANUAL_REVIEW:
-        return f"Writes nothing; the conflict stays open and blocks {field}."
-    wins = choice is Resolution.DOMIQ_WINS
-    value = conflict.domiq_value if wins else conflict.resman_value
-    source, target = ("DomIQ", "ResMan") if wins else ("ResMan", "DomIQ")
-    if value is None or value == "":
-        return f"Clears {field} in {target}, as {source} did."
-    shown = format_value(conflict.field, value, mask=mask)
-    return f"Writes {source}'s {field} {shown} to {target}."
-
-
-def choice_labels(conflict: LeadSyncConflict) -> dict[Resolution, str]:
-    """The radio labels: what each choice does, in this conflict's terms."""
-    if conflict.conflict_type is not ConflictType.DUPLICATE_CANDIDATE:
-        return CHOICE_LABELS
-    return LINKED_LABELS if conflict.field == LINKED_DUPLICATE_FIELD else DUPLICATE_LABELS
-
-
-def _duplicate_effect(conflict: LeadSyncConflict, choice: Resolution) -> str:
-    """What each choice does when several ResMan prospects could be this lead."""
-    ids = candidate_ids(conflict.resman_value)
-    if conflict.field == LINKED_DUPLICATE_FIELD:
-        return _linked_effect(conflict, choice, ids)
-    if choice is Resolution.DOMIQ_WINS:
-        return (
-            "Creates a new ResMan prospect for this lead; the "
-            f"{len(ids)} candidates are left as they are."
-        )
-    if choice is Resolution.RESMAN_WINS:
-        first = ids[0] if ids else "?"
-        return (
-            f"Links this lead to the first candidate, {first}; then both sync as usual "
-            "(values that differ become conflicts)."
-        )
-    if choice is Resolution.MERGED:
-        return "Links this lead to the candidate you name below (number or id); creates nothing."
-    return "Writes nothing; nothing is created or linked in ResMan until this is decided."
-
-
-def _linked_effect(conflict: LeadSyncConflict, choice: Resolution, ids: list[str]) -> str:
-    """What each choice does when the prospect is already another conversation's."""
-    owners = candidate_owners(conflict.resman_value)
-    first = ids[0] if ids else "?"
-    if choice is Resolution.DOMIQ_WINS:
-        return (
-            "Creates a second ResMan prospect for this lead; choose it only when this is "
-            "a different person."
-        )
-    if choice is Resolution.RESMAN_WINS:
-        held = owners.get(first)
-        also = f", which conversation {held} already syncs with" if held else ""
-        return (
-            f"Links this conversation to {first} too{also}; both then sync with that one "
-            "guest card (values that differ become conflicts); creates nothing."
-        )
-    if choice is Resolution.MERGED:
-        return "Links this conversation to the candidate you name below too; creates nothing."
-    return "Writes nothing; nothing is created or linked in ResMan until this is decided."
-
-
-def duplicate_text(value: Any, *, mask: bool = False, ids: bool = False) -> str:
-    """A `duplicate_candidate` value, one person a line: `[id · ]name · email · phone`
-    (`ids`: each line starts with a prospect id, ResMan's side). `mask` hides names,
-    emails and phones; prospect ids stay, they are not personal."""
-    if value is None or value == "":
-        return EMPTY
-    lines = []
-    for number, entry in enumerate(str(value).split("; "), start=1):
-        parts = [clean_text(part, VALUE_LIMIT) for part in entry.split(" · ")]
-        if mask:
-            head = parts[:1] if ids else []
-            parts = head + [_masked_part(part) for part in parts[len(head) :]]
-        lines.append(f"{number}. " * ids + " · ".join(parts))
-    return "\n".join(lines)
-
-
-def _masked_part(part: str) -> str:
-    if part.startswith(HELD_BY):
-        return part  # a conversation id, not personal
-    if "@" in part:
-        return mask_email(part)
-    if part.startswith("+") and part[1:].isdigit():
-        return mask_phone(part)
-    return " ".join(f"{word[:1].upper()}." for word in part.split())
-
-
-def chosen_candidate(conflict: LeadSyncConflict, text: str) -> tuple[str | None, str | None]:
-    """The prospect id a `duplicate_candidate`'s "pick by id" links (typed as the id or
-    as the candidate's number in the list), or the problem."""
-    listed = candidate_ids(conflict.resman_value)
-    typed = text.strip().rstrip(".")
-    if typed.isdigit() and 1 <= int(typed) <= len(listed):
-        return listed[int(typed) - 1], None
-    picked = candidate_ids(text.strip())
-    if not picked:
-        return None, "Enter the number or the id of the candidate to link."
-    known = {i.lower(): i for i in listed}
-    if picked[0].lower() not in known:
-        return None, f"{clean_text(picked[0], 60)} is not one of the candidates shown."
-    return known[picked[0].lower()], None
-
-
-def edit_text(value: Any) -> str:
-    """A value as text to edit in the merged input (booleans as yes/no)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def merged_value(field: str, text: str) -> tuple[Any, str | None]:
-    """The value a merged resolution writes, or None and the problem in words."""
-    if not text.strip():
-        return None, "Enter the value to write to both sides."
-    if field not in NORMALISERS:
-        return text.strip(), None
-    value = normalise_field(field, text)
-    if is_invalid(value):
-        return None, clean_text(value.reason, 200)
-    if value is None:
-        return None, f"{text.strip()!r} clears {words(field)}; a merged value cannot be empty."
-    return value, None
-
-
-class FieldValueValidator(Validator):
-    """Checks a merged value with the sync's own normaliser, as the manager types."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__()
-        self.field = field
-
-    def validate(self, value: str) -> ValidationResult:
-        _, problem = merged_value(self.field, value)
-        return self.success() if problem is None else self.failure(problem, value)
-
-
-class CandidateValidator(Validator):
-    """Checks that a duplicate's "pick by id" names one of the candidates shown."""
-
-    def __init__(self, conflict: LeadSyncConflict) -> None:
-        super().__init__()
-        self.conflict = conflict
-
-    def validate(self, value: str) -> ValidationResult:
-        _, problem = chosen_candidate(self.conflict, value)
-        return self.success() if problem is None else self.failure(problem, value)
 
 
 # --------------------------------------------------------------------------- the modal
@@ -386,15 +141,16 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
             dialog.border_title = self._title()
             with Horizontal(id="facts"):
                 with Vertical():
-                    yield self._fact("Field", words(conflict.field))
-                    yield self._fact("Type", words(conflict.conflict_type.value))
+                    yield fact("Field", words(conflict.field))
+                    yield fact("Type", words(conflict.conflict_type.value))
                 with Vertical():
-                    yield self._severity()
-                    yield self._fact("Status", words(conflict.resolution_status.value))
+                    yield severity_fact(conflict)
+                    yield fact("Status", words(conflict.resolution_status.value))
             with Horizontal(id="values"):
-                yield from self._value_column("DomIQ", conflict.domiq_value, "domiq")
-                yield from self._value_column("ResMan", conflict.resman_value, "resman")
-                yield from self._value_column("Last agreed", conflict.base_value, "base")
+                mask = self.mask_pii
+                yield from value_column(conflict, "DomIQ", conflict.domiq_value, "domiq", mask)
+                yield from value_column(conflict, "ResMan", conflict.resman_value, "resman", mask)
+                yield from value_column(conflict, "Last agreed", conflict.base_value, "base", mask)
             if self.read_only:
                 yield Static(self.read_only_note, id="read-only-note")
             else:
@@ -411,35 +167,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         for dialog in self.query("#dialog"):  # none yet before the dialog is composed
             dialog.border_title = self._title()
 
-    def _fact(self, label: str, value: str, *, classes: str = "") -> Horizontal:
-        """`Label  value` on one line; the value is never read as markup."""
-        return Horizontal(
-            Label(label, classes="fact-label"),
-            Label(clean_text(value, 60), markup=False, classes=f"fact-value {classes}"),
-            classes="fact",
-        )
-
-    def _severity(self) -> Horizontal:
-        severity = self.conflict.conflict_severity
-        return self._fact(
-            "Severity", SEVERITY_WORDS[severity], classes=f"severity -{severity.value}"
-        )
-
-    def _value_column(self, title: str, value: Any, key: str) -> ComposeResult:
-        conflict = self.conflict
-        with Vertical(id=f"value-{key}", classes="value-column"):
-            yield Label(title, classes="value-title")
-            if conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE:
-                shown = duplicate_text(value, mask=self.mask_pii, ids=key == "resman")
-            else:
-                shown = format_value(conflict.field, value, mask=self.mask_pii)
-            yield Static(Content(shown), classes="value")
-            if key != "base" and conflict.conflict_type is not ConflictType.DUPLICATE_CANDIDATE:
-                moved = value != conflict.base_value
-                yield Label("changed" if moved else "as agreed", classes="value-note")
-
     def _form(self) -> ComposeResult:
-        duplicate = self.conflict.conflict_type is ConflictType.DUPLICATE_CANDIDATE
         labels = choice_labels(self.conflict)
         with Horizontal(id="decision-row", classes="row"):
             yield Label("Decision", classes="row-label")
@@ -449,22 +177,7 @@ class ConflictResolutionModal(ModalScreen[ConflictOutcome | None]):
         yield Static(Content(effect_of(self.conflict, None, mask=self.mask_pii)), id="effect")
         with Horizontal(id="final-row", classes="row"):
             yield Label("Final", classes="row-label")
-            if duplicate:
-                yield Input(
-                    placeholder="the number or id of the candidate to link",
-                    validators=[CandidateValidator(self.conflict)],
-                    id="final",
-                )
-            else:
-                field = self.conflict.field
-                hidden = self.mask_pii and _masked(field, "x") != "x"  # a masked field
-                yield Input(
-                    "" if hidden else edit_text(self.conflict.domiq_value),
-                    placeholder=f"the {words(field)} to write to both sides"
-                    + (" (masked: type it)" if hidden else ""),
-                    validators=[FieldValueValidator(self.conflict.field)],
-                    id="final",
-                )
+            yield final_input(self.conflict, mask=self.mask_pii)
         yield Static("", id="final-message", classes="message")
         with Horizontal(classes="row"):
             yield Label("Reason", classes="row-label")

@@ -22,7 +22,6 @@ engine has taken it, and its outcome is shown as a direct one's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -36,12 +35,20 @@ from leadsync_tui.clients.errors import NotFound, SyncError
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import (
     Lead,
-    MessageRole,
     Qualification,
     SyncStatus,
     TranscriptMessage,
 )
 from leadsync_tui.roles import Permission, refusal
+from leadsync_tui.screens.chat_lines import (
+    MESSAGE_LIMIT,
+    NOT_A_LEAD,
+    QUALIFICATION_LABELS,
+    ChatLine,
+    already_qualified,
+    display_name,
+    redact,
+)
 from leadsync_tui.screens.lead_screen import LeadScreen
 from leadsync_tui.store.changes import LeadsChanged
 from leadsync_tui.store.operator_commands import Qualify
@@ -51,79 +58,13 @@ from leadsync_tui.sync.conversations import AlreadyQualified, can_qualify, quali
 from leadsync_tui.ui_work import run_ui_work, ui_work
 from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
-from leadsync_tui.widgets.pii import mask_email, mask_name, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
-
-ROLE_LABELS = {
-    MessageRole.PROSPECT: "● prospect",
-    MessageRole.BOT: "◆ bot",
-    MessageRole.AGENT: "■ agent",
-}
-"""Glyph and word per speaker: each reads without its colour."""
-QUALIFICATION_LABELS = {
-    Qualification.NEW: "◇ new",
-    Qualification.QUALIFIED: "✔ qualified",
-    Qualification.DISQUALIFIED: "✖ disqualified",
-}
-NOT_A_LEAD = "○ chat, not a lead yet"
-MESSAGE_LIMIT = 4_000
-"""Characters of one message shown (upstream text is hostile and may be huge)."""
 
 TranscriptState = Literal["loading", "ready", "error", "offline"]
 """Where the transcript stands; `offline`: the session has no desk."""
 
-
-_EMAIL = re.compile(r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\(?\d[\d\s().\-]{8,}\d")
-_PHONE_DIGITS = 10
-"""Digits a run needs to be masked as a phone (a date has 8, a rent fewer)."""
-
-
-def redact(text: str, names: Sequence[str] = ()) -> str:
-    """Chat text for a shared screen: emails, phone numbers and the person's `names`
-    masked as the rest of the app masks them (`m***@example.com`, `+1 ••• ••• 0143`,
-    `M.`). Free text can hide personal data in other forms; this catches the usual."""
-    text = _EMAIL.sub(lambda found: mask_email(found.group()), text)
-    text = _PHONE.sub(
-        lambda found: (
-            mask_phone(found.group())
-            if sum(char.isdigit() for char in found.group()) >= _PHONE_DIGITS
-            else found.group()
-        ),
-        text,
-    )
-    for name in names:
-        if len(name.strip()) > 1:
-            pattern = re.compile(rf"\b{re.escape(name.strip())}\b", re.IGNORECASE)
-            text = pattern.sub(f"{name.strip()[0].upper()}.", text)
-    return text
-
-
-def already_qualified(lead: Lead) -> str:
-    """What the action line says for a qualified lead: nothing to ask, where it stands."""
-    if lead.resman_sync_status is SyncStatus.SYNCED:
-        return "Already qualified and synced to ResMan: nothing to do."
-    return "Qualified: the lead syncs to ResMan."
-
-
-def display_name(lead: Lead, *, masked: bool) -> str:
-    """The lead's name as the screens show it: initials when PII is masked."""
-    return mask_name(lead.first_name, lead.last_name) if masked else lead.full_name
-
-
-class ChatLine(Horizontal):
-    """One transcript message: time and speaker on the left, the text wrapped beside."""
-
-    def __init__(self, message: TranscriptMessage, text: str) -> None:
-        """`text` is the message as shown (cleaned, and masked when PII is)."""
-        super().__init__(classes=f"chat-line -{message.role.value}")
-        self.message = message
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        meta = f"{self.message.at:%m-%d %H:%M} {ROLE_LABELS[self.message.role]}"
-        yield Static(meta, classes="chat-meta", markup=False)
-        yield Static(Content(self.text), classes="chat-text", markup=False)
+__all__ = ["ChatLine", "ConversationScreen", "display_name", "redact"]
+"""The screen, and the chat parts older callers import from here (`chat_lines`)."""
 
 
 class ConversationScreen(LeadScreen):

@@ -13,7 +13,7 @@ for its life, so a retry after a failure or a double press never makes two leads
 
 In a window that watches (another process holds the sync lease), the create is not
 sent from here: it is written to the store as a command for the engine's holder
-(`through_engine`), and the form waits for the outcome, saying which engine has it or
+(`new_lead.form_through_engine`), and the form waits for the outcome, saying which engine has it or
 that none runs (`ctrl+e` takes over); `esc` cancels it while no engine has taken it.
 
 Every field cuts what is typed or pasted to its length and drops control characters,
@@ -22,109 +22,51 @@ so a 10 KB paste or an escape sequence cannot push the layout around.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, datetime
-from functools import partial
-from typing import Any, ClassVar, Literal
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import date
+from typing import ClassVar, Literal
 
 from textual import events, on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from leadsync_tui.clients.errors import DuplicateRecord, SyncError
-from leadsync_tui.models import Lead, LeadData, LeadSource, utc_now
-from leadsync_tui.store.db import Database
-from leadsync_tui.store.operator_commands import CreateLead
-from leadsync_tui.sync import command_ticket, lead_intake
-from leadsync_tui.sync.command_ticket import CommandCancelled, CommandFailed, Ticket
-from leadsync_tui.sync.lead_desk import LeadDesk
+from leadsync_tui.clients.errors import DuplicateRecord
+from leadsync_tui.models import Lead, LeadData, LeadSource
+from leadsync_tui.screens.lead_creation_calls import (
+    Check,
+    Create,
+    EngineDuplicate,
+    what_went_wrong,
+)
+from leadsync_tui.screens.lead_form_fields import (
+    LABELS,
+    LEFT,
+    MESSAGE_LIMIT,
+    PETS_OPTIONS,
+    PLACEHOLDERS,
+    RIGHT,
+    SOURCE_LABELS,
+    FormInput,
+)
+from leadsync_tui.sync import lead_intake
+from leadsync_tui.sync.command_ticket import CommandCancelled, Ticket
 from leadsync_tui.sync.lead_intake import (
     FIELD_CHECKS,
     INPUT_LIMITS,
     PreflightFinding,
     check_field,
-    clean_input,
     read_form,
 )
-from leadsync_tui.ui_work import push_screen, run_ui_work
+from leadsync_tui.ui_work import run_ui_work
 from leadsync_tui.widgets.leads_columns import property_label
-from leadsync_tui.widgets.leads_table import LeadsTable
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
-Check = Callable[[LeadData], Awaitable[list[PreflightFinding]]]
-Create = Callable[[LeadData, str, Sequence[PreflightFinding]], Awaitable[Lead]]
-
-LABELS = {
-    "property_id": "Property",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "phone": "Phone",
-    "source": "Source",
-    "desired_move_in": "Move-in",
-    "desired_bedrooms": "Bedrooms",
-    "desired_bathrooms": "Bathrooms",
-    "max_rent": "Max rent",
-    "pets": "Pets",
-    "notes": "Notes",
-}
-PLACEHOLDERS = {
-    "first_name": "required",
-    "last_name": "required",
-    "email": "name@example.com",
-    "phone": "(512) 555-0143",
-    "desired_move_in": "YYYY-MM-DD",
-    "desired_bedrooms": "0-10",
-    "desired_bathrooms": "e.g. 1.5",
-    "max_rent": "$ a month",
-    "notes": "anything the leasing team should know",
-}
-LEFT = ("property_id", "first_name", "last_name", "email", "phone", "source")
-RIGHT = ("desired_move_in", "desired_bedrooms", "desired_bathrooms", "max_rent", "pets", "notes")
-SOURCE_LABELS = {
-    LeadSource.ADMIN: "admin (typed in)",
-    LeadSource.WEBSITE_CHAT: "website chat",
-    LeadSource.SMS: "SMS",
-    LeadSource.VOICE: "voice",
-    LeadSource.ILS: "ILS listing",
-}
-PETS_OPTIONS = (("not asked", ""), ("yes", "yes"), ("no", "no"))
-MESSAGE_LIMIT = 300
-"""Characters of one message shown (findings quote upstream values)."""
-
 Phase = Literal["editing", "checking", "creating"]
-
-
-class FormInput(Input):
-    """An `Input` that cleans what arrives: control characters out, line breaks and tabs
-    to spaces, cut to `max_length` (a too-long paste is cut, not refused)."""
-
-    was_cut = False
-    """Set when the last edit was cut to fit; the form says so once."""
-
-    def replace(self, text: str, start: int, end: int) -> None:
-        cleaned = clean_input(text)
-        if self.max_length:
-            current = len(self.value) - abs(end - start)
-            room = max(self.max_length - current, 0)
-            if len(cleaned) > room:
-                cleaned = cleaned[:room]
-                self.was_cut = True
-        super().replace(cleaned, start, end)
-
-    def _on_paste(self, event: events.Paste) -> None:
-        """Every pasted line, not only the first, joined by spaces."""
-        event.prevent_default()
-        event.stop()
-        if not event.text:
-            return
-        start, end = self.selection
-        self.replace(clean_input(event.text, None), start, end)
 
 
 class LeadCreationModal(ModalScreen[Lead | None]):
@@ -171,32 +113,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         self.ticket: Ticket | None = None
         """The create waiting for the engine's holder (a watching window), if any."""
 
-    @classmethod
-    def for_desk(cls, desk: LeadDesk, *, actor: str, today: date) -> LeadCreationModal:
-        """The form wired to DomIQ and ResMan through the desk, audited as `actor`."""
-        return cls(
-            desk.mapping.domiq_property_ids,
-            check=partial(_check_on, desk, today),
-            create=partial(_create_on, desk, actor),
-            today=today,
-            property_names=desk.settings.resman.property_names,
-        )
-
-    @classmethod
-    def through_engine(
-        cls, desk: LeadDesk, *, actor: str, today: date, clock: Callable[[], datetime]
-    ) -> LeadCreationModal:
-        """The form of a watching window: checks read DomIQ and ResMan as usual, the
-        create goes to the lease holder's engine as a command and the form waits."""
-        form = cls(
-            desk.mapping.domiq_property_ids,
-            check=partial(_check_on, desk, today),
-            create=partial(_create_on, desk, actor),
-            today=today,
-            property_names=desk.settings.resman.property_names,
-        )
-        form._create = partial(_create_through_engine, desk.db, actor, clock, form)
-        return form
+    def use_create(self, create: Create) -> None:
+        """Send the create another way (a watching window: a command for the engine)."""
+        self._create = create
 
     def wait_on(self, ticket: Ticket | None) -> None:
         """The create is a command now waiting for the engine (None: it answered)."""
@@ -401,7 +320,7 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         try:
             findings = await self._check(data)
         except Exception as exc:
-            self._failed(f"Could not run the checks: {_what_went_wrong(exc)}. Try ctrl+s again.")
+            self._failed(f"Could not run the checks: {what_went_wrong(exc)}. Try ctrl+s again.")
             return
         self._show_findings(findings)
         if any(f.blocking for f in findings):
@@ -420,14 +339,14 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             lead = await self._create(data, self.idempotency_key, confirmed)
         except CommandCancelled:
             self._failed("Cancelled: nothing was sent to DomIQ. Your values are kept.")
-        except (DuplicateRecord, _Duplicate):
+        except (DuplicateRecord, EngineDuplicate):
             self._failed(
                 "DomIQ already created a lead from this form's earlier submit, with the "
                 "values sent then. Close the form (esc) and find it in the list."
             )
         except Exception as exc:
             self._failed(
-                f"Not created: {_what_went_wrong(exc)}. Your values are kept; ctrl+s tries "
+                f"Not created: {what_went_wrong(exc)}. Your values are kept; ctrl+s tries "
                 "again (it can never make two leads)."
             )
         else:
@@ -474,95 +393,3 @@ class LeadCreationModal(ModalScreen[Lead | None]):
             for f in findings
         )
         box.display = bool(findings)
-
-
-class _Duplicate(CommandFailed):
-    """The engine's create was refused as DomIQ refuses a reused idempotency key."""
-
-
-def _what_went_wrong(exc: BaseException) -> str:
-    if isinstance(exc, SyncError | CommandFailed):
-        return exc.message
-    return f"{type(exc).__name__}: {exc}"
-
-
-async def _check_on(desk: LeadDesk, today: date, data: LeadData) -> list[PreflightFinding]:
-    return await lead_intake.preflight(desk, data, today=today)
-
-
-async def _create_on(
-    desk: LeadDesk, actor: str, data: LeadData, key: str, confirmed: Sequence[PreflightFinding]
-) -> Lead:
-    return await lead_intake.create_lead(desk, data, key, actor, confirmed=confirmed)
-
-
-async def _create_through_engine(
-    db: Database,
-    actor: str,
-    clock: Callable[[], datetime],
-    form: LeadCreationModal,
-    data: LeadData,
-    key: str,
-    confirmed: Sequence[PreflightFinding],
-) -> Lead:
-    """The create as a command for the lease holder (same key: a re-run after its
-    holder died makes no second lead); the lead it made, or its refusal."""
-    command = CreateLead(
-        data=data, idempotency_key=key, confirmed=tuple(f.message for f in confirmed)
-    )
-    ticket = await command_ticket.submit(db, command, actor, clock)
-    form.wait_on(ticket)
-    try:
-        record = await ticket.outcome(form.show_waiting)
-    except CommandFailed as exc:
-        if exc.kind == DuplicateRecord.__name__:
-            raise _Duplicate(exc.message, exc.kind) from exc
-        raise
-    finally:
-        form.wait_on(None)
-    return command_ticket.lead_of(record)
-
-
-# --------------------------------------------------------------------------- opening
-
-
-def creation_refusal(app: App[Any]) -> str | None:
-    """Why this session cannot create leads (read-only, or no DomIQ to create them in)."""
-    if getattr(app, "read_only", False):
-        return "Read-only session: creating leads is not allowed."
-    if getattr(app, "desk", None) is None:
-        return "No connection to DomIQ and ResMan in this session: cannot create leads."
-    return None
-
-
-def open_lead_creation(screen: Screen[Any], table: LeadsTable, *, actor: str, today: date) -> None:
-    """Open the form over `screen`; afterwards put `table`'s cursor on the new lead."""
-    refusal = creation_refusal(screen.app)
-    desk = getattr(screen.app, "desk", None)
-    if refusal is not None or not isinstance(desk, LeadDesk):
-        screen.notify(refusal or "Cannot create leads here.", severity="warning", timeout=4)
-        return
-    if not desk.mapping.domiq_property_ids:
-        screen.notify(
-            "No property is mapped to ResMan: add [resman.properties.<DomIQ id>] to the "
-            "config (leadsync config check shows it), then create leads.",
-            severity="warning",
-            timeout=6,
-        )
-        return
-
-    def created(lead: Lead | None) -> None:
-        if lead is None:
-            return
-        if table.get_lead(lead.conversation_id) is None:
-            table.upsert([lead])
-        shown = table.move_cursor_to(lead.conversation_id)
-        note = "" if shown else " (the filter hides it)"
-        screen.notify(f"Lead created; syncing to ResMan{note}", timeout=4)
-
-    if getattr(screen.app, "watching", False):
-        clock: Callable[[], datetime] = getattr(screen.app, "clock", utc_now)
-        modal = LeadCreationModal.through_engine(desk, actor=actor, today=today, clock=clock)
-    else:
-        modal = LeadCreationModal.for_desk(desk, actor=actor, today=today)
-    push_screen(screen, modal, created)

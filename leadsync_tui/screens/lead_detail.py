@@ -19,12 +19,8 @@ binding: the sync log's own `r` (refresh) would otherwise take it when the log h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import partial
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
-from rich.style import Style
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -32,30 +28,29 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Header, Static
 
-from leadsync_tui.config import SYNCED_FIELDS
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import (
-    ConflictResolution,
-    LeadSyncConflict,
     Qualification,
     SyncStatus,
-    format_utc,
 )
 from leadsync_tui.roles import Permission
-from leadsync_tui.screens.conflict_modal import (
-    ConflictOutcome,
-    ConflictResolutionModal,
-    format_value,
-    outcome_message,
-    words,
+from leadsync_tui.screens.audit_lines import audit_line
+from leadsync_tui.screens.chat_lines import display_name
+from leadsync_tui.screens.comparison_table import (
+    DIFFERS,
+    FIXED_WIDTH,
+    LEGEND,
+    VALUE_WIDTH_MAX,
+    VALUE_WIDTH_MIN,
+    ComparisonTable,
+    ResmanState,
 )
-from leadsync_tui.screens.conversation import ConversationScreen, display_name
+from leadsync_tui.screens.conversation import ConversationScreen
 from leadsync_tui.screens.lead_screen import LeadScreen
+from leadsync_tui.screens.triage import ConflictTriage
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
-from leadsync_tui.store.records import AuditEntry
 from leadsync_tui.store.retry_note import nothing_to_retry
 from leadsync_tui.sync.lead_compare import (
-    FieldComparison,
     LeadComparison,
     ResmanSide,
     ResmanUnavailable,
@@ -64,64 +59,19 @@ from leadsync_tui.sync.lead_compare import (
     read_resman,
     store_comparison,
 )
-from leadsync_tui.sync.mapping import InvalidValue
 from leadsync_tui.ui_work import push_screen, ui_work
-from leadsync_tui.widgets.cell_style import cell_style
-from leadsync_tui.widgets.conflict_banner import triage_order
 from leadsync_tui.widgets.key_footer import KeyFooter
 from leadsync_tui.widgets.lead_sync_status import LeadSyncStatus
 from leadsync_tui.widgets.leads_columns import property_detail
 from leadsync_tui.widgets.sync_error_alert import clean_text
 from leadsync_tui.widgets.sync_log_viewer import LeadSyncLogViewer
 
-FIELD_LABELS = {
-    "first_name": "first name",
-    "last_name": "last name",
-    "email": "email",
-    "phone": "phone",
-    "desired_move_in": "move-in",
-    "desired_bedrooms": "bedrooms",
-    "desired_bathrooms": "bathrooms",
-    "max_rent": "max rent",
-    "pets": "pets",
-    "notes": "notes",
-    "qualification": "status",
-}
-"""Short labels (the table must fit 80 columns); `qualification` is active/lost."""
-assert set(FIELD_LABELS) == set(SYNCED_FIELDS)
-FIELD_WIDTH = max(len(label) for label in FIELD_LABELS.values())
-"""The label column's width, fixed: an auto width measured before the rows landed came
-out narrower on some renders."""
+__all__ = ["ComparisonTable", "LeadDetailScreen", "audit_line"]
+"""The screen, and the parts its tests import from here (`comparison_table`,
+`audit_lines` are their homes)."""
 
-DIFFERS, CONFLICT, MOVED = "≠", "▲", " •"
-"""Row marks, and the suffix of a value that moved since the last agreed one."""
-LEGEND = (
-    f"{DIFFERS} DomIQ and ResMan differ · {CONFLICT} open conflict (c) · "
-    f"{MOVED.strip()} changed since last agreed"
-)
-NONE_YET = "none yet"
-"""The last agreed column for a field both sides never agreed on."""
-VALUE_WIDTH_MIN, VALUE_WIDTH_MAX = 8, 40
-FIXED_WIDTH = 24
-"""Mark, label, the cells' padding and the scrollbar: what the three value columns share
-the rest of the width after."""
 AUDIT_SHOWN = 50
 """The most recent audit entries listed (the lead's whole trail is in `leadsync audit`)."""
-_STATUS_KEYS = ("qualification", "resman_sync_status", "resolution_status")
-"""Audit before/after keys worth a line: states, never personal values."""
-
-ResmanState = Literal["loading", "ready", "error", "offline"]
-"""Where the ResMan column stands; `offline`: the session has no desk."""
-
-
-class ComparisonTable(DataTable[object]):
-    """The synced fields side by side; its component classes colour the marks."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "comparison--differs",
-        "comparison--conflict",
-        "comparison--muted",
-    }
 
 
 class LeadDetailScreen(LeadScreen):
@@ -147,8 +97,13 @@ class LeadDetailScreen(LeadScreen):
         """What is shown (None only when the lead is not known)."""
         self.error: str | None = None
         """Why ResMan (or the lead) could not be read, while `resman_state` is `error`."""
-        self._truncated: set[str] = set()
-        self._triaged: set[str] = set()
+        self._triage = ConflictTriage(
+            self,
+            lambda: self.store.open_conflicts_for(self.conversation_id),
+            lead_name=self._lead_name,
+            masked=lambda: self.masked,
+            yours_first=False,
+        )
         self._composed = False
         """The widgets exist (a resize may come before the mount)."""
 
@@ -357,103 +312,17 @@ class LeadDetailScreen(LeadScreen):
     def _draw_table(self) -> None:
         if not self._composed:
             return
-        table = self.table
         width = max(VALUE_WIDTH_MIN, min(VALUE_WIDTH_MAX, (self.size.width - FIXED_WIDTH) // 3))
-        row = table.cursor_row
-        with self.app.batch_update():
-            table.clear(columns=True)
-            table.add_column(" ", key="mark", width=1)
-            table.add_column("Field", key="field", width=FIELD_WIDTH)
-            for key, label in (("domiq", "DomIQ"), ("resman", "ResMan"), ("agreed", "Last agreed")):
-                table.add_column(label, key=key, width=width)
-            self._truncated.clear()
-            if self.comparison is not None:
-                for index, compared in enumerate(self.comparison.fields):
-                    table.add_row(*self._cells(compared, index, width), key=compared.field)
-                table.move_cursor(row=min(row, table.row_count - 1), scroll=False)
+        self.table.show(self.comparison, self.resman_state, width=width, masked=self.masked)
         self._draw_detail()
-
-    def _cells(self, row: FieldComparison, index: int, width: int) -> list[Text]:
-        assert self.comparison is not None
-        conflicted = row.field in {c.field for c in self.comparison.conflicts}
-        mark, style = " ", Style()
-        if conflicted:
-            mark, style = CONFLICT, self._style("conflict")
-        elif row.differs:
-            mark, style = DIFFERS, self._style("differs")
-        muted = self._style("muted")
-        values = [
-            self._value(row.field, row.domiq, row.domiq_moved, width),
-            self._resman_cell(row, index, width),
-            self._agreed_cell(row, index, width),
-        ]
-        return [
-            Text(mark, style=style, end=""),
-            Text(FIELD_LABELS[row.field], style=style, end=""),
-            *(Text(text, style=muted if faint else Style(), end="") for text, faint in values),
-        ]
-
-    def _resman_cell(self, row: FieldComparison, index: int, width: int) -> tuple[str, bool]:
-        assert self.comparison is not None
-        side = self.comparison.resman_side
-        if side is ResmanSide.FOUND:
-            return self._value(row.field, row.resman, row.resman_moved, width)
-        placeholder = {
-            "loading": "⟳ reading…",
-            "error": "✖ unavailable",
-            "offline": "not connected",
-        }.get(self.resman_state, "")
-        if side is ResmanSide.NOT_LINKED:
-            placeholder = "not in ResMan yet"
-        elif side is ResmanSide.MISSING:
-            placeholder = "✖ not found"
-        return (placeholder if index == 0 else "", True)
-
-    def _agreed_cell(self, row: FieldComparison, index: int, width: int) -> tuple[str, bool]:
-        assert self.comparison is not None
-        if self.comparison.link is None:
-            unknown = "not connected" if self.resman_state == "offline" else "never synced"
-            return (unknown if index == 0 else "", True)
-        if not row.has_agreed:
-            return NONE_YET, True
-        return self._value(row.field, row.agreed, False, width)
-
-    def _value(self, field: str, value: Any, moved: bool, width: int) -> tuple[str, bool]:
-        """A value as shown in a cell of `width` (see `_full`), cut with "…" to fit."""
-        full = self._full(field, value)
-        suffix = MOVED if moved else ""
-        if len(full) + len(suffix) > width:
-            self._truncated.add(field)
-            full = clean_text(full, width - len(suffix))
-        return full + suffix, False
 
     def _draw_detail(self) -> None:
         """The highlighted row in full, when a cell had to cut it."""
         detail = self.query_one("#field-detail", Static)
-        row = self._highlighted()
-        detail.display = row is not None and row.field in self._truncated
-        if row is None or not detail.display:
-            return
-        parts = [f"{FIELD_LABELS[row.field]}: DomIQ {self._full(row.field, row.domiq)}"]
-        if self.comparison and self.comparison.resman_side is ResmanSide.FOUND:
-            parts.append(f"ResMan {self._full(row.field, row.resman)}")
-        if row.has_agreed:
-            parts.append(f"last agreed {self._full(row.field, row.agreed)}")
-        detail.update(Content(" · ".join(parts)))
-
-    def _full(self, field: str, value: Any) -> str:
-        """A value formatted (and masked) as a manager reads it; `⚠` marks one that
-        cannot be carried to the other side as it is."""
-        if isinstance(value, InvalidValue):
-            return f"⚠ {format_value(field, value.raw, mask=self.masked)}"
-        return format_value(field, value, mask=self.masked)
-
-    def _highlighted(self) -> FieldComparison | None:
-        if self.comparison is None or not self.table.row_count:
-            return None
-        index = self.table.cursor_row
-        fields = self.comparison.fields
-        return fields[index] if 0 <= index < len(fields) else None
+        text = self.table.detail()
+        detail.display = text is not None
+        if text is not None:
+            detail.update(Content(text))
 
     @on(DataTable.RowHighlighted, "#fields")
     def _row_highlighted(self) -> None:
@@ -474,9 +343,6 @@ class LeadDetailScreen(LeadScreen):
             return
         latest = list(entries)[-AUDIT_SHOWN:]
         body.update(Content("\n".join(audit_line(entry) for entry in reversed(latest))))
-
-    def _style(self, component: str) -> Style:
-        return cell_style(self.table, f"comparison--{component}")
 
     # ------------------------------------------------------------ actions
 
@@ -517,53 +383,11 @@ class LeadDetailScreen(LeadScreen):
 
     def action_view_conflict(self) -> None:
         """`c`: the lead's open conflicts, one after the other, in the conflict dialog."""
-        self._triaged.clear()
-        following = self._untriaged()
-        if not following:
-            self.notify("No open conflict on this lead.", timeout=3)
-            return
-        self._open_conflict(following[0])
+        self._triage.begin(none_note="No open conflict on this lead.")
 
-    def _untriaged(self) -> list[LeadSyncConflict]:
-        waiting = self.store.open_conflicts_for(self.conversation_id)
-        return sorted((c for c in waiting if c.id not in self._triaged), key=triage_order)
-
-    def _open_conflict(self, conflict: LeadSyncConflict) -> None:
-        done, waiting = len(self._triaged), len(self._untriaged())
-        session = self.session
-        lead = self.store.state.leads.get(self.conversation_id)
-        name = self.conversation_id
-        if lead is not None:
-            name = display_name(lead, masked=self.masked)
-        modal = ConflictResolutionModal(
-            conflict,
-            lead_name=name,
-            submit=partial(self._resolve, conflict.id),
-            escalate=partial(self._escalate, conflict.id),
-            position=(done + 1, done + max(waiting, 1)),
-            read_only=not session.may(Permission.RESOLVE, conflict.conflict_severity),
-            can_escalate=session.may(Permission.ESCALATE),
-            read_only_note=self.session.conflict_refusal(conflict),
-            mask_pii=self.masked,
-        )
-        push_screen(self, modal, self._after_conflict)
-
-    async def _resolve(self, conflict_id: str, resolution: ConflictResolution) -> None:
-        await self.store.resolve_conflict(conflict_id, resolution, self.session.actor)
-
-    async def _escalate(self, conflict_id: str, reason: str) -> None:
-        await self.store.escalate_conflict(conflict_id, self.session.actor, reason)
-
-    def _after_conflict(self, outcome: ConflictOutcome | None) -> None:
-        if outcome is None:
-            return
-        self._triaged.add(outcome.conflict_id)
-        message = outcome_message(outcome)
-        if message is not None:
-            self.notify(message, timeout=3)
-        following = self._untriaged()
-        if following:
-            self._open_conflict(following[0])
+    def _lead_name(self, conversation_id: str) -> str:
+        lead = self.store.state.leads.get(conversation_id)
+        return conversation_id if lead is None else display_name(lead, masked=self.masked)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -575,28 +399,3 @@ def _qualification(qualification: Qualification) -> str:
         Qualification.QUALIFIED: "qualified",
         Qualification.DISQUALIFIED: "disqualified",
     }[qualification]
-
-
-def audit_line(entry: AuditEntry) -> str:
-    """One audit entry in a line: when (UTC), who, what, the state it moved, and why."""
-    line = f"{format_utc(entry.at)[5:16].replace('T', ' ')} {clean_text(entry.actor, 40)} "
-    line += words(entry.action)
-    field = (entry.before or {}).get("field")
-    if isinstance(field, str) and field in FIELD_LABELS:
-        line += f" ({FIELD_LABELS[field]})"
-    moves = list(_moves(entry.before or {}, entry.after or {}))
-    if moves:
-        line += ": " + "; ".join(moves)
-    if entry.reason:
-        line += f" · “{clean_text(entry.reason, 200)}”"
-    return line
-
-
-def _moves(before: dict[str, Any], after: dict[str, Any]) -> Iterable[str]:
-    for key in _STATUS_KEYS:
-        if key in after and before.get(key) != after[key]:
-            old = before.get(key)
-            yield f"{words(str(old)) if old is not None else '—'} → {words(str(after[key]))}"
-    resolution = after.get("resolution")
-    if isinstance(resolution, dict) and isinstance(resolution.get("resolution"), str):
-        yield words(resolution["resolution"])

@@ -1,4 +1,4 @@
-"""`ToastDesk`: at most one toast per kind on screen, and none over a dialog.
+"""`Toaster`: at most one toast per kind on screen, and none over a dialog.
 
 Every conflict used to raise two toasts, and twenty at start covered the table's Status,
 Last sync and Prospect ID columns and half the new-lead form. Here a toast of a kind
@@ -25,7 +25,7 @@ from leadsync_tui.screens.alerts import Note
 TOAST_SECONDS = 6.0
 
 
-class ToastDesk:
+class Toaster:
     """Shows the notes of one screen (the dashboard's alerts) under the rules above."""
 
     def __init__(self, app: App[Any]) -> None:

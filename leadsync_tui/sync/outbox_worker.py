@@ -35,7 +35,7 @@ from leadsync_tui.store.db import Database, DuplicateLink
 from leadsync_tui.store.payloads import StatusReport
 from leadsync_tui.store.records import OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
 from leadsync_tui.sync.sender import Outcome
@@ -85,7 +85,7 @@ class OutboxWorker:
         db: Database,
         store: LeadSyncStore,
         sender: ItemSender,
-        desk: ConflictDesk,
+        recorder: ConflictRecorder,
         status: LeadStatus,
         journal: Journal,
         lock: asyncio.Lock,
@@ -98,7 +98,7 @@ class OutboxWorker:
         self._db = db
         self._store = store
         self._sender = sender
-        self._desk = desk
+        self._recorder = recorder
         self._status = status
         self._journal = journal
         self._lock = lock
@@ -307,7 +307,7 @@ class OutboxWorker:
                 return
             self.sent += 1
             await self._store.dispatch(LogsAppended([log]))
-            await self._desk.record(
+            await self._recorder.record(
                 cid, outcome.conflicts, logged=outcome.status is AttemptStatus.CONFLICT
             )
             if outcome.link is not None and outcome.follow_ups:

@@ -33,7 +33,7 @@ from leadsync_tui.models import ConflictType, Lead, SyncStatus
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Link, NewOutboxItem
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
@@ -105,7 +105,7 @@ class Reconciler:
         domiq: DomiqClient,
         poller: ResmanPoller,
         importer: WalkInImporter,
-        desk: ConflictDesk,
+        recorder: ConflictRecorder,
         status: LeadStatus,
         journal: Journal,
         lock: asyncio.Lock,
@@ -116,7 +116,7 @@ class Reconciler:
         self._domiq = domiq
         self._poller = poller
         self._importer = importer
-        self._desk = desk
+        self._recorder = recorder
         self._status = status
         self._journal = journal
         self._lock = lock
@@ -128,7 +128,7 @@ class Reconciler:
         """Reloaded settings (SIGHUP) for the next pass: the properties polled, the
         conflict policy (shared with the outbox worker), the walk-in import width."""
         self._poller.use_mapping(mapping)
-        self._desk.use_policy(policy)
+        self._recorder.use_policy(policy)
         self._importer.set_concurrency(concurrency)
 
     async def pull_domiq(self) -> int:
@@ -173,7 +173,7 @@ class Reconciler:
             await self.pull_domiq()
         polled = read if read is not None else await self._poller.poll() if poll else None
         report.prospects = len(polled.prospects) if polled else 0
-        await self._desk.settle_pending()
+        await self._recorder.settle_pending()
         async with self._lock:
             work = await self._plan(polled, only, report)
             async with self._db.transaction():
@@ -182,7 +182,7 @@ class Reconciler:
             report.queued = len(work.items)
             for cid, conflicts in work.conflicts.items():
                 report.conflicts += len(conflicts)
-                await self._desk.record(cid, conflicts)
+                await self._recorder.record(cid, conflicts)
             for cid, prospect_id in work.syncing.items():
                 await self._status.set(cid, SyncStatus.SYNCING, prospect_id=prospect_id)
             for cid, prospect_id in work.settled.items():

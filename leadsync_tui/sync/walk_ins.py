@@ -31,7 +31,7 @@ from leadsync_tui.store.actions import LogsAppended, MergeLeads
 from leadsync_tui.store.db import Database, DuplicateLink
 from leadsync_tui.store.records import Link
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
 from leadsync_tui.sync.mapping import duplicate_matches, lead_to_fields, prospect_to_fields
@@ -71,7 +71,7 @@ class WalkInImporter:
         db: Database,
         domiq: DomiqClient,
         status: LeadStatus,
-        desk: ConflictDesk,
+        recorder: ConflictRecorder,
         journal: Journal,
         lock: asyncio.Lock,
         concurrency: int,
@@ -81,7 +81,7 @@ class WalkInImporter:
         self._db = db
         self._domiq = domiq
         self._status = status
-        self._desk = desk
+        self._recorder = recorder
         self._journal = journal
         self._lock = lock
         self._concurrency = concurrency
@@ -164,7 +164,7 @@ class WalkInImporter:
             except DuplicateLink:
                 return True  # another lead took this prospect meanwhile
             await self._store.dispatch(LogsAppended([log]))
-            await self._desk.record(cid, plan.result.conflicts)
+            await self._recorder.record(cid, plan.result.conflicts)
             await self._status.settle(cid)
         return True
 

@@ -12,9 +12,8 @@ reach the first frame in a small fraction of a second.
   position is a binary search for the key it was filed under: O(log n), with no
   key -> position dict to renumber after every insert. A descending sort shows the same
   list backwards, so flipping the direction costs nothing.
-- Order keys are plain `str` or `int`, never tuples: a text column files a row under
-  `"<value>\\0<conversation_id>"`, a numeric one (and arrival order) under
-  `value << 32 | arrival number`. Such lists sort several times faster than tuples.
+- Order keys are plain `str` or `int`, never tuples (`order_keys`): such lists sort
+  several times faster.
 - `upsert` and `remove` only note what changed (new rows are just the arrival numbers
   past the last flush). `flush` (run by every reader, and by the widget once per frame)
   files the changed rows in: a bisect per row for a few changes,
@@ -33,25 +32,11 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import cast
 
 from leadsync_tui.models import Lead
-from leadsync_tui.widgets.leads_columns import (
-    NO_NAMES,
-    NUMBER_SORT,
-    PROPERTY,
-    TEXT_SORT,
-    fold,
-    property_label,
-    search_text,
-)
+from leadsync_tui.widgets.leads_columns import NO_NAMES, NUMBER_SORT, TEXT_SORT, fold, search_text
+from leadsync_tui.widgets.order_keys import OrderKey, decode, decode_all, order_keys
 
-OrderKey = str | int
-"""Where a row is filed in the view (see the module docstring); unique per row."""
-
-_SEQ_BITS = 32
-_SEQ_MASK = (1 << _SEQ_BITS) - 1
-_TEXT_SEPARATOR = "\x00"
 SORTABLE = frozenset(TEXT_SORT) | frozenset(NUMBER_SORT)
 """Column keys `sort_by` accepts (besides None, arrival order)."""
 
@@ -396,39 +381,16 @@ class LeadIndex:
         The per-row work is kept in comprehensions and `map`: on a sort this runs over
         every shown row.
         """
-        column, seq, stored = self._sort_column, self._seq, self._leads
-        order: list[OrderKey]
-        if column is None:
-            order = [seq[key] for key in keys]
-        elif column in NUMBER_SORT:
-            numbers = map(NUMBER_SORT[column], [stored[key] for key in keys])
-            order = [n << _SEQ_BITS | seq[key] for n, key in zip(numbers, keys, strict=True)]
-        elif column == PROPERTY:  # by what the column shows
-            names = self._names
-            labels = [property_label(stored[key].property_id, names).lower() for key in keys]
-            order = [t + _TEXT_SEPARATOR + key for t, key in zip(labels, keys, strict=True)]
-        else:
-            texts = map(TEXT_SORT[column], [stored[key] for key in keys])
-            order = [t + _TEXT_SEPARATOR + key for t, key in zip(texts, keys, strict=True)]
+        order = order_keys(self._sort_column, keys, self._seq, self._leads, self._names)
         self._filed.update(zip(keys, order, strict=True))
         return order
 
     def _decode(self, filed: OrderKey) -> str:
         """The row key an order key belongs to."""
-        if isinstance(filed, int):
-            key = self._seq_keys[filed & _SEQ_MASK]
-            assert key is not None
-            return key
-        return filed[filed.rindex(_TEXT_SEPARATOR) + 1 :]
+        return decode(filed, self._seq_keys)
 
     def _decode_all(self, order: list[OrderKey]) -> list[str]:
-        """`_decode` for a whole slice, with the per-item work kept inline (hot path)."""
-        if not order:
-            return []
-        if isinstance(order[0], int):
-            seq_keys = cast("list[str]", self._seq_keys)  # shown rows are never None
-            return [seq_keys[filed & _SEQ_MASK] for filed in cast("list[int]", order)]
-        return [filed[filed.rindex(_TEXT_SEPARATOR) + 1 :] for filed in cast("list[str]", order)]
+        return decode_all(order, self._seq_keys)
 
     def _file_each(self, arrived: list[str]) -> None:
         """Few changes: take each changed row out and bisect it back in."""

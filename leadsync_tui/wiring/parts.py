@@ -12,7 +12,7 @@ from datetime import timedelta
 from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.config import Settings
 from leadsync_tui.sync.command_runner import CommandRunner
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
@@ -59,7 +59,7 @@ def build_parts(
     )
     sync = settings.sync
     status = LeadStatus(store, db, journal, DomiqView(), now)
-    conflicts = ConflictDesk(store, settings.policy, journal, now)
+    recorder = ConflictRecorder(store, settings.policy, journal, now)
     mapping = PropertyMapping.from_settings(settings.resman)
     sender = Sender(
         store=store,
@@ -74,7 +74,7 @@ def build_parts(
         db=db,
         store=store,
         sender=sender,
-        desk=conflicts,
+        recorder=recorder,
         status=status,
         journal=journal,
         lock=lock,
@@ -88,7 +88,7 @@ def build_parts(
         db=db,
         domiq=context.domiq,
         status=status,
-        desk=conflicts,
+        recorder=recorder,
         journal=journal,
         lock=lock,
         concurrency=sync.concurrency,
@@ -100,7 +100,7 @@ def build_parts(
         domiq=context.domiq,
         poller=ResmanPoller(db, context.resman, mapping, now, journal),
         importer=importer,
-        desk=conflicts,
+        recorder=recorder,
         status=status,
         journal=journal,
         lock=lock,

@@ -25,7 +25,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.payloads import LinkWrite, StatusReport
 from leadsync_tui.store.records import Link, NewOutboxItem, OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.conflict_desk import ConflictDesk
+from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
@@ -132,7 +132,7 @@ def make_bench(db: Database, *, concurrency: int = 4, max_attempts: int = 5) -> 
         db=db,
         store=store,
         sender=sender,
-        desk=ConflictDesk(store, PolicySettings(), journal, precise_now),
+        recorder=ConflictRecorder(store, PolicySettings(), journal, precise_now),
         status=status,
         journal=journal,
         lock=asyncio.Lock(),

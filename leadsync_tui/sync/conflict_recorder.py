@@ -38,7 +38,7 @@ _SETTLEABLE = frozenset({ConflictType.VALUE_MISMATCH, ConflictType.DELETED_ON_ON
 _WINNERS = frozenset({Resolution.DOMIQ_WINS, Resolution.RESMAN_WINS})
 
 
-class ConflictDesk:
+class ConflictRecorder:
     """Records conflicts and applies the configured per-field policy."""
 
     def __init__(
