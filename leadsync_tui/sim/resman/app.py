@@ -66,7 +66,8 @@ from leadsync_tui.sim.resman.http_date import DateHeader
 from leadsync_tui.sim.resman.mits_xml import MitsXmlError
 from leadsync_tui.sim.resman.posted import PostedProspect
 from leadsync_tui.sim.resman.posting import PostError, post_prospects
-from leadsync_tui.sim.resman.state import Property, ResmanState
+from leadsync_tui.sim.resman.records import Property
+from leadsync_tui.sim.resman.state import ResmanState
 
 logger = logging.getLogger(__name__)
 

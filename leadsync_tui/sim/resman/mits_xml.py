@@ -29,15 +29,15 @@ from leadsync_tui.sim.resman.posted import (
     PostedPreferences,
     PostedProspect,
 )
-from leadsync_tui.sim.resman.state import (
+from leadsync_tui.sim.resman.records import (
     Address,
     Event,
     Person,
     Pet,
     Preferences,
     Prospect,
-    ResmanState,
 )
+from leadsync_tui.sim.resman.state import ResmanState
 
 MAX_XML_BYTES = 2 * 1024 * 1024
 """Largest `Xml` document accepted (inferred; ResMan documents no limit)."""
