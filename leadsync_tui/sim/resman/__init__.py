@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from leadsync_tui.sim.resman.app import SimSettings, SimStats, create_resman_app
+from leadsync_tui.sim.resman.app import create_resman_app
+from leadsync_tui.sim.resman.control import SimSettings, SimStats
 from leadsync_tui.sim.resman.records import (
     Address,
     Employee,
