@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from leadsync_tui.sim.resman import mits_xml
+from leadsync_tui.sim.resman import mits_answers, mits_xml
 from leadsync_tui.sim.resman.control import SimSettings, SimStats
 from leadsync_tui.sim.resman.mits_xml import MitsXmlError
 from leadsync_tui.sim.resman.posted import PostedProspect
@@ -145,8 +145,8 @@ class ResmanApi:
             )
         except PostError as exc:
             raise Refusal(str(exc)) from None
-        echo = mits_xml.lead_management(
-            mits_xml.prospect_element(
+        echo = mits_answers.lead_management(
+            mits_answers.prospect_element(
                 self.state,
                 outcome.prospect,
                 persons=outcome.persons,
@@ -194,8 +194,8 @@ class ResmanApi:
         if len(found) > self.settings.search_limit:
             self.stats.buffer_overflows += 1
             return HTMLResponse(BUFFER_OVERFLOW_PAGE, status_code=502)
-        document = mits_xml.lead_management(
-            mits_xml.prospect_element(
+        document = mits_answers.lead_management(
+            mits_answers.prospect_element(
                 self.state,
                 prospect,
                 persons=prospect.persons,

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from leadsync_tui.sim.faults import Fault
-from leadsync_tui.sim.resman import mits_xml
+from leadsync_tui.sim.resman import mits_answers
 
 INTEGRATION_PARTNER_REQUIRED = "IntegrationPartnerID is required"
 API_KEY_REQUIRED = "ApiKey is required"
@@ -131,7 +131,7 @@ def wants_xml(request: Request) -> bool:
 
 
 def xml_response(root: ET.Element, status_code: int = 200) -> Response:
-    return Response(mits_xml.to_bytes(root), status_code=status_code, headers=XML_HEADERS)
+    return Response(mits_answers.to_bytes(root), status_code=status_code, headers=XML_HEADERS)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -178,13 +178,13 @@ def fault_response(
                 "ErrorDescription": None,
             }
         ).encode()
-        return Response(mits_xml.truncated(body), media_type="application/json")
-    root = mits_xml.envelope(
+        return Response(mits_answers.truncated(body), media_type="application/json")
+    root = mits_answers.envelope(
         method,
         account_id=account_id,
-        response=[mits_xml.lead_management([])],
+        response=[mits_answers.lead_management([])],
     )
-    return Response(mits_xml.truncated(mits_xml.to_bytes(root)), headers=XML_HEADERS)
+    return Response(mits_answers.truncated(mits_answers.to_bytes(root)), headers=XML_HEADERS)
 
 
 def answer(
@@ -207,12 +207,12 @@ def answer(
             if response is not None:
                 items.append(response)
             if payload_key is not None:
-                items.append(mits_xml.rows_element(payload_key, singular(payload_key), rows))
+                items.append(mits_answers.rows_element(payload_key, singular(payload_key), rows))
             for key, value in (extra or {}).items():
                 node = ET.Element(key)
                 node.text = str(value)
                 items.append(node)
-        root = mits_xml.envelope(
+        root = mits_answers.envelope(
             method,
             error=error,
             account_id=account_id,
