@@ -27,7 +27,8 @@ from leadsync_tui.sim.domiq import create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import create_resman_app
 from leadsync_tui.sim.server import serve_asgi
-from leadsync_tui.sim.world import World, build_world
+from leadsync_tui.sim.world import build_world
+from leadsync_tui.sim.world_records import World
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
