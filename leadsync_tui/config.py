@@ -37,6 +37,7 @@ from leadsync_tui.config_problems import (
     environment_keys,
     flatten,
     read_toml,
+    reserved_key_problems,
     unknown_env_problems,
 )
 from leadsync_tui.config_sections import (
@@ -108,9 +109,11 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> LoadedSe
     env_keys = environment_keys(os.environ)
 
     unknown_env = unknown_env_problems(os.environ)
-    loaded_cls = type("LoadedSettingsModel", (Settings,), {"file_data": file_data})
+    reserved = reserved_key_problems(file_data)
+    if reserved:
+        raise ConfigError(unknown_env + reserved, path)
     try:
-        settings = loaded_cls()
+        settings = Settings(**file_data)
     except ValidationError as exc:
         problems = describe_validation_error(exc, file_keys, env_keys)
         raise ConfigError(unknown_env + problems, path) from None

@@ -1,17 +1,18 @@
 """The whole configuration as one pydantic-settings model, and where its values come
 from: the environment above the TOML file above the defaults.
+
+The file reaches the model as its keyword arguments, ranked below the environment by
+`settings_customise_sources`: one class, the same for every load.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
 
 from pydantic import (
     Field,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,20 +34,6 @@ ENV_PREFIX = "LEADSYNC_"
 ENV_NESTED_DELIMITER = "__"
 
 
-class _DictSource(PydanticBaseSettingsSource):
-    """The already-parsed TOML file as a settings source (parsed by us for good errors)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._data = data
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._data)
-
-
 class Settings(BaseSettings):
     """The whole configuration. Build it with `load_settings`, not directly."""
 
@@ -56,9 +43,6 @@ class Settings(BaseSettings):
         extra="forbid",
         frozen=True,
     )
-
-    file_data: ClassVar[dict[str, Any]] = {}
-    """The parsed TOML file; set on a per-load subclass by `load_settings`."""
 
     domiq: DomiqSettings = Field(default_factory=DomiqSettings)
     resman: ResmanSettings = Field(default_factory=ResmanSettings)
@@ -106,7 +90,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _DictSource(settings_cls, cls.file_data))
+        """The environment above the keyword arguments, which `load_settings` fills from
+        the TOML file (read by us first, for errors that name the file); no `.env` file,
+        no secrets directory."""
+        return (env_settings, init_settings)
 
 
 _REQUIRED_KEYS = {

@@ -140,6 +140,16 @@ def _got(key: str, value: Any) -> str:
     return ""
 
 
+def reserved_key_problems(file_data: Mapping[str, Any]) -> list[str]:
+    """Top-level file keys that would reach pydantic-settings' own `_...` keyword
+    arguments (the file is passed as keyword arguments): unknown keys, said as such."""
+    return [
+        f"{key}: unknown key in the top level; remove it or check its spelling (in the config file)"
+        for key in sorted(file_data)
+        if key.startswith("_")
+    ]
+
+
 def unknown_env_problems(environ: Mapping[str, str]) -> list[str]:
     sections = ", ".join(Settings.model_fields)
     return [

@@ -11,10 +11,13 @@ import ssl
 from pathlib import Path
 
 from pydantic import (
+    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
+    TypeAdapter,
+    ValidationError,
     field_validator,
 )
 
@@ -38,22 +41,46 @@ SYNCED_FIELDS = (
 """The lead fields mapped between DomIQ and ResMan, which a conflict policy can name."""
 
 
+_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+"""pydantic's http(s) URL: scheme, host, port and credentials parsed, not split by hand."""
+
+
+def parse_http_url(text: str) -> AnyHttpUrl | None:
+    """`text` as an http(s) URL, or None when it is not one."""
+    try:
+        return _HTTP_URL.validate_python(text)
+    except ValidationError:
+        return None
+
+
 def _require_http_url(value: str | None) -> str | None:
+    """A base URL as written (trailing `/` dropped), once pydantic has read it as http(s)."""
     if value is None:
         return None
     value = value.strip()
-    if "@" in value.split("://", 1)[-1].split("/", 1)[0]:
+    scheme_given = value.startswith(("http://", "https://"))
+    try:
+        url: AnyHttpUrl | None = _HTTP_URL.validate_python(
+            value if scheme_given else f"http://{value}"
+        )
+        problem = ""
+    except ValidationError as exc:
+        url = None
+        problem = str(exc.errors()[0]["msg"]).removeprefix("Input should be a valid URL, ")
+    if (url is not None and (url.username or url.password)) or (url is None and "@" in value):
         # Not echoed: the part before @ is a password.
         raise ValueError(
             "holds a user name or password (user:password@host); remove it: "
             "credentials belong in the token / api_key keys"
         )
-    if not value.startswith(("http://", "https://")):
+    if not scheme_given:
         raise ValueError(
             f"{value!r} has no http:// or https:// scheme; write it as https://host/path"
         )
-    if "://" in value and not value.split("://", 1)[1].strip("/"):
-        raise ValueError(f"{value!r} has no host")
+    if url is None:
+        if problem == "empty host":
+            raise ValueError(f"{value!r} has no host")
+        raise ValueError(f"{value!r} is not a valid URL ({problem}); write it as https://host/path")
     return value.rstrip("/")
 
 
@@ -188,7 +215,7 @@ class AlertsSettings(_Section):
         text = value.get_secret_value().strip()
         if not text:
             raise ValueError("is empty; set it, or remove the key to send no alerts")
-        if not text.startswith(("http://", "https://")) or not text.split("://", 1)[1]:
+        if not text.startswith(("http://", "https://")) or parse_http_url(text) is None:
             raise ValueError("is not an http:// or https:// URL; paste the whole webhook URL")
         return SecretStr(text)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import certifi
 
 from leadsync_tui.config_model import Settings
+from leadsync_tui.config_sections import parse_http_url
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext:
@@ -24,7 +25,8 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
 
 
 def _is_loopback(url: str) -> bool:
-    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    parsed = parse_http_url(url)
+    host = (parsed.host or "").strip("[]") if parsed is not None else ""
     if host == "localhost":
         return True
     try:
