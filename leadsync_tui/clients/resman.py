@@ -43,7 +43,6 @@ from leadsync_tui.clients.property_mapping import (
 from leadsync_tui.clients.resman_answers import (
     instant,
     names_prospect,
-    phone_search_forms,
     safe_to_resend,
 )
 from leadsync_tui.clients.resman_lists import Employee, LostReason, PropertyInfo, ProspectSource
@@ -56,6 +55,7 @@ from leadsync_tui.clients.resman_transport import (
     SEARCH_PROSPECTS,
     ResmanTransport,
 )
+from leadsync_tui.phones import phone_search_forms
 
 DEFAULT_MIN_WINDOW = timedelta(seconds=60)
 """DWELL halves the window down to 60 s; below that a 502 is reported, not split."""

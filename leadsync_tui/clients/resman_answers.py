@@ -55,22 +55,6 @@ def names_prospect(xml: str) -> bool:
     return False
 
 
-def phone_search_forms(phone: str) -> list[str]:
-    """The digit strings to try for SearchProspects' Phone (it compares stored digits).
-
-    US numbers are stored as typed by staff: `(512) 555-0143` -> 10 digits, or with the
-    country code -> 11; try both. Other numbers: their digits.
-    """
-    digits = _NON_DIGITS.sub("", phone)
-    if not digits:
-        return []
-    if len(digits) == 11 and digits.startswith("1"):
-        return [digits[1:], digits]
-    if len(digits) == 10:
-        return [digits, "1" + digits]
-    return [digits]
-
-
 def http_error(answer: _http.Answer, what: str) -> SyncError | None:
     """The typed error for ResMan's HTTP status, None for a 200 (whose body decides)."""
     status = answer.status_code

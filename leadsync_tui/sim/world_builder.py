@@ -21,6 +21,7 @@ from leadsync_tui.models import (
     SyncStatus,
     TranscriptMessage,
 )
+from leadsync_tui.phones import phone_for_resman
 from leadsync_tui.sim.domiq import DomiqState
 from leadsync_tui.sim.domiq.ids import conversation_id
 from leadsync_tui.sim.people import (
@@ -46,7 +47,7 @@ from leadsync_tui.sim.world_records import (
     PropertyLink,
     SeededChange,
 )
-from leadsync_tui.sim.world_values import lead_values, other_value, resman_changes, us_phone
+from leadsync_tui.sim.world_values import lead_values, other_value, resman_changes
 
 _DAY = 86_400
 _UNIQUE_NAMES = len(FIRST_NAMES) * len(LAST_NAMES) // 2
@@ -213,7 +214,7 @@ class Builder:
             lead.first_name,
             lead.last_name,
             email=lead.email or "",
-            phones={"Mobile": us_phone(lead.phone)} if lead.phone else {},
+            phones={"Mobile": phone_for_resman(lead.phone)} if lead.phone else {},
             source_id=link.source_id,
             agent_id=link.agent_id,
             preferences=Preferences(
@@ -309,7 +310,7 @@ class Builder:
             person.first_name,
             person.last_name,
             email=person.email or "",
-            phones={"Mobile": us_phone(person.phone)} if person.phone else {},
+            phones={"Mobile": phone_for_resman(person.phone)} if person.phone else {},
             source_id=self.rng.choice(sources).source_id,
             agent_id=agent.employee_id,
             preferences=Preferences(
@@ -337,7 +338,7 @@ def add_property(resman: ResmanState, rng: random.Random, info: PropertyInfo) ->
         city=info.city,
         state=info.state,
         zip_code=info.zip,
-        phone=us_phone(info.phone),
+        phone=phone_for_resman(info.phone),
         email=info.email,
         manager=info.manager,
     )

@@ -8,7 +8,6 @@ activity generator can say "these agree" without the sync's own code.
 from __future__ import annotations
 
 import random
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from leadsync_tui.models import (
     Lead,
     Qualification,
 )
+from leadsync_tui.phones import PhoneError, normalise_phone, phone_for_resman
 from leadsync_tui.sim.people import (
     NOTES,
     make_phone,
@@ -24,21 +24,14 @@ from leadsync_tui.sim.people import (
 from leadsync_tui.sim.resman import Pet, Prospect
 
 
-def us_phone(e164: str) -> str:
-    """How ResMan's staff (and leadsync) store a US number: `(512) 555-0143`."""
-    if e164.startswith("+1") and len(e164) == 12:
-        ten = e164[2:]
-        return f"({ten[:3]}) {ten[3:6]}-{ten[6:]}"
-    return e164
-
-
 def _e164(stored: str) -> str | None:
-    found = re.sub(r"\D", "", stored)
-    if not found:
-        return None
-    if stored.strip().startswith("+"):
-        return "+" + found
-    return "+1" + found if len(found) == 10 else "+" + found
+    """A stored ResMan phone in E.164, as leadsync's mapping reads it; a number no plan
+    allows keeps its digits (a plus in front), so it still compares unequal."""
+    try:
+        return normalise_phone(stored)
+    except PhoneError:
+        found = "".join(c for c in stored if c.isdigit())
+        return "+" + found if found else None
 
 
 def lead_values(lead: Lead) -> dict[str, Any]:
@@ -77,7 +70,7 @@ def prospect_values(prospect: Prospect) -> dict[str, Any]:
 def resman_changes(field_name: str, value: Any) -> dict[str, Any]:
     """`ResmanState.edit_prospect` keywords that set one synced field to `value`."""
     if field_name == "phone":
-        return {"phones": {"Mobile": us_phone(value) if value else ""}}
+        return {"phones": {"Mobile": phone_for_resman(value) if value else ""}}
     if field_name == "desired_bedrooms":
         return {"bedrooms_min": value, "bedrooms_max": value}
     if field_name == "desired_bathrooms":
