@@ -2,10 +2,11 @@
 
 DomIQ keeps E.164 (`+15125550143`); ResMan's staff type national numbers and its
 matchers compare digits. Parsing and validity come from libphonenumber's numbering
-plans (which area codes and exchanges exist, how long each country's numbers are), not
-from rules written here; what we add is only what we refuse to guess: letters and
-extensions (E.164 cannot carry them) and numbers without an area code. US is the
-default country, as both systems are American.
+plans (how long each country's numbers are, which ranges are in use), not from rules
+written here; what we add is what we refuse to guess (letters and extensions, which
+E.164 cannot carry) and, for +1 numbers, the North American plan's shape alone, so an
+area code newer than the library's data is not refused. US is the default country, as
+both systems are American.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 """What a phone may be written with: digits, one leading +, spaces and punctuation (no
 letters: libphonenumber would read `CALL` as 2255; no `x12`: an extension)."""
 _NON_DIGITS = re.compile(r"\D")
+_NANP_PLAN = re.compile(r"[2-9](?!11)\d{2}[2-9]\d{6}")
+"""The North American plan's shape, NXX NXX-XXXX with no N11 area code, that every +1
+number must have. libphonenumber also knows which area codes are in service today; a
+number is not refused for an area code opened after the library's data was cut."""
 
 
 class PhoneError(ValueError):
@@ -50,7 +55,12 @@ def normalise_phone(value: str | None) -> str | None:
     if not _PHONE_CHARS.match(raw):
         raise PhoneError(f"{raw!r} is not a phone number (letters or extension?)")
     number = _parse(raw)
-    if not phonenumbers.is_valid_number(number):
+    national_number = phonenumbers.national_significant_number(number)
+    if number.country_code == 1:
+        valid = _NANP_PLAN.fullmatch(national_number) is not None
+    else:
+        valid = phonenumbers.is_valid_number(number)
+    if not valid:
         digits = _NON_DIGITS.sub("", raw)
         national = len(digits) == 10 or (len(digits) == 11 and digits.startswith("1"))
         if number.country_code == 1 and not raw.startswith(("+", "011")) and not national:
@@ -62,8 +72,8 @@ def normalise_phone(value: str | None) -> str | None:
 
 
 def phone_for_resman(e164: str) -> str:
-    """How we write a phone to ResMan: US/Canadian numbers as `(512) 555-0143`, others
-    E.164 (a value that is not a valid number is written as it is).
+    """How we write a phone to ResMan: +1 numbers as `(512) 555-0143`, others E.164 (a
+    value that is not a phone number is written as it is).
 
     ResMan's duplicate matcher and SearchProspects compare digits only, and its staff
     type national numbers: `+15125550143` would not match a stored `(512) 555-0143`.
@@ -72,7 +82,7 @@ def phone_for_resman(e164: str) -> str:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except NumberParseException:
         return e164
-    if number.country_code == 1 and phonenumbers.is_valid_number(number):
+    if number.country_code == 1 and len(phonenumbers.national_significant_number(number)) == 10:
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return e164
 

@@ -127,6 +127,20 @@ def test_any_country_s_example_number_is_one_e164_number(region: str, style: int
 
 
 @FAST
+@given(
+    area=st.integers(200, 999).filter(lambda n: n % 100 != 11),
+    exchange=st.integers(200, 999),
+    line=st.integers(0, 9999),
+)
+def test_any_number_of_the_north_american_plan_is_accepted_and_written_back(
+    area: int, exchange: int, line: int
+) -> None:
+    e164 = f"+1{area}{exchange}{line:04d}"
+    assert normalise_phone(f"({area}) {exchange}-{line:04d}") == e164
+    assert phone_for_resman(e164) == f"({area}) {exchange}-{line:04d}"
+
+
+@FAST
 @given(area=st.integers(200, 999), exchange=st.integers(200, 999), line=st.integers(0, 9999))
 def test_a_us_number_accepted_in_one_spelling_is_accepted_in_all(
     area: int, exchange: int, line: int
