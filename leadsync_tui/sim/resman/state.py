@@ -1,4 +1,5 @@
-"""The simulated ResMan account: properties, sources, agents, lost reasons and prospects.
+"""The simulated ResMan account (`ResmanState`): seeding and editing its prospects, on
+top of its reference data (`account.py`) and its matchers (`matching.py`).
 
 Everything lives in memory and is deterministic: GUIDs come from `random.Random(seed)` and
 time from an injectable clock, so a seeded world and a replayed request sequence always
