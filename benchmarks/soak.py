@@ -41,7 +41,7 @@ from benchmarks._common import emit_json, say
 from leadsync_tui.models import Qualification
 from leadsync_tui.sim.activity import ActivityGenerator
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
-from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.sim.world_values import lead_values, prospect_values
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.error_groups import ErrorKind, classify
 from leadsync_tui.store.records import OutboxStatus

@@ -41,14 +41,11 @@ import httpx
 
 from benchmarks._common import emit_json, parse_args, say
 from leadsync_tui.clients.mits import FirstContact, build_create
-from leadsync_tui.clients.resman import (
-    POST_LEAD,
-    SEARCH_PROSPECTS,
-    PropertyMapping,
-    phone_search_forms,
-)
+from leadsync_tui.clients.resman import PropertyMapping
+from leadsync_tui.clients.resman_transport import POST_LEAD, SEARCH_PROSPECTS
 from leadsync_tui.config import Settings, load_settings
 from leadsync_tui.models import Lead, SyncStatus, format_utc, utc_now
+from leadsync_tui.phones import phone_search_forms
 from leadsync_tui.sync.mapping import lead_to_fields, new_prospect_fields
 from leadsync_tui.sync.plan import MARKER, valid_only
 from leadsync_tui.wiring import open_engine

@@ -22,6 +22,7 @@ import trustme
 from pydantic import SecretStr
 
 import leadsync_tui.sim.world as sim_world
+import leadsync_tui.sim.world_records as world_records
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import CertificateRejected
 from leadsync_tui.clients.resman import ResmanClient
@@ -217,9 +218,9 @@ async def _failure(domiq: DomiqSettings | None, resman: ResmanSettings | None) -
 def _wrong_resman(base_url: str) -> ResmanSettings:
     return ResmanSettings(
         base_url=base_url,
-        integration_partner_id=sim_world.RESMAN_PARTNER_ID,
+        integration_partner_id=world_records.RESMAN_PARTNER_ID,
         api_key=SecretStr(WRONG_KEY),
-        account_id=sim_world.RESMAN_ACCOUNT_ID,
+        account_id=world_records.RESMAN_ACCOUNT_ID,
     )
 
 

@@ -14,7 +14,6 @@ never in a URL and never in an error message.
 from __future__ import annotations
 
 import json
-import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
@@ -23,19 +22,21 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter, ValidationError
+from pydantic import SecretStr
 from pydantic_core import to_jsonable_python
 
 from leadsync_tui.clients import _http
+from leadsync_tui.clients.domiq_answers import (
+    LeadPage,
+    decode_json,
+    error_for,
+    json_object,
+    lead_from,
+    messages_from,
+    page_from,
+)
 from leadsync_tui.clients.errors import (
-    AuthError,
-    DuplicateRecord,
-    MalformedResponse,
-    NotFound,
-    RateLimited,
     SyncError,
-    TransientError,
-    ValidationFailed,
     VersionConflict,
 )
 from leadsync_tui.clients.fence import check_write_fence
@@ -46,18 +47,6 @@ from leadsync_tui.models import Lead, LeadData, SyncStatus, TranscriptMessage, f
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
-_VERSION_IN_MESSAGE = re.compile(r"\bat version (\d+)\b")
-_FIELD_IN_MESSAGE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*:")
-_TRANSCRIPT = TypeAdapter(list[TranscriptMessage])
-
-
-class LeadPage(BaseModel):
-    """One page of `GET /v1/leads`; `next_cursor` is None on the last page."""
-
-    model_config = ConfigDict(frozen=True)
-
-    data: tuple[Lead, ...]
-    next_cursor: str | None = None
 
 
 class DomiqClient:
@@ -136,7 +125,9 @@ class DomiqClient:
 
     async def health(self) -> bool:
         """`GET /v1/health`, one attempt: True when DomIQ says `ok`."""
-        body = await self._call("GET", "/v1/health", parse=_object, retry=RetryPolicy.no_retries())
+        body = await self._call(
+            "GET", "/v1/health", parse=json_object, retry=RetryPolicy.no_retries()
+        )
         return body.get("status") == "ok"
 
     async def list_leads(
@@ -153,7 +144,7 @@ class DomiqClient:
             params["updated_since"] = format_utc(updated_since)
         if cursor:
             params["cursor"] = cursor
-        return await self._call("GET", "/v1/leads", params=params, parse=_page)
+        return await self._call("GET", "/v1/leads", params=params, parse=page_from)
 
     async def iter_leads(
         self, updated_since: datetime | None = None, *, page_size: int = 100
@@ -169,7 +160,7 @@ class DomiqClient:
             cursor = page.next_cursor
 
     async def get_lead(self, cid: str) -> Lead:
-        return await self._call("GET", _lead_path(cid), parse=_lead)
+        return await self._call("GET", _lead_path(cid), parse=lead_from)
 
     async def create_lead(self, data: LeadData, idempotency_key: str) -> Lead:
         """Create once per key: a retry (ours or the engine's) returns the same lead.
@@ -183,7 +174,7 @@ class DomiqClient:
             "/v1/leads",
             json_body=data.model_dump(mode="json"),
             headers={"Idempotency-Key": idempotency_key},
-            parse=_lead,
+            parse=lead_from,
         )
 
     async def patch_lead(self, cid: str, changes: Mapping[str, Any], if_match: int) -> Lead:
@@ -204,7 +195,7 @@ class DomiqClient:
                 _lead_path(cid),
                 json_body=body,
                 headers={"If-Match": str(if_match)},
-                parse=_lead,
+                parse=lead_from,
             )
 
         try:
@@ -231,16 +222,18 @@ class DomiqClient:
             "last_sync_at": format_utc(last_sync_at) if last_sync_at is not None else None,
         }
         return await self._call(
-            "PUT", _lead_path(cid) + "/resman-sync", json_body=body, parse=_lead
+            "PUT", _lead_path(cid) + "/resman-sync", json_body=body, parse=lead_from
         )
 
     async def transcript(self, cid: str) -> list[TranscriptMessage]:
         path = f"/v1/conversations/{_segment(cid)}/messages"
-        return await self._call("GET", path, parse=_messages)
+        return await self._call("GET", path, parse=messages_from)
 
     async def qualify(self, cid: str) -> Lead:
         """Mark the conversation qualified (creates the lead when there is none)."""
-        return await self._call("POST", f"/v1/conversations/{_segment(cid)}/qualify", parse=_lead)
+        return await self._call(
+            "POST", f"/v1/conversations/{_segment(cid)}/qualify", parse=lead_from
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -291,97 +284,11 @@ class DomiqClient:
             )
             if answer.status_code >= 300:
                 raise error_for(answer, what)
-            return parse(_decode_json(answer.body, what), what)
+            return parse(decode_json(answer.body, what), what)
         except SyncError as exc:
             error = _http.redact(exc, self._token.get_secret_value())
             _http.log_failure(error)
             raise error from None
-
-
-# ---------------------------------------------------------------------- errors
-
-
-def error_for(answer: _http.Answer, what: str) -> SyncError:
-    """The typed error for a non-2xx DomIQ answer (contract: `{"error": {code, message}}`)."""
-    status = answer.status_code
-    if 300 <= status < 400:
-        return _http.redirect_error(answer, what)
-    code, message = _error_body(answer)
-    text = f"{what}: HTTP {status} {code or answer.reason}: {message}".rstrip(": ")
-    if status == 401 or status == 403:
-        return AuthError(f"{what}: DomIQ refused the token (HTTP {status}): {message}")
-    if status == 404:
-        return NotFound(text)
-    if status == 409:
-        return DuplicateRecord(text)
-    if status == 412:
-        found = _VERSION_IN_MESSAGE.search(message)
-        return VersionConflict(text, current_version=int(found.group(1)) if found else None)
-    if status == 422:
-        field = _FIELD_IN_MESSAGE.match(message)
-        return ValidationFailed(text, field=field.group(1) if field else None)
-    if status == 429:
-        retry_after = _http.parse_retry_after(answer.headers.get("retry-after"))
-        return RateLimited(text, retry_after=retry_after)
-    if status == 408 or status >= 500:
-        return TransientError(text, status_code=status)
-    if status == 400:
-        return ValidationFailed(text)
-    return SyncError(text)
-
-
-def _error_body(answer: _http.Answer) -> tuple[str | None, str]:
-    try:
-        parsed = json.loads(answer.body)
-        error = parsed["error"]
-        code, message = error.get("code"), error.get("message")
-        if isinstance(code, str) and isinstance(message, str):
-            return code, message
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        pass
-    return None, _http.snippet(answer.body)
-
-
-# ---------------------------------------------------------------------- decoding
-
-
-def _decode_json(body: bytes, what: str) -> Any:
-    return _http.load_json(body, what)
-
-
-def _wrong_shape(what: str, exc: ValidationError | str) -> MalformedResponse:
-    detail = (
-        exc if isinstance(exc, str) else f"{exc.error_count()} problem(s): {exc.errors()[0]['msg']}"
-    )
-    # Valid JSON of the wrong shape is contract drift, not a hiccup: not retried.
-    return MalformedResponse(f"{what}: unexpected answer shape ({detail})", retryable=False)
-
-
-def _object(raw: Any, what: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise _wrong_shape(what, f"expected an object, got {type(raw).__name__}")
-    return raw
-
-
-def _lead(raw: Any, what: str) -> Lead:
-    try:
-        return Lead.model_validate(_object(raw, what))
-    except ValidationError as exc:
-        raise _wrong_shape(what, exc) from None
-
-
-def _page(raw: Any, what: str) -> LeadPage:
-    try:
-        return LeadPage.model_validate(_object(raw, what))
-    except ValidationError as exc:
-        raise _wrong_shape(what, exc) from None
-
-
-def _messages(raw: Any, what: str) -> list[TranscriptMessage]:
-    try:
-        return _TRANSCRIPT.validate_python(raw)
-    except ValidationError as exc:
-        raise _wrong_shape(what, exc) from None
 
 
 def _holds(lead: Lead, changes: Mapping[str, Any]) -> bool:
@@ -398,3 +305,6 @@ def _segment(value: str) -> str:
 
 def _lead_path(cid: str) -> str:
     return f"/v1/leads/{_segment(cid)}"
+
+
+__all__ = ["DomiqClient", "LeadPage", "error_for"]

@@ -9,7 +9,7 @@ import click
 
 from leadsync_tui.commands.options import FloatIn, IntIn, begin, log_level_option, out_err
 from leadsync_tui.sim.runner import SimOptions
-from leadsync_tui.sim.world import MAX_LEADS
+from leadsync_tui.sim.world_records import MAX_LEADS
 
 
 def _port(option: str) -> IntIn:

@@ -23,17 +23,14 @@ from typing import Any
 from leadsync_tui.models import Lead, MessageRole, Qualification, TranscriptMessage
 from leadsync_tui.sim.people import make_person, make_transcript
 from leadsync_tui.sim.resman import Prospect
-from leadsync_tui.sim.world import (
+from leadsync_tui.sim.world_builder import start_chat
+from leadsync_tui.sim.world_records import (
     CONFLICT_FIELDS,
     DOMIQ_EDIT_FIELDS,
     RESMAN_EDIT_FIELDS,
     World,
-    lead_values,
-    other_value,
-    prospect_values,
-    resman_changes,
-    start_chat,
 )
+from leadsync_tui.sim.world_values import lead_values, other_value, prospect_values, resman_changes
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.locations import default_config_file
 from leadsync_tui.models import Qualification
 from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators
-from leadsync_tui.sim.world import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME
+from leadsync_tui.sim.world_records import DOMIQ_AGENT_NAME, DOMIQ_SOURCE_NAME
 
 CONFIG_BEGIN = "# --- leadsync config: begin ---"
 CONFIG_END = "# --- leadsync config: end ---"

@@ -12,13 +12,12 @@ cancellation) stops the activity first, then the servers, and releases both port
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import tomlkit
 from starlette.types import ASGIApp
 
 from leadsync_tui.models import utc_now
@@ -27,9 +26,8 @@ from leadsync_tui.sim.domiq import create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import create_resman_app
 from leadsync_tui.sim.server import serve_asgi
-from leadsync_tui.sim.world import World, build_world
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+from leadsync_tui.sim.world import build_world
+from leadsync_tui.sim.world_records import World
 
 
 @dataclass(frozen=True)
@@ -74,35 +72,34 @@ class RunningSims:
     activity: ActivityGenerator | None
 
     def config_toml(self) -> str:
-        """A `[domiq]` + `[resman]` config block for leadsync, pointing at these servers."""
-        lines = [
-            "[domiq]",
-            f"base_url = {_string(self.domiq_url)}",
-            f"token = {_string(self.world.token)}",
-            "",
-            "[resman]",
-            f"base_url = {_string(self.resman_url)}",
-            f"integration_partner_id = {_string(self.world.partner_id)}",
-            f"api_key = {_string(self.world.api_key)}",
-            f"account_id = {self.world.account_id}",
-        ]
+        """A `[domiq]` + `[resman]` config block for leadsync, pointing at these servers.
+
+        Written by tomlkit, so every string and key is quoted and escaped as TOML wants;
+        each property's table is commented with the property's name."""
+        doc = tomlkit.document()
+        domiq = tomlkit.table()
+        domiq.add("base_url", self.domiq_url)
+        domiq.add("token", self.world.token)
+        doc.add("domiq", domiq)
+        resman = tomlkit.table()
+        resman.add("base_url", self.resman_url)
+        resman.add("integration_partner_id", self.world.partner_id)
+        resman.add("api_key", self.world.api_key)
+        resman.add("account_id", self.world.account_id)
+        properties = tomlkit.table(is_super_table=True)
         for link in self.world.properties:
-            key = link.domiq_id if _BARE_KEY.match(link.domiq_id) else _string(link.domiq_id)
-            lines += [
-                "",
-                f"[resman.properties.{key}]  # {link.name}",
-                f"property_id = {_string(link.property_id)}",
-                f"name = {_string(link.name)}",
-                f"source_id = {_string(link.source_id)}",
-                f"agent_id = {_string(link.agent_id)}",
-                f"lost_reason_id = {_string(self.world.default_lost_reason_id)}",
-            ]
-        return "\n".join(lines) + "\n"
-
-
-def _string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are a subset TOML accepts)."""
-    return json.dumps(value, ensure_ascii=False)
+            table = tomlkit.table()
+            table.add("property_id", link.property_id)
+            table.add("name", link.name)
+            table.add("source_id", link.source_id)
+            table.add("agent_id", link.agent_id)
+            table.add("lost_reason_id", self.world.default_lost_reason_id)
+            table.comment(link.name)
+            table.trivia.comment_ws = "  "
+            properties.add(link.domiq_id, table)
+        resman.add("properties", properties)
+        doc.add("resman", resman)
+        return tomlkit.dumps(doc)
 
 
 @asynccontextmanager

@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from leadsync_tui import phones
 from leadsync_tui.clients.mits import NumberRange, Prospect, ProspectFields, parse_loose_date
 from leadsync_tui.config import SYNCED_FIELDS
 from leadsync_tui.models import ConflictSeverity, Lead, Qualification
@@ -89,58 +90,17 @@ _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
-def _nanp(ten: str, raw: str) -> str:
-    """A North American number: area code and exchange start 2-9, no N11 area codes."""
-    if len(ten) != 10 or ten[0] in "01" or ten[3] in "01" or ten[1:3] == "11":
-        raise InvalidFieldValue(f"{raw!r} is not a valid US/Canadian phone number")
-    return "+1" + ten
-
-
 def normalise_phone(value: str | None) -> str | None:
-    """E.164 with US as the default country; None for blank; `InvalidFieldValue` else.
-
-    `(512) 555-0143`, `512.555.0143`, `+1 512 555 0143`, `15125550143` -> `+15125550143`.
-    `+44 20 7946 0958` and `011 44 20 7946 0958` -> `+442079460958` (kept, 8-15 digits).
-    Letters, extensions and 7-digit local numbers are refused: E.164 cannot carry them
-    and guessing would put a wrong number on a guest card.
-    """
-    if value is None or not value.strip():
-        return None
-    raw = value.strip()
-    if not _PHONE_CHARS.match(raw):
-        raise InvalidFieldValue(f"{raw!r} is not a phone number (letters or extension?)")
-    digits = _NON_DIGITS.sub("", raw)
-    international = raw.startswith("+")
-    if not international and digits.startswith("011"):
-        international, digits = True, digits[3:]
-    if international:
-        if digits.startswith("1"):
-            return _nanp(digits[1:], raw)
-        if not 8 <= len(digits) <= 15 or digits.startswith("0"):
-            raise InvalidFieldValue(f"{raw!r} is not a valid international phone number")
-        return "+" + digits
-    if len(digits) == 11 and digits.startswith("1"):
-        return _nanp(digits[1:], raw)
-    if len(digits) == 10:
-        return _nanp(digits, raw)
-    raise InvalidFieldValue(f"{raw!r} has {len(digits)} digits; a US number needs 10")
+    """E.164 with US as the default country (`phones.normalise_phone`, libphonenumber);
+    None for blank; `InvalidFieldValue`, saying why, else."""
+    try:
+        return phones.normalise_phone(value)
+    except phones.PhoneError as exc:
+        raise InvalidFieldValue(str(exc)) from None
 
 
-def phone_for_resman(e164: str) -> str:
-    """How we write a phone to ResMan: US numbers as `(512) 555-0143`, others E.164.
-
-    ResMan's duplicate matcher and SearchProspects compare digits only, and its staff
-    type national numbers: `+15125550143` would not match a stored `(512) 555-0143`.
-    """
-    if e164.startswith("+1") and len(e164) == 12:
-        ten = e164[2:]
-        return f"({ten[:3]}) {ten[3:6]}-{ten[6:]}"
-    return e164
-
-
-def phone_digits_for_search(e164: str) -> str:
-    """The digits to pass to SearchProspects' `Phone` (it compares stored digits)."""
-    return _NON_DIGITS.sub("", phone_for_resman(e164))
+phone_for_resman = phones.phone_for_resman
+phone_digits_for_search = phones.phone_digits_for_search
 
 
 def normalise_email(value: str | None) -> str | None:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from leadsync_tui.clients.domiq_feed import DomiqFeed, FeedState, decode_frame, events_url
+from leadsync_tui.clients.domiq_feed import DomiqFeed, FeedState
+from leadsync_tui.clients.domiq_frames import decode_frame, events_url
 from leadsync_tui.models import EventType, SyncEvent
 from leadsync_tui.sim.faults import FaultSettings
 from tests.clients.sim_fixtures import (

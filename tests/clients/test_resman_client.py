@@ -24,10 +24,10 @@ from leadsync_tui.clients.resman import (
     PostOutcomeUnknown,
     PropertyMapping,
     ResmanClient,
-    names_prospect,
-    phone_search_forms,
 )
+from leadsync_tui.clients.resman_answers import names_prospect
 from leadsync_tui.config import ResmanProperty, ResmanSettings
+from leadsync_tui.phones import phone_search_forms
 from leadsync_tui.sim.faults import FaultSettings
 from tests.clients.sim_fixtures import (
     API_KEY,

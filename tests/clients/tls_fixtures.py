@@ -20,7 +20,8 @@ from leadsync_tui.sim.domiq import create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import create_resman_app
 from leadsync_tui.sim.runner import RunningSims
-from leadsync_tui.sim.world import World, build_world
+from leadsync_tui.sim.world import build_world
+from leadsync_tui.sim.world_records import World
 from leadsync_tui.wiring import settings_for_sims
 from tests.waiting import eventually
 

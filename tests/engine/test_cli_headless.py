@@ -17,7 +17,7 @@ from typing import Any
 
 from leadsync_tui.config import Settings
 from leadsync_tui.models import Lead, SyncDirection, SyncType
-from leadsync_tui.sim.world import DOMIQ_TOKEN, RESMAN_API_KEY
+from leadsync_tui.sim.world_records import DOMIQ_TOKEN, RESMAN_API_KEY
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import NewOutboxItem
 from leadsync_tui.sync.status import run_status

@@ -29,7 +29,7 @@ from leadsync_tui.clients.mits import (
 )
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import utc_now
-from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.sim.world_values import lead_values, prospect_values
 from leadsync_tui.store.changes import Change, DriftProgress
 from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.sync.drift_command import run_drift

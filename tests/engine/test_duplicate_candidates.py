@@ -28,7 +28,8 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.sim.resman import Prospect as SimProspect
-from leadsync_tui.sim.world import PropertyLink, prospect_values
+from leadsync_tui.sim.world_records import PropertyLink
+from leadsync_tui.sim.world_values import prospect_values
 from leadsync_tui.sync.merge import DUPLICATE_FIELD, candidate_ids
 from tests.engine.conftest import Rig, sim_rig
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from leadsync_tui.models import SyncStatus
-from leadsync_tui.sim.world import prospect_values
+from leadsync_tui.sim.world_values import prospect_values
 from leadsync_tui.sync.engine import SyncEngine
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from leadsync_tui.models import ConflictType, SyncStatus, utc_now
-from leadsync_tui.sim.world import lead_values, prospect_values
+from leadsync_tui.sim.world_values import lead_values, prospect_values
 from leadsync_tui.store.records import Link
 from leadsync_tui.sync.engine import SyncEngine
 from tests.engine.conftest import Rig, sim_rig

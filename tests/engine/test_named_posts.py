@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leadsync_tui.models import Qualification
-from leadsync_tui.sim.world import prospect_values
+from leadsync_tui.sim.world_values import prospect_values
 from tests.engine.conftest import sim_rig
 
 

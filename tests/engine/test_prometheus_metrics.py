@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from leadsync_tui.cli import main
-from leadsync_tui.sim.world import World
+from leadsync_tui.sim.world_records import World
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.prometheus_metrics import MetricsPortError, serve_metrics
 from tests.cli_parsing import parsed

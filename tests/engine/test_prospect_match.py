@@ -28,7 +28,8 @@ from leadsync_tui.models import (
     SyncType,
     utc_now,
 )
-from leadsync_tui.sim.world import PropertyLink, prospect_values
+from leadsync_tui.sim.world_records import PropertyLink
+from leadsync_tui.sim.world_values import prospect_values
 from leadsync_tui.store.retry_note import nothing_to_retry
 from leadsync_tui.sync.merge import LINKED_DUPLICATE_FIELD, candidate_ids, candidate_owners
 from leadsync_tui.sync.plan import link_item

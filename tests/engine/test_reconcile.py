@@ -18,7 +18,8 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.sim.resman import Preferences
-from leadsync_tui.sim.world import PropertyLink, prospect_values
+from leadsync_tui.sim.world_records import PropertyLink
+from leadsync_tui.sim.world_values import prospect_values
 from leadsync_tui.store.payloads import FieldWrite
 from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.sync.plan import (

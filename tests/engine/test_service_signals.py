@@ -21,7 +21,7 @@ import pytest
 
 from leadsync_tui.config import load_settings
 from leadsync_tui.sim.command import CONFIG_BEGIN, CONFIG_END
-from leadsync_tui.sim.world import DOMIQ_TOKEN, RESMAN_API_KEY
+from leadsync_tui.sim.world_records import DOMIQ_TOKEN, RESMAN_API_KEY
 from leadsync_tui.store.db import Database
 from tests.engine.conftest import truth_of
 

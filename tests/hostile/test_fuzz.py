@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadsync_tui.clients import mits
-from leadsync_tui.clients.domiq_feed import BadFrame, parse_frame
+from leadsync_tui.clients.domiq_frames import BadFrame, parse_frame
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.models import EventType, SyncEvent
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from leadsync_tui.clients import domiq, resman
+from leadsync_tui.clients import domiq, resman_answers
 from leadsync_tui.clients._http import Answer, load_json
 from leadsync_tui.clients.errors import SyncError, rejected
 from leadsync_tui.clients.resman import PropertyMapping
@@ -51,7 +51,7 @@ def rate_limited_message(cid: str) -> str:
 def server_error_message() -> str:
     body = b"<html><title>Service Unavailable</title></html>"
     answer = Answer(503, httpx.Headers(), body, "Service Unavailable")
-    return _raised(resman.http_error(answer, "ResMan PostLead"))
+    return _raised(resman_answers.http_error(answer, "ResMan PostLead"))
 
 
 def mapping_missing_message(prop: str = "prop_summit") -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from leadsync_tui.cli import main
 from leadsync_tui.private_files import open_private
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
-from leadsync_tui.sim.world import DOMIQ_TOKEN, RESMAN_API_KEY
+from leadsync_tui.sim.world_records import DOMIQ_TOKEN, RESMAN_API_KEY
 
 SECRETS = (DOMIQ_TOKEN, RESMAN_API_KEY)
 

@@ -17,7 +17,7 @@ import pytest
 
 from leadsync_tui.locations import default_config_file
 from leadsync_tui.sim.runner import RunningSims
-from leadsync_tui.sim.world import DOMIQ_AGENT_NAME
+from leadsync_tui.sim.world_records import DOMIQ_AGENT_NAME
 from tests.setup.setup_fixtures import Run, assert_no_secret, leadsync, simulators
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from leadsync_tui.sim.world import DOMIQ_AGENT_NAME
+from leadsync_tui.sim.world_records import DOMIQ_AGENT_NAME
 from tests.setup.setup_fixtures import (
     assert_no_secret,
     leadsync,

@@ -10,16 +10,14 @@ import pytest
 
 from leadsync_tui.models import EventType, Qualification
 from leadsync_tui.sim.activity import WEIGHTS, ActivityGenerator, ActivityKind
-from leadsync_tui.sim.world import (
+from leadsync_tui.sim.world import build_world, dump_world
+from leadsync_tui.sim.world_records import (
     CONFLICT_FIELDS,
     DOMIQ_EDIT_FIELDS,
     RESMAN_EDIT_FIELDS,
     World,
-    build_world,
-    dump_world,
-    lead_values,
-    prospect_values,
 )
+from leadsync_tui.sim.world_values import lead_values, prospect_values
 from tests.clocks import FrozenClock
 from tests.sim.domiq_fixtures import T0
 from tests.waiting import eventually

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from leadsync_tui.sim.resman import mits_xml
+from leadsync_tui.sim.resman import mits_answers, mits_xml
 from leadsync_tui.sim.resman.mits_xml import MitsXmlError, parse_lead_management
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -176,7 +176,7 @@ def test_date_formats_integrators_send_are_read_as_utc(raw: str, expected: datet
 
 
 def test_envelope_and_truncation() -> None:
-    root = mits_xml.envelope("SearchProspects", error="Nope", account_id=400, property_id="p")
+    root = mits_answers.envelope("SearchProspects", error="Nope", account_id=400, property_id="p")
     assert [c.tag for c in root] == [
         "MethodName",
         "Status",
@@ -185,7 +185,7 @@ def test_envelope_and_truncation() -> None:
         "ErrorDescription",
     ]
     assert root.findtext("Status") == "Error"
-    body = mits_xml.to_bytes(root)
+    body = mits_answers.to_bytes(root)
     assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?><ResMan>')
     with pytest.raises(ET.ParseError):
-        ET.fromstring(mits_xml.truncated(body))
+        ET.fromstring(mits_answers.truncated(body))

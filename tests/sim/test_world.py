@@ -14,18 +14,16 @@ from leadsync_tui.sim.domiq.validation import PHONE_RE
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.people import PROPERTIES
 from leadsync_tui.sim.resman import create_resman_app
-from leadsync_tui.sim.world import (
+from leadsync_tui.sim.world import build_world, dump_world
+from leadsync_tui.sim.world_records import (
     CONFLICT_FIELDS,
     DOMIQ_AGENT_NAME,
     DOMIQ_SOURCE_NAME,
     LOST_REASON_NAMES,
     MAX_LEADS,
     World,
-    build_world,
-    dump_world,
-    lead_values,
-    prospect_values,
 )
+from leadsync_tui.sim.world_values import lead_values, prospect_values
 from tests.sim.resman_fixtures import customer_xml, event_xml, lead_doc, ok, xml_of
 
 NOW = datetime(2026, 11, 24, 9, 0, 0, tzinfo=UTC)

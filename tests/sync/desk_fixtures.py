@@ -17,7 +17,7 @@ from typing import Any
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.models import Lead, MessageRole, Qualification, TranscriptMessage
-from leadsync_tui.sim.world import World
+from leadsync_tui.sim.world_records import World
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.wiring import EngineSetup, open_engine

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from leadsync_tui.models import format_utc, utc_now
-from leadsync_tui.sim.world import lead_values
+from leadsync_tui.sim.world_values import lead_values
 from leadsync_tui.store.changes import DriftProgress
 from leadsync_tui.store.db import Database
 from leadsync_tui.sync.drift_report import DRIFT_CURSOR

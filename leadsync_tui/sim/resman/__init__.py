@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from leadsync_tui.sim.resman.app import SimSettings, SimStats, create_resman_app
-from leadsync_tui.sim.resman.state import (
+from leadsync_tui.sim.resman.app import create_resman_app
+from leadsync_tui.sim.resman.control import SimSettings, SimStats
+from leadsync_tui.sim.resman.records import (
     Address,
     Employee,
     Event,
@@ -17,10 +18,10 @@ from leadsync_tui.sim.resman.state import (
     Preferences,
     Property,
     Prospect,
-    ResmanState,
     ResmanStateError,
     Source,
 )
+from leadsync_tui.sim.resman.state import ResmanState
 
 __all__ = [
     "Address",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from leadsync_tui.sim.resman.state import Address, Pet
+from leadsync_tui.sim.resman.records import Address, Pet
 
 
 @dataclass

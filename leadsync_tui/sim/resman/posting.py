@@ -34,15 +34,15 @@ from leadsync_tui.sim.resman.posted import (
     PostedPhone,
     PostedProspect,
 )
-from leadsync_tui.sim.resman.state import (
+from leadsync_tui.sim.resman.records import (
     PHONE_TYPES,
     Event,
     Person,
     Prospect,
-    ResmanState,
     digits,
     normalize_guid,
 )
+from leadsync_tui.sim.resman.state import ResmanState
 
 TRANSACTION_SOURCE_NOT_FOUND = "Transaction Source could not be found"
 LOST_REASON_NOT_FOUND = "Lost Prospect Reason could not be found"
