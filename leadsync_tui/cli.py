@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import OptionProblem
 from leadsync_tui.commands.root import PROG, leadsync
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.store import connections
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from leadsync_tui.audit_report import SinceError, describe_change, parse_since
 from leadsync_tui.cli import main
+from leadsync_tui.commands.audit_run import SinceError, describe_change, parse_since
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import AuditEntry

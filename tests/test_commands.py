@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.root import leadsync
+from leadsync_tui.exit_codes import ExitCode
 
 
 def _commands(group: click.Group, path: str = "leadsync") -> list[tuple[str, click.Command]]:

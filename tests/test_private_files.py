@@ -16,9 +16,9 @@ import pytest
 
 from leadsync_tui.cli import main
 from leadsync_tui.config import Settings, load_settings
-from leadsync_tui.csv_export import write_csv
 from leadsync_tui.models import Lead
 from leadsync_tui.private_files import PrivateRotatingFileHandler, readable_by_others
+from leadsync_tui.screens.csv_export import write_csv
 from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import Database
 from leadsync_tui.wiring import demo_database_file, open_engine

@@ -29,8 +29,8 @@ from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import DomiqSettings, ResmanSettings, load_settings
-from leadsync_tui.csv_export import write_csv
 from leadsync_tui.models import utc_now
+from leadsync_tui.screens.csv_export import write_csv
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
 from tests.clients.tls_fixtures import https_upstreams
 from tests.waiting import eventually

@@ -13,9 +13,9 @@ catches a bad DomIQ token and a bad ResMan API key alike.
 
 from __future__ import annotations
 
-import re
 import ssl
-from enum import StrEnum
+
+from leadsync_tui.resman_rejections import RejectionKind, rejection_kind
 
 
 class SyncError(Exception):
@@ -179,17 +179,6 @@ class SearchTooBroad(SyncError):
 # --------------------------------------------------------------------------- ResMan
 
 
-class RejectionKind(StrEnum):
-    """What a ResMan `ErrorDescription` is about, as far as its text tells."""
-
-    AUTH = "auth"
-    VALIDATION = "validation"
-    NOT_FOUND = "not_found"
-    DUPLICATE = "duplicate"
-    TRANSIENT = "transient"
-    UNKNOWN = "unknown"
-
-
 class RemoteRejected(SyncError):
     """ResMan answered `Status` other than `Success`; `error_description` is its text.
 
@@ -260,49 +249,6 @@ class ResmanTransientRejected(RemoteRejected, TransientError):
     default_retryable = True
 
 
-_NOT_FOUND = re.compile(
-    r"\b(prospect|person|guest ?card)(?!\s*(source|reason))\s*(id)?\b.*"
-    r"\b(not (be )?found|does not exist|unknown|no such)\b|"
-    r"\b(unknown|invalid|no such)\s+(prospect|person|guest ?card)(?!\s*(source|reason))",
-    re.IGNORECASE,
-)
-_AUTH = re.compile(
-    r"credential|api ?key|integration ?partner|unauthori[sz]ed|not authori[sz]ed|"
-    r"authenticat|access denied|permission|forbidden|"
-    r"\b(account|property) ?(id)?\b.*\b(not (be )?found|does not exist|unknown|invalid)\b|"
-    r"\b(unknown|invalid) (account|property)",
-    re.IGNORECASE,
-)
-_DUPLICATE = re.compile(r"duplicate|already exists", re.IGNORECASE)
-_TRANSIENT = re.compile(
-    r"deadlock|time ?out|timed out|temporarily|try again|unavailable", re.IGNORECASE
-)
-_SETTINGS = 3
-"""The first entries below are per-property settings, checked before credentials."""
-_VALIDATION_FIELDS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"transaction ?source|prospect ?source|\bsource\b", re.IGNORECASE), "source_id"),
-    (re.compile(r"\bagent|employee", re.IGNORECASE), "agent_id"),
-    (re.compile(r"lost ?reason", re.IGNORECASE), "lost_reason_id"),
-    (re.compile(r"first ?name", re.IGNORECASE), "first_name"),
-    (re.compile(r"last ?name", re.IGNORECASE), "last_name"),
-    (re.compile(r"e-?mail", re.IGNORECASE), "email"),
-    (re.compile(r"phone", re.IGNORECASE), "phone"),
-    (re.compile(r"move ?in", re.IGNORECASE), "desired_move_in"),
-    (re.compile(r"\brent\b|desired ?rent", re.IGNORECASE), "max_rent"),
-    (re.compile(r"bedroom", re.IGNORECASE), "desired_bedrooms"),
-    (re.compile(r"bathroom", re.IGNORECASE), "desired_bathrooms"),
-    (re.compile(r"\bname\b", re.IGNORECASE), None),
-    (
-        re.compile(
-            r"required|missing|invalid|not valid|must|too long|exceeds|not well-formed|"
-            r"eventtype|\bxml\b",
-            re.IGNORECASE,
-        ),
-        None,
-    ),
-)
-
-
 def rejected(
     error_description: str | None,
     *,
@@ -316,18 +262,15 @@ def rejected(
     property; an unknown PropertyID is a credentials/scope problem, not a value.
     """
     text = (error_description or "").strip()
-    if _NOT_FOUND.search(text):
+    kind, field = rejection_kind(text)
+    if kind is RejectionKind.NOT_FOUND:
         return ResmanNotFound(text, status=status, method=method)
-    for pattern, field in _VALIDATION_FIELDS[:_SETTINGS]:
-        if pattern.search(text):
-            return ResmanValidationRejected(text, status=status, method=method, field=field)
-    if _AUTH.search(text):
+    if kind is RejectionKind.AUTH:
         return ResmanAuthRejected(text, status=status, method=method)
-    if _DUPLICATE.search(text):
+    if kind is RejectionKind.DUPLICATE:
         return ResmanDuplicateRejected(text, status=status, method=method)
-    if _TRANSIENT.search(text):
+    if kind is RejectionKind.TRANSIENT:
         return ResmanTransientRejected(text, status=status, method=method)
-    for pattern, field in _VALIDATION_FIELDS:
-        if pattern.search(text):
-            return ResmanValidationRejected(text, status=status, method=method, field=field)
+    if kind is RejectionKind.VALIDATION:
+        return ResmanValidationRejected(text, status=status, method=method, field=field)
     return RemoteRejected(text, status=status, method=method)

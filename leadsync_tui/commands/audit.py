@@ -1,10 +1,9 @@
-"""`leadsync audit [--since WHEN] [--json]`: who did what, oldest first (`audit_report`)."""
+"""`leadsync audit [--since WHEN] [--json]`: who did what, oldest first (`audit_run`)."""
 
 from __future__ import annotations
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     begin,
     config_option,
@@ -13,6 +12,7 @@ from leadsync_tui.commands.options import (
     log_level_option,
     out_err,
 )
+from leadsync_tui.exit_codes import ExitCode
 
 
 @click.command("audit", short_help="list who did what (oldest first)")
@@ -36,7 +36,7 @@ def audit_command(
     """List who did what (oldest first), from the sync database."""
     begin(ctx, "audit", log_level)
     out, err = out_err()
-    from leadsync_tui.audit_report import SinceError, parse_since, run_audit
+    from leadsync_tui.commands.audit_run import SinceError, parse_since, run_audit
 
     try:
         when = None if since is None else parse_since(since)

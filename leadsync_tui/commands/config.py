@@ -6,7 +6,6 @@ from typing import TextIO
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     begin,
     config_option,
@@ -16,6 +15,7 @@ from leadsync_tui.commands.options import (
     out_err,
 )
 from leadsync_tui.config import LoadedSettings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.roles import default_actor, role_for
 

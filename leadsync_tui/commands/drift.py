@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     FloatIn,
     begin,
@@ -14,6 +13,7 @@ from leadsync_tui.commands.options import (
     log_level_option,
     out_err,
 )
+from leadsync_tui.exit_codes import ExitCode
 
 MAX_WAIT = FloatIn("--max-wait must be 0 or more seconds, e.g. --max-wait 60", min=0)
 
@@ -49,7 +49,7 @@ def drift_command(
     loaded = load(inherited(ctx, "config", config), err)
     if loaded is None:
         ctx.exit(ExitCode.USAGE)
-    from leadsync_tui.sync.drift_command import run_drift
+    from leadsync_tui.commands.drift_run import run_drift
 
     ctx.exit(
         run_drift(

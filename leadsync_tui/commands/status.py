@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     begin,
     config_option,
@@ -13,6 +12,7 @@ from leadsync_tui.commands.options import (
     log_level_option,
     out_err,
 )
+from leadsync_tui.exit_codes import ExitCode
 
 
 @click.command("status", short_help="print sync health; exit 0/1/2")
@@ -30,6 +30,6 @@ def status_command(
     loaded = load(inherited(ctx, "config", config), err)
     if loaded is None:
         ctx.exit(ExitCode.USAGE)
-    from leadsync_tui.sync.status import run_status
+    from leadsync_tui.commands.status_run import run_status
 
     ctx.exit(run_status(loaded.settings, as_json=as_json, out=out, err=err))

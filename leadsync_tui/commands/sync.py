@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import click
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     FloatIn,
     IntIn,
@@ -19,6 +18,7 @@ from leadsync_tui.commands.options import (
     out_err,
 )
 from leadsync_tui.config import LoadedSettings, load_settings
+from leadsync_tui.exit_codes import ExitCode
 
 MAX_WAIT = FloatIn(
     "--max-wait must be a finite number of seconds, 0 or more, got {value}; e.g. --max-wait 60",
@@ -88,7 +88,7 @@ def sync_command(
     loaded = load(config, err, lambda: sync_settings(config, metrics_port))
     if loaded is None:
         ctx.exit(ExitCode.USAGE)
-    from leadsync_tui.sync.headless import run_headless
+    from leadsync_tui.commands.sync_run import run_headless
 
     level = inherited(ctx, "log_level", log_level)
     ctx.exit(

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.commands.options import (
     begin,
     config_option,
@@ -20,6 +19,7 @@ from leadsync_tui.commands.options import (
     log_level_option,
     out_err,
 )
+from leadsync_tui.exit_codes import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_THEME = "textual-dark"

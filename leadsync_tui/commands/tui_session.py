@@ -15,8 +15,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.monitoring import monitoring

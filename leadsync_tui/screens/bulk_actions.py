@@ -12,12 +12,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from leadsync_tui.csv_export import export_file_name, write_csv
 from leadsync_tui.models import ConflictResolution, Resolution, SyncStatus
 from leadsync_tui.roles import Permission
 from leadsync_tui.screens.alerts import AlertTracker
 from leadsync_tui.screens.bulk_action import BulkActionModal, BulkDecision
 from leadsync_tui.screens.conflict_words import RESOLUTION_WORDS
+from leadsync_tui.screens.csv_export import export_file_name, write_csv
 from leadsync_tui.screens.session import SessionScreen
 from leadsync_tui.screens.wording import plural
 from leadsync_tui.store.retry_note import nothing_to_retry

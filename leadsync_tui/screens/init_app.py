@@ -25,8 +25,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 from tomlkit.toml_document import TOMLDocument
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ConfigError, DomiqSettings, ResmanSettings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.screens.init_pairs import PairRow
 from leadsync_tui.setup.check_table import FAIL, PASS, render
 from leadsync_tui.setup.config_file import ConfigFileError, masked, plain, read_document

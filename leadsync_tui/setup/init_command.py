@@ -26,8 +26,8 @@ import certifi
 from pydantic import SecretStr, ValidationError
 from tomlkit.toml_document import TOMLDocument
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ConfigError, DomiqSettings, ResmanSettings, load_settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.locations import CONFIG_ENV_VAR, default_config_file
 from leadsync_tui.setup.catalog import ResmanCatalog, read_properties
 from leadsync_tui.setup.check_table import print_report

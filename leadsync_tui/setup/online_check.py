@@ -23,8 +23,8 @@ from typing import Protocol, TypeVar
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.resman import ResmanClient
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import ResmanProperty, Settings, tls_context
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.setup import proposals
 from leadsync_tui.setup.catalog import (
     ResmanCatalog,

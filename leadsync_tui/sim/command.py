@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TextIO
 
-from leadsync_tui.commands.exit_codes import ExitCode
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.locations import default_config_file
 from leadsync_tui.models import Qualification
 from leadsync_tui.sim.runner import RunningSims, SimOptions, SimulatorBindError, run_simulators

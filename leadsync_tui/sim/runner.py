@@ -20,12 +20,12 @@ from datetime import datetime
 import tomlkit
 from starlette.types import ASGIApp
 
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.activity import ActivityGenerator
 from leadsync_tui.sim.domiq import create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import create_resman_app
-from leadsync_tui.sim.server import serve_asgi
 from leadsync_tui.sim.world import build_world
 from leadsync_tui.sim.world_records import World
 

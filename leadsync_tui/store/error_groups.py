@@ -4,8 +4,9 @@ missing", each with the leads it hit.
 The log keeps an attempt's error as text only (`LeadSyncLog.error_message`; the outbox's
 `last_error` is the same text), so the kind is read back from the wording the clients and
 the sender use (`clients/errors.py`, `clients/_http.py`, `sync/sender.py`): HTTP statuses,
-the typed errors' fixed phrases, and ResMan's own `ErrorDescription` classified with the
-same `rejected()` the ResMan client uses. An unknown wording lands in "other", never lost.
+the typed errors' fixed phrases, and ResMan's own `ErrorDescription` read by the same
+classifier the ResMan client uses (`resman_rejections`). An unknown wording lands in
+"other", never lost.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from leadsync_tui.clients.errors import RejectionKind, rejected
 from leadsync_tui.models import AttemptStatus, LeadSyncLog
+from leadsync_tui.resman_rejections import RejectionKind, rejection_kind
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import OutboxItem, OutboxStatus
 
@@ -111,17 +112,15 @@ def classify(message: str | None) -> ErrorKind:
 def _resman_kind(description: str) -> ErrorKind:
     """ResMan's `ErrorDescription`, classified as the ResMan client does; a refused
     source, agent or lost reason is a per-property setting, so "mapping missing"."""
-    error = rejected(description)
-    if error.kind is RejectionKind.VALIDATION and getattr(error, "field", None) in (
-        _SETTING_FIELDS
-    ):
+    kind, field = rejection_kind(description.strip())
+    if kind is RejectionKind.VALIDATION and field in _SETTING_FIELDS:
         return ErrorKind.MAPPING_MISSING
-    return _REJECTION_KINDS[error.kind]
+    return _REJECTION_KINDS[kind]
 
 
 def _looks_like_description(text: str) -> bool:
     """A bare ResMan description (the outbox of older versions kept only that)."""
-    return rejected(text).kind is not RejectionKind.UNKNOWN
+    return rejection_kind(text.strip())[0] is not RejectionKind.UNKNOWN
 
 
 @dataclass

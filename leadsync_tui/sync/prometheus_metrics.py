@@ -28,8 +28,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.types import Receive, Scope, Send
 
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.models import SyncDirection, utc_now
-from leadsync_tui.sim.server import serve_asgi
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Cursor
 from leadsync_tui.store.store import LeadSyncStore

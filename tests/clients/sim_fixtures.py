@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.clients.retry import RetryPolicy
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.sim.faults import FaultSettings
 from leadsync_tui.sim.resman import (
     Employee,
@@ -36,7 +37,6 @@ from leadsync_tui.sim.resman import (
     Source,
     create_resman_app,
 )
-from leadsync_tui.sim.server import serve_asgi
 from tests.clocks import FrozenClock
 from tests.sim.domiq_fixtures import Sim, make_sim
 from tests.sim.domiq_fixtures import lead_data as lead_data  # re-exported for the client tests

@@ -27,6 +27,7 @@ from leadsync_tui.clients.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from leadsync_tui.resman_rejections import RejectionKind
 from leadsync_tui.sync import mapping
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
@@ -594,7 +595,7 @@ def test_error_descriptions_are_classified(
     assert isinstance(error, kind), type(error)
     assert error.retryable is retryable
     assert error.error_description == text
-    assert error.kind is not errors.RejectionKind.UNKNOWN
+    assert error.kind is not RejectionKind.UNKNOWN
     if field is not None:
         assert isinstance(error, ValidationFailed) and error.field == field
 
@@ -602,7 +603,7 @@ def test_error_descriptions_are_classified(
 def test_unknown_descriptions_are_not_retried_and_need_a_person() -> None:
     error = errors.rejected("The moon is in the wrong phase", status="Error", method="Post")
     assert type(error) is RemoteRejected
-    assert error.kind is errors.RejectionKind.UNKNOWN
+    assert error.kind is RejectionKind.UNKNOWN
     assert not error.retryable and error.needs_attention
     assert "Post" in str(error) and "moon" in str(error)
 

@@ -29,8 +29,8 @@ from starlette.routing import Route
 from leadsync_tui.cli import main
 from leadsync_tui.clients.retry import RetryPolicy
 from leadsync_tui.config import AlertsSettings
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.models import AttemptStatus, SyncDirection
-from leadsync_tui.sim.server import serve_asgi
 from leadsync_tui.sim.world_records import DOMIQ_TOKEN, RESMAN_API_KEY
 from leadsync_tui.store.error_groups import classify
 from leadsync_tui.sync.alerts import Alerter, WebhookPoster, run_alerts

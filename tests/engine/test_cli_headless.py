@@ -15,12 +15,12 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from leadsync_tui.commands.status_run import run_status
 from leadsync_tui.config import Settings
 from leadsync_tui.models import Lead, SyncDirection, SyncType
 from leadsync_tui.sim.world_records import DOMIQ_TOKEN, RESMAN_API_KEY
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import NewOutboxItem
-from leadsync_tui.sync.status import run_status
 
 SECRETS = (DOMIQ_TOKEN, RESMAN_API_KEY)
 

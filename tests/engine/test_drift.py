@@ -28,13 +28,13 @@ from leadsync_tui.clients.mits import (
     build_update,
 )
 from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.commands.drift_run import run_drift
+from leadsync_tui.commands.status_run import run_status
 from leadsync_tui.models import utc_now
 from leadsync_tui.sim.world_values import lead_values, prospect_values
 from leadsync_tui.store.changes import Change, DriftProgress
 from leadsync_tui.store.records import OutboxStatus
-from leadsync_tui.sync.drift_command import run_drift
 from leadsync_tui.sync.plan import report_item
-from leadsync_tui.sync.status import run_status
 from tests.engine.conftest import Rig, sim_rig
 
 

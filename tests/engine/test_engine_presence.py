@@ -20,13 +20,13 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from leadsync_tui.commands.status_run import run_status
 from leadsync_tui.config import Settings, SyncSettings
 from leadsync_tui.models import Lead, SyncDirection, SyncType
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import EngineRecord, NewOutboxItem
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lease import SyncLease
-from leadsync_tui.sync.status import run_status
 from tests.engine.conftest import sim_rig
 from tests.engine.test_cli_headless import demo_database, leadsync
 

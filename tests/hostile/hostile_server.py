@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from leadsync_tui.sim.server import serve_asgi
+from leadsync_tui.http_server import serve_asgi
 
 MB = 1024 * 1024
 Answer = Callable[["Hostile", Request], Response]

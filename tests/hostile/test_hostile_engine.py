@@ -17,8 +17,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from leadsync_tui.config import Settings
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.models import SyncStatus
-from leadsync_tui.sim.server import serve_asgi
 from leadsync_tui.wiring import open_engine
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 from tests.hostile.test_hostile_inputs import BILLION_LAUGHS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Select
 
-from leadsync_tui.commands.exit_codes import ExitCode
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.screens.init_app import InitApp, LeaveScreen
 from leadsync_tui.screens.init_pairs import PairRow
 from tests.setup.init_app_fixtures import answers, fill, guided, screen_text, settle, shown

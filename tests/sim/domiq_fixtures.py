@@ -18,10 +18,10 @@ import httpx
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.models import LeadData
 from leadsync_tui.sim.domiq import DomiqState, create_domiq_app
 from leadsync_tui.sim.faults import FaultSettings
-from leadsync_tui.sim.server import serve_asgi
 from tests.clocks import FrozenClock
 
 TOKEN = "sim-test-token"

@@ -13,7 +13,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 from websockets.exceptions import ConnectionClosed
 
-from leadsync_tui.sim.server import serve_asgi
+from leadsync_tui.http_server import serve_asgi
 from tests.sim.domiq_fixtures import feed, frame, make_sim
 from tests.waiting import eventually
 

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
+from leadsync_tui.http_server import serve_asgi
 from leadsync_tui.sim.faults import FaultSettings
-from leadsync_tui.sim.server import serve_asgi
 from tests.sim.resman_fixtures import (
     POST,
     SEARCH,

@@ -43,7 +43,7 @@ def test_the_cli_stops_what_a_command_left_open(tmp_path: Path) -> None:
         "def leaky(*args, **kwargs):\n"
         "    kept.append(asyncio.run(Database.open(sys.argv[1])))\n"
         "    return 3\n"
-        "from leadsync_tui.sync import status\n"
+        "from leadsync_tui.commands import status_run as status\n"
         "status.run_status = leaky\n"
         "sys.exit(cli.main(['status']))\n"
     )

@@ -22,13 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadsync_tui.clients.resman import PropertyMapping, ResmanClient
 from leadsync_tui.clients.resman_clock import ResmanClock
+from leadsync_tui.commands.status_run import run_status
 from leadsync_tui.config import ResmanProperty, Settings
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Cursor
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.resman_poller import PollResult, ResmanPoller
-from leadsync_tui.sync.status import run_status
 from leadsync_tui.wiring import demo_database_file
 from tests.clients.sim_fixtures import (
     ACCOUNT,

@@ -1,7 +1,7 @@
 """The embedded DomIQ simulator: in-memory state plus the v1 REST + WebSocket contract.
 
 Build a `DomiqState`, wrap it with `create_domiq_app(state, token=..., faults=...)` and
-serve that with `leadsync_tui.sim.server.serve_asgi`; seed it with `seed_lead` and drive
+serve that with `leadsync_tui.http_server.serve_asgi`; seed it with `seed_lead` and drive
 it (as the bot would) with `start_conversation`, `edit_lead` and `qualify`.
 """
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.metrics import compute_metrics

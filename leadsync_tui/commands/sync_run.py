@@ -27,8 +27,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import LoadedSettings, Settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.logging_setup import QUIET_LEVEL, configure_json_logging, emit_event, remove
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
 from leadsync_tui.store.storage_problem import describe, storage_error

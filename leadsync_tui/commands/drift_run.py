@@ -25,8 +25,8 @@ import sys
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.sim.runner import SimOptions
 from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.sync.drift_report import DriftReport

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from leadsync_tui.commands.exit_codes import ExitCode
 from leadsync_tui.config import Settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.records import AuditEntry
