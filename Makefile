@@ -39,8 +39,18 @@ typecheck: $(STAMP_TEST)
 imports: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
+# The suite on parallel workers (pytest-xdist). Many tests wait on loopback servers, timers
+# and subprocesses, so twice as many workers as cores keeps both cores busy while one
+# waits; `--dist loadgroup` keeps each `xdist_group` on one worker. PYTEST_WORKERS=0 runs
+# it in this process, one test after another (as plain `pytest` does); PYTEST_ARGS adds
+# options (`make pytest PYTEST_ARGS="-x tests/engine"`).
+PYTEST_WORKERS ?= 4
+PYTEST_ARGS ?=
+
+# Bytecode is written: with PYTHONDONTWRITEBYTECODE=1 (some CI images) leadsync would be
+# compiled again by every `leadsync` subprocess the tests start, the tests by every worker.
 pytest: $(STAMP_TEST) faketime
-	$(BIN)/pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 # libfaketime for the clock-skew end-to-end tests (tests/engine/test_clock_faketime.py);
 # without it (not root, no apt) they are skipped with a warning in the summary.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,13 +44,33 @@ def no_connection_left_open(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Close what tests left open, and say which tests did, instead of hanging."""
+    """Close what tests left open, and say which tests did, instead of hanging. Under
+    pytest-xdist each worker closes its own and hands the note to the controller, whose
+    terminal is the one a person reads (see `pytest_testnodedown`)."""
     from leadsync_tui.store import connections
 
     leaked = connections.stop_leaked()
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if leaked and reporter is not None:
+    if not leaked:
+        return
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its own terminal goes nowhere
+        workeroutput["leadsync_leaked"] = (leaked, _left_open_by[:20])
+        return
+    _report_leaks(session.config, leaked, _left_open_by)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The xdist controller: say what a finished worker had to close."""
+    leaked, by = getattr(node, "workeroutput", {}).get("leadsync_leaked", (0, []))
+    if leaked:
+        _report_leaks(node.config, leaked, by)
+
+
+def _report_leaks(config: pytest.Config, leaked: int, by: list[str]) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
         reporter.write_line(
             f"{leaked} SQLite connection(s) were left open (closed now) after: "
-            + (", ".join(_left_open_by[:20]) or "a test that kept a reference")
+            + (", ".join(by[:20]) or "a test that kept a reference")
         )

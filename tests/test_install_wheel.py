@@ -21,6 +21,10 @@ from leadsync_tui import __version__
 
 ROOT = Path(__file__).parents[1]
 
+# One worker runs the module under xdist (`--dist loadgroup`): the wheel and its venv (the
+# module fixture, ~35 s on a busy 2-core machine) are built once, not once a worker.
+pytestmark = pytest.mark.xdist_group("install_wheel")
+
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> str:
     """Run a command outside this checkout (`python -c` imports from its folder)."""

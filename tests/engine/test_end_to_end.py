@@ -18,6 +18,7 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.sim.world_values import lead_values, prospect_values
+from leadsync_tui.sync.engine import ENGINE_CURSOR
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 from tests.waiting import eventually
@@ -174,15 +175,18 @@ async def test_the_running_engine_carries_live_edits_both_ways_and_stops_cleanly
             linked = world.linked_pairs[0]
 
             async def settled() -> bool:
+                """The first pass is over (the engine's cursor is set: before it, an edit
+                can meet the pair with no snapshot yet, a conflict), nothing queued."""
                 counts = await engine.db.outbox_counts()
                 lead = engine.store.state.leads.get(linked)
                 return (
-                    counts.pending + counts.in_flight == 0
+                    await engine.db.get_cursor(ENGINE_CURSOR) is not None
+                    and counts.pending + counts.in_flight == 0
                     and lead is not None
                     and (lead.resman_sync_status is SyncStatus.SYNCED)
                 )
 
-            await _until(settled, 15)
+            await _until(settled, 60)  # a hang detector: a loaded machine is slow
             prospect_id = world.domiq.get_lead(linked).resman_prospect_id
             assert prospect_id is not None
             # DomIQ edit -> the live feed -> ResMan, without waiting for a poll

@@ -16,7 +16,7 @@ import httpx
 
 from leadsync_tui.models import SyncStatus
 from leadsync_tui.sim.world_values import prospect_values
-from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.engine import ENGINE_CURSOR, SyncEngine
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 
 RATE = 0.3
@@ -113,15 +113,19 @@ async def test_dropped_feed_sockets_lose_no_live_edit(tmp_path: Path) -> None:
         assert_converged(await read_truth(rig), await _open_fields(rig))
 
 
-async def _quiet(engine: SyncEngine, within_s: float = 20) -> None:
-    """Until the running engine has nothing left to send and no lead is syncing."""
+async def _quiet(engine: SyncEngine, within_s: float = 60) -> None:
+    """Until the running engine's first pass is over (it set its cursor), it has nothing
+    left to send and no lead is syncing. Without the first condition, on a loaded machine
+    the DomIQ pull had filled the store while ResMan was still being read: an edit then
+    met a pair with no snapshot yet, a conflict by design, and never reached ResMan."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
+    deadline = loop.time() + within_s  # a hang detector: a loaded machine is slow
     while True:
+        passed = await engine.db.get_cursor(ENGINE_CURSOR) is not None
         counts = await engine.db.outbox_counts()
         leads = engine.store.state.leads.values()
         syncing = any(lead.resman_sync_status is SyncStatus.SYNCING for lead in leads)
-        if leads and counts.pending + counts.in_flight == 0 and not syncing:
+        if passed and leads and counts.pending + counts.in_flight == 0 and not syncing:
             return
         assert loop.time() < deadline, "the engine did not settle"
         await asyncio.sleep(0.1)

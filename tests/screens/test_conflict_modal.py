@@ -84,7 +84,8 @@ async def settle(pilot: AppPilot) -> None:
 
 
 async def type_text(pilot: AppPilot, text: str) -> None:
-    await pilot.press(*("space" if char == " " else char for char in text))
+    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
+        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 def modal_of(app: LeadSyncApp) -> ConflictResolutionModal:

@@ -131,7 +131,8 @@ def _form(**typed: str) -> Scene:
             await _steady(pilot)
             for name, text in typed.items():
                 modal.query_one(f"#{name}", Input).focus()
-                await pilot.press(*_typed(text))
+                with pilot.app.batch_update():  # typed key by key, drawn once a field
+                    await pilot.press(*_typed(text))
             if typed:
                 await pilot.press("ctrl+s")
             await _steady(pilot)

@@ -29,6 +29,8 @@ from tests.screens.dashboard_fixtures import (
     park_failed_write,
     sample_store,
 )
+from tests.screens.palette import run_from_palette
+from tests.waiting import eventually
 from tests.widgets.sample_leads import sample_leads
 
 
@@ -80,7 +82,7 @@ async def test_e_exports_the_rows_in_view_and_audits_it(
         await pilot.pause()
         shown = table.visible_keys()
         await pilot.press("e")
-        await pilot.pause(0.3)
+        await eventually(lambda: any("Exported" in toast for toast in toasts(app)))
         path, text = exported(tmp_path)
         rows = list(csv.DictReader(io.StringIO(text)))
         assert [row["conversation_id"] for row in rows] == shown
@@ -98,10 +100,10 @@ async def test_a_masked_export_keeps_pii_masked(
     monkeypatch.chdir(tmp_path)
     store = await sample_store()
     app = dashboard_app(store, mask_pii=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("e")
-        await pilot.pause(0.3)
+        await eventually(lambda: any("Exported" in toast for toast in toasts(app)))
     _, text = exported(tmp_path)
     for lead in sample_leads():
         assert lead.last_name not in text
@@ -175,7 +177,7 @@ async def test_r_on_marked_rows_asks_first_then_retries_them_all() -> None:
         )
         assert await outbox_status(first) == "failed"
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        await eventually(lambda: "Retrying 2 failed writes." in toasts(app))
         assert (await outbox_status(first), await outbox_status(second)) == ("pending",) * 2
         assert toasts(app)[-1] == "Retrying 2 failed writes."
     actions = [entry.action for entry in await store.db.audit_entries()]
@@ -223,7 +225,7 @@ async def test_b_resolves_the_filtered_conflicts_an_operator_may_resolve() -> No
         assert "A reason is required" in str(app.screen.query_one("#problem").render())
         await pilot.click("#reason")
         await pilot.press(*"ResMan is right", "enter")
-        await pilot.pause(0.3)
+        await eventually(lambda: any("Resolved 2 conflicts" in toast for toast in toasts(app)))
         assert isinstance(front(app), DashboardScreen)
     open_ids = {c.id for c in store.state.open_conflicts}
     assert open_ids == {"cfl_000"}
@@ -276,10 +278,7 @@ async def test_the_palette_lists_every_dashboard_action() -> None:
         titles = {command.title for command in app.get_system_commands(screen)}
         for expected in ("Retry", "New lead", "Metrics", "Export CSV", "Go to lead by id"):
             assert expected in titles
-        await pilot.press("ctrl+p", *"export")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_from_palette(pilot, "export")
         assert isinstance(front(app), DashboardScreen)
 
 
@@ -296,13 +295,7 @@ async def test_the_palette_opens_the_filter_and_sorts() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(LeadsTable)
-        await pilot.press("ctrl+p", *"sort")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert table.sort_column is not None
-        await pilot.press("ctrl+p", *"filter")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.screen.query_one("#filter").has_focus
+        await run_from_palette(pilot, "sort")
+        await eventually(lambda: table.sort_column is not None)
+        await run_from_palette(pilot, "filter")
+        await eventually(lambda: app.screen.query_one("#filter").has_focus)

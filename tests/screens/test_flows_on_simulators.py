@@ -248,7 +248,8 @@ def merged_text(field: str) -> str:
 
 
 async def type_text(pilot: AppPilot, text: str) -> None:
-    await pilot.press(*("space" if char == " " else char for char in text))
+    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
+        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 async def modal_done(pilot: AppPilot) -> None:

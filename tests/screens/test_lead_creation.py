@@ -29,6 +29,7 @@ from leadsync_tui.sync.lead_intake import PreflightFinding
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store
+from tests.screens.test_flows_on_simulators import settled, until
 from tests.waiting import eventually
 
 AppPilot = Pilot[int]
@@ -37,13 +38,15 @@ ACTOR = "dana"
 
 @asynccontextmanager
 async def app_on_sims(tmp_path: Path) -> AsyncIterator[tuple[Rig, LeadSyncApp, AppPilot]]:
-    """The app on its own engine against seeded simulators, with DomIQ's leads shown."""
+    """The app on its own engine against seeded simulators, with DomIQ's leads shown, once
+    the first sync has settled (its walk-ins made in DomIQ are not the test's lead)."""
     async with (
         sim_rig(tmp_path, leads=30) as rig,
         open_tui(rig.settings, live_timers=False, actor=ACTOR) as app,
         app.run_test(size=(160, 48), notifications=True) as pilot,
     ):
-        await eventually(lambda: app.store is not None and len(app.store.state.leads) >= 20, 15)
+        await eventually(lambda: len(app.store.state.leads) >= 20, 30)
+        await until(lambda: settled(app), 30)
         await pilot.pause()
         yield rig, app, pilot
 
@@ -58,7 +61,8 @@ async def open_form(pilot: AppPilot) -> LeadCreationModal:
 
 async def type_into(pilot: AppPilot, field: str, text: str) -> None:
     pilot.app.screen.query_one(f"#{field}", Input).focus()
-    await pilot.press(*["space" if c == " " else c for c in text])
+    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
+        await pilot.press(*["space" if c == " " else c for c in text])
     await pilot.pause()
 
 

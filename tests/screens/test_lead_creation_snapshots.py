@@ -113,7 +113,8 @@ def form_then(
                 modal.query_one("#property_id", Select).value = text
                 continue
             modal.query_one(f"#{name}", Input).focus()
-            await pilot.press(*keys(text))
+            with pilot.app.batch_update():  # typed key by key, drawn once (not per key)
+                await pilot.press(*keys(text))
         for _ in range(submits):
             await pilot.press("ctrl+s")
             for _ in range(20):

@@ -105,7 +105,8 @@ def toasts(app: LeadSyncApp) -> list[str]:
 
 
 async def type_text(pilot: AppPilot, text: str) -> None:
-    await pilot.press(*("space" if char == " " else char for char in text))
+    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
+        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 # --------------------------------------------------------------------------- fixed world

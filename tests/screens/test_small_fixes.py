@@ -17,7 +17,9 @@ from leadsync_tui.widgets import LeadsTable
 from leadsync_tui.widgets.sync_metrics import SyncMetricsWidget
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store
 from tests.screens.metrics_fixtures import metrics_store
+from tests.screens.palette import run_from_palette
 from tests.screens.test_dashboard_actions import dashboard_app, front, toasts
+from tests.waiting import eventually
 
 
 async def test_the_palette_offers_reverse_sort_and_mark() -> None:
@@ -26,13 +28,10 @@ async def test_the_palette_offers_reverse_sort_and_mark() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(LeadsTable)
-        for words in ("reverse sort", "mark"):
-            await pilot.press("ctrl+p", *words.replace(" ", ""))
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await pilot.pause(0.3)
-        assert table.sort_reverse
-        assert table.marked_keys == {table.cursor_key}
+        await run_from_palette(pilot, "reverse sort")
+        await eventually(lambda: table.sort_reverse)
+        await run_from_palette(pilot, "mark")
+        await eventually(lambda: table.marked_keys == {table.cursor_key})
 
 
 async def test_g_finds_a_prospect_id_typed_in_upper_case() -> None:
@@ -57,7 +56,7 @@ async def test_exporting_an_empty_view_writes_nothing_and_says_so(
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await pilot.pause()
         await pilot.press("slash", *"nobody-has-this", "enter", "e")
-        await pilot.pause(0.3)
+        await eventually(lambda: any("Nothing to export" in toast for toast in toasts(app)))
         assert not list(tmp_path.glob("*"))  # noqa: ASYNC240 (a test: a quick listing)
         assert any("Nothing to export" in toast for toast in toasts(app))
 

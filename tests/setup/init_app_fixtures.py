@@ -65,7 +65,8 @@ async def fill(pilot: Pilot[int], fields: dict[str, str]) -> None:
         box.focus()
         await pilot.pause()
         box.value = ""
-        await pilot.press(*text)
+        with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
+            await pilot.press(*text)
     await pilot.pause()
 
 

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.message import Message
 
 from leadsync_tui.widgets.realtime_indicator import FeedState, RealTimeSyncIndicator
+from tests.waiting import eventually
 
 NOW = datetime(2026, 11, 2, 15, 0, 0, tzinfo=UTC)
 
@@ -128,16 +129,14 @@ async def test_age_ticks_while_the_clock_runs_and_stops_when_paused() -> None:
 
         widget.render = counting_render  # type: ignore[method-assign]
         now[0] = NOW + timedelta(seconds=5)
-        await pilot.pause(0.15)
-        assert "● live · ping 5s ago" in renders
+        await eventually(lambda: "● live · ping 5s ago" in renders)
         widget.clock_running = False
         await pilot.pause()
         renders.clear()
         await pilot.pause(0.15)
         assert renders == []
         widget.clock_running = True
-        await pilot.pause(0.15)
-        assert renders
+        await eventually(lambda: bool(renders))
 
 
 async def test_click_posts_reconnect_requested() -> None:
