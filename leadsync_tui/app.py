@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import HelpPanel, Static
 
 from leadsync_tui.config import Settings
+from leadsync_tui.engine_seat import EngineSeat
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
 
-WATCH_POLL_S = 1.0
-"""How often a window without the engine reads who holds the sync lease."""
 SHUTDOWN_GRACE_S = 5.0
 """How long quitting waits for writes in flight before cancelling them (they stay in
 the outbox and are sent on the next start)."""
@@ -84,8 +83,6 @@ class LeadSyncApp(App[int]):
         watch_only: bool = False,
     ) -> None:
         super().__init__()
-        self.watch_only = watch_only
-        """Never run the engine here, even when no other engine holds the sync lease."""
         self.watching = False
         """True while another engine holds the lease (or `watch_only`): this window shows
         the store and says in its header who runs the engine."""
@@ -110,10 +107,6 @@ class LeadSyncApp(App[int]):
         self._engine_note = ""
         """Who runs the engine, in the header while this window only watches."""
         self._quitting = False
-        self._take_now = asyncio.Event()
-        """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
-        self._leaving = asyncio.Event()
-        """Set when the app closes: the engine (or the watching) ends."""
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup = engine
@@ -122,6 +115,12 @@ class LeadSyncApp(App[int]):
         self.desk = engine.desk if engine is not None else desk
         """DomIQ and ResMan for the screens' own calls; None when the app has no
         systems to talk to (a fixture store): those screens then say so."""
+        self.seat = (
+            None
+            if engine is None
+            else EngineSeat(engine.engine, self.store, self, clock, watch_only=watch_only)
+        )
+        """Runs or watches the engine for this window (`engine_seat`)."""
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
@@ -158,86 +157,28 @@ class LeadSyncApp(App[int]):
                 group="follow",
                 description="Following the shared store",
             )
-        if self.engine_setup is not None:
+        if self.seat is not None:
             run_ui_work(
                 self,
-                self._sync_or_watch(),
+                self.seat.run(),
                 name="sync-engine",
                 group="sync",
                 description="The sync engine",
             )
 
-    async def _sync_or_watch(self) -> None:
-        """Run the engine while this window holds the store's sync lease; while another
-        engine holds it, watch (the header names the holder) and take it over once the
-        holder is gone (unless `watch_only`)."""
-        assert self.engine_setup is not None
-        engine = self.engine_setup.engine
-        try:
-            await self._sync_or_watch_loop()
-        finally:  # cancelled between taking the lease and running: free it all the same
-            await engine.lease.release()
+    def seat_notice(self, text: str, *, warning: bool = False) -> None:
+        if warning:
+            self.notify(text, title="Sync engine", severity="warning", timeout=6)
+        else:
+            self.notify(text, timeout=5)
 
-    async def _sync_or_watch_loop(self) -> None:
-        from leadsync_tui.sync.engine_presence import engine_line, is_alive
-        from leadsync_tui.sync.feed_share import mirror_feed
-        from leadsync_tui.sync.lease import LeaseLost
+    def seat_watching(self, watching: bool) -> None:
+        self.watching = watching
+        self.refresh_bindings()
 
-        assert self.engine_setup is not None
-        engine = self.engine_setup.engine
-        while not self._leaving.is_set():
-            asked = self._take_now.is_set()
-            self._take_now.clear()
-            if (asked or not self.watch_only) and await engine.lease.take("run"):
-                if asked:
-                    self.watch_only = False
-                    self.notify("This window runs the sync engine now.", timeout=5)
-                if self.watching:  # the holder changed the store meanwhile: read it again
-                    await self.store.wait_loaded()
-                    await self.store.fetch_leads()
-                    await self.store.fetch_conflicts()
-                self._set_watching(False)
-                self._engine_note = ""
-                self._show_header()
-                try:
-                    await engine.run()
-                    return
-                except LeaseLost:
-                    self.notify("Another window took the sync engine over.", timeout=5)
-            self._set_watching(True)
-            record = await engine.db.engine_record()
-            line = engine_line(record, self.clock(), watch_only=self.watch_only)
-            alive = record is not None and is_alive(record, self.clock())
-            await mirror_feed(engine.db, self.store, engine_alive=alive)
-            self._engine_note = line
-            self._show_header()
-            if asked:
-                self.notify(
-                    f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
-                    title="Sync engine",
-                    severity="warning",
-                    timeout=6,
-                )
-            await self._watch_pause()
-            if self._leaving.is_set():
-                return
-
-    async def _watch_pause(self) -> None:
-        """Wait `WATCH_POLL_S`, or less if the app closes or the user presses `ctrl+e`."""
-        waits = [
-            asyncio.ensure_future(self._leaving.wait()),
-            asyncio.ensure_future(self._take_now.wait()),
-        ]
-        try:
-            await asyncio.wait(waits, timeout=WATCH_POLL_S, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for wait in waits:
-                wait.cancel()
-
-    def _set_watching(self, watching: bool) -> None:
-        if watching != self.watching:
-            self.watching = watching
-            self.refresh_bindings()
+    def seat_note(self, note: str) -> None:
+        self._engine_note = note
+        self._show_header()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`ctrl+e` (take over the engine) exists only in a window that watches."""
@@ -249,8 +190,8 @@ class LeadSyncApp(App[int]):
         """`ctrl+e` in a watching window: take the sync lease now, without waiting for
         the automatic takeover (in a `--watch-only` window, the only way); refused with
         the holder named while its engine is alive."""
-        if self.watching:
-            self._take_now.set()
+        if self.watching and self.seat is not None:
+            self.seat.take_over()
 
     # ------------------------------------------------------------ roles
 
@@ -420,7 +361,8 @@ class LeadSyncApp(App[int]):
         engine = self.engine_setup.engine
         if self._grace_ends is None:
             self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
-        self._leaving.set()
+        if self.seat is not None:
+            self.seat.leaving.set()
         await engine.stop()
         left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
         await engine.worker.stop(grace=left)

@@ -1,0 +1,128 @@
+"""A window's seat at the engine: run it while this window holds the sync lease, watch
+while another holds it, take it over when the holder is gone or `ctrl+e` asks.
+
+The app owns the screen; this owns the loop that decides, every `WATCH_POLL_S`, whether
+the window runs the engine or shows who does (`engine_presence`), and the mirror of the
+holder's live feed (`feed_share`). What the app must show goes back through `SeatView`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.engine_presence import engine_line, is_alive
+from leadsync_tui.sync.feed_share import mirror_feed
+from leadsync_tui.sync.lease import LeaseLost
+
+WATCH_POLL_S = 1.0
+"""How often a window without the engine reads who holds the sync lease."""
+
+
+class SeatView(Protocol):
+    """What the seat tells the window: a toast, watching or not, and the header's note."""
+
+    def seat_notice(self, text: str, *, warning: bool = False) -> None: ...
+
+    def seat_watching(self, watching: bool) -> None: ...
+
+    def seat_note(self, note: str) -> None: ...
+
+
+class EngineSeat:
+    """Runs or watches one engine for one window."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        store: LeadSyncStore,
+        view: SeatView,
+        clock: Callable[[], datetime],
+        *,
+        watch_only: bool,
+    ) -> None:
+        self.engine = engine
+        self._store = store
+        self._view = view
+        self._clock = clock
+        self.watch_only = watch_only
+        """Never run the engine here unless asked (`ctrl+e`)."""
+        self.watching = False
+        self._take_now = asyncio.Event()
+        """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
+        self.leaving = asyncio.Event()
+        """Set when the window closes: the engine (or the watching) ends."""
+
+    def take_over(self) -> None:
+        """`ctrl+e`: try the lease at once (refused, with the holder named, while its
+        engine is alive)."""
+        self._take_now.set()
+
+    async def run(self) -> None:
+        """Run the engine while this window holds the store's sync lease; while another
+        engine holds it, watch and take it over once the holder is gone (unless
+        `watch_only`). The lease is freed on the way out, even when cancelled between
+        taking it and running."""
+        try:
+            await self._loop()
+        finally:
+            await self.engine.lease.release()
+
+    async def _loop(self) -> None:
+        engine = self.engine
+        while not self.leaving.is_set():
+            asked = self._take_now.is_set()
+            self._take_now.clear()
+            if (asked or not self.watch_only) and await engine.lease.take("run"):
+                if asked:
+                    self.watch_only = False
+                    self._view.seat_notice("This window runs the sync engine now.")
+                if self.watching:  # the holder changed the store meanwhile: read it again
+                    await self._store.wait_loaded()
+                    await self._store.fetch_leads()
+                    await self._store.fetch_conflicts()
+                self._set_watching(False)
+                self._view.seat_note("")
+                try:
+                    await engine.run()
+                    return
+                except LeaseLost:
+                    self._view.seat_notice("Another window took the sync engine over.")
+            self._set_watching(True)
+            line = await self._watch_once()
+            if asked:
+                self._view.seat_notice(
+                    f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
+                    warning=True,
+                )
+            await self._pause()
+
+    async def _watch_once(self) -> str:
+        """Read who holds the lease, mirror its feed, and say so in the header."""
+        record = await self.engine.db.engine_record()
+        line = engine_line(record, self._clock(), watch_only=self.watch_only)
+        alive = record is not None and is_alive(record, self._clock())
+        await mirror_feed(self.engine.db, self._store, engine_alive=alive)
+        self._view.seat_note(line)
+        return line
+
+    async def _pause(self) -> None:
+        """Wait `WATCH_POLL_S`, or less if the window closes or the user presses `ctrl+e`."""
+        waits = [
+            asyncio.ensure_future(self.leaving.wait()),
+            asyncio.ensure_future(self._take_now.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=WATCH_POLL_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    def _set_watching(self, watching: bool) -> None:
+        if watching != self.watching:
+            self.watching = watching
+            self._view.seat_watching(watching)
