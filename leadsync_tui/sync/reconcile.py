@@ -234,7 +234,7 @@ class Reconciler:
         work = _Work()
         for cid, lead in leads.items():
             link = links.get(cid)
-            moved = link is not None and link.agreed_at >= read_from
+            moved = link is not None and link.agreed_at > read_from
             if cid in busy or (moved and link is not None and link.prospect_id in prospects):
                 report.busy += cid in busy
                 polled_one = prospects.get(link.prospect_id) if link else None

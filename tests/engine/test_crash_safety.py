@@ -42,18 +42,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from tests.engine.conftest import assert_converged, truth_of
 
-pytestmark = [
-    pytest.mark.slow,
-    # A known race, open (see the 2026-12-05 closing note): under load about half the runs
-    # end with one lead whose notes or max_rent holds an older value than the other side
-    # (a field write that crossed a SIGKILL overwrites a newer edit). Kept running so it
-    # shows as XPASS once fixed; not hidden as a pass.
-    pytest.mark.xfail(
-        reason="known race: an edit crossed by a SIGKILL can be overwritten by an older "
-        "value (notes / max_rent), about 1 run in 2 under load",
-        strict=False,
-    ),
-]
+pytestmark = pytest.mark.slow
 
 SEED = 20261125
 KILLS = 24
