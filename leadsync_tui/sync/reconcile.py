@@ -234,9 +234,12 @@ class Reconciler:
         work = _Work()
         for cid, lead in leads.items():
             link = links.get(cid)
-            moved = link is not None and link.agreed_at > read_from
-            if cid in busy or (moved and link is not None and link.prospect_id in prospects):
-                report.busy += cid in busy
+            read_early = (
+                link is not None and link.prospect_id in prospects and link.agreed_at > read_from
+            )
+            if cid in busy or read_early:
+                if cid in busy:
+                    report.busy += 1
                 polled_one = prospects.get(link.prospect_id) if link else None
                 if link and polled_one:
                     resman = valid_only(prospect_to_fields(polled_one.prospect))
