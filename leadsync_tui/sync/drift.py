@@ -276,7 +276,10 @@ class DriftScanner:
             f.conversation_id for f in report.findings if f.kind is FindingKind.MISSING
         ]
         fresh = [leads[f.conversation_id] for f in mergeable]
-        read = PollResult({f.prospect_id: prospects[_guid(f.prospect_id)] for f in mergeable})
+        read = PollResult(
+            {f.prospect_id: prospects[_guid(f.prospect_id)] for f in mergeable},
+            read_at=report.started_at,  # a pair synced since is not repaired from old reads
+        )
         if fresh:
             await self._reconciler.repair(fresh, read)
         for finding in mergeable:

@@ -5,7 +5,10 @@ confirmed (link, snapshot, follow-up items) and the attempt's log row. A failure
 it with its error and a next attempt time: jittered exponential backoff, never sooner
 than the server's `Retry-After`. Permanent errors, and items out of attempts
 (`[sync] max_attempts`), are parked as `failed` for a person. `claim_due` hands out one
-item per lead and direction at a time, so changes to one lead never overtake.
+item per lead and direction at a time, so changes to one lead never overtake; and the
+two directions of one lead take turns here (status reports aside), from the send to the
+commit: a write to DomIQ reads ResMan first (`Sender._resman_moved`), and a write to
+ResMan landing between that read and the commit would make the read stale.
 
 Stopping finishes what is in flight (`stop`); a process killed mid-send leaves the item
 `in_flight`, and the engine that takes the sync lease over puts it back
@@ -20,7 +23,8 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -109,6 +113,7 @@ class OutboxWorker:
         self._on_recheck = on_recheck
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turns = _LeadTurns()
         self._stopping = False
         self.sent = 0
         """Items completed by this worker (for the summary)."""
@@ -231,6 +236,13 @@ class OutboxWorker:
     # ----------------------------------------------------------------- one item
 
     async def _process(self, item: OutboxItem) -> None:
+        if isinstance(item.payload, StatusReport):
+            await self._deliver(item)
+            return
+        async with self._turns.turn(item.conversation_id):
+            await self._deliver(item)
+
+    async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
         try:
             outcome = await self._sender.send(item)
@@ -352,6 +364,27 @@ class OutboxWorker:
         await self._store.dispatch(LogsAppended([log]))
         if park:
             await self._status.set(item.conversation_id, SyncStatus.FAILED)
+
+
+class _LeadTurns:
+    """One item per lead at a time, whichever way it goes (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, conversation_id: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        self._users[conversation_id] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[conversation_id] -= 1
+            if not self._users[conversation_id]:
+                del self._users[conversation_id]
+                del self._locks[conversation_id]
 
 
 def _ms(started: float) -> float:

@@ -12,7 +12,10 @@ Which records sync:
 
 A lead with anything in the outbox is busy and left alone until its lane is free, so a
 plan never races a write in flight; a ResMan change to a busy lead is kept as a resync
-item, because the poll cursor moves on. The cursor moves only when the whole window was
+item, because the poll cursor moves on. So is a lead whose link moved after the ResMan
+read began (a write of ours completed while the pass was reading): what was read may
+predate that write, and merged against the moved snapshot it would look like a ResMan
+change and undo the newer value. The cursor moves only when the whole window was
 applied. Network reads happen before the engine's lock is taken; planning and queueing
 happen under it, in one transaction.
 """
@@ -168,6 +171,7 @@ class Reconciler:
         DomIQ-side changes are seen); `only`: these leads (a quick local pass); `read`:
         prospects already read (a drift scan's), used instead of a poll."""
         started = time.perf_counter()
+        read_from = read.read_at if read is not None and read.read_at else self._now()
         report = ReconcileReport()
         if pull:
             await self.pull_domiq()
@@ -175,7 +179,7 @@ class Reconciler:
         report.prospects = len(polled.prospects) if polled else 0
         await self._recorder.settle_pending()
         async with self._lock:
-            work = await self._plan(polled, only, report)
+            work = await self._plan(polled, only, report, read_from)
             async with self._db.transaction():
                 await self._db.upsert_links(work.links)
                 await self._db.enqueue(work.items)
@@ -210,7 +214,11 @@ class Reconciler:
         return report
 
     async def _plan(
-        self, polled: PollResult | None, only: Set[str] | None, report: ReconcileReport
+        self,
+        polled: PollResult | None,
+        only: Set[str] | None,
+        report: ReconcileReport,
+        read_from: datetime,
     ) -> _Work:
         everyone = dict(self._store.state.leads)
         leads = everyone if only is None else {c: everyone[c] for c in only if c in everyone}
@@ -226,8 +234,12 @@ class Reconciler:
         work = _Work()
         for cid, lead in leads.items():
             link = links.get(cid)
-            if cid in busy:
-                report.busy += 1
+            read_early = (
+                link is not None and link.prospect_id in prospects and link.agreed_at > read_from
+            )
+            if cid in busy or read_early:
+                if cid in busy:
+                    report.busy += 1
                 polled_one = prospects.get(link.prospect_id) if link else None
                 if link and polled_one:
                     resman = valid_only(prospect_to_fields(polled_one.prospect))

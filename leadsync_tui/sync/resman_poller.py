@@ -67,6 +67,9 @@ class PollResult:
     """The version (`version_of`) of every prospect the window read, dropped ones too."""
     dropped: int = 0
     """Prospects the overlap re-read as already applied."""
+    read_at: datetime | None = None
+    """When the read began, on our clock, for a read made before the pass (a drift
+    scan's); None: the pass began it. A link that moved since may be newer than the read."""
 
 
 def version_of(prospect: Prospect) -> str:

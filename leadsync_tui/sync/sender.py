@@ -21,12 +21,14 @@ after the write and before the commit:
   conditional write (no If-Match, no version or LastModified in SearchProspects'
   answer), so a ResMan edit to the same field that lands between our read and our post
   (one round trip, milliseconds) is still overwritten; other fields are never posted;
-- a DomIQ PATCH that meets 412 reads the lead: if it holds our values, our write landed.
+- a DomIQ PATCH that meets 412 reads the lead: if it holds our values, our write landed;
+- a write to DomIQ reads the prospect first: values ResMan no longer holds (read before
+  our own write of a newer DomIQ edit landed there) are merged again, never written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -496,6 +498,9 @@ class Sender:
             if lead.version == planned + 1 and _holds(lead, body):  # ours, seen on the feed
                 return Outcome(item.sync_type, Sent.UPDATED, link=_moved(link, fields, self._now()))
             return _superseded(item, planned, lead.version, None)
+        moved = await self._resman_moved(link, fields)
+        if moved:
+            return _superseded(item, planned, lead.version, None, resman_moved=moved)
         try:
             updated = await self._domiq.patch_lead(lead.conversation_id, body, planned)
         except VersionConflict:
@@ -510,6 +515,26 @@ class Sender:
             link=_moved(link, fields, self._now()),
             domiq_lead=updated,
         )
+
+    async def _resman_moved(self, link: Link, fields: Mapping[str, Any]) -> list[str]:
+        """The planned fields ResMan no longer holds, read just before a write to DomIQ.
+
+        The values were read from ResMan when the write was planned (a poll, a drift
+        scan) and the snapshot they were merged against may have moved since: our own
+        write of a newer DomIQ edit can land in ResMan after that read and before the
+        plan. Written anyway, ResMan's old value would overwrite that edit in DomIQ (and
+        then win in ResMan too, as the last DomIQ change). ResMan has no version to write
+        against, so its value is read again here; a prospect gone is left to the paths
+        that look for it."""
+        current = await self._prospect(link.property_id, link.prospect_id)
+        if current is None:
+            return []
+        now = prospect_to_fields(current)
+        return [
+            name
+            for name, value in fields.items()
+            if name in now and now[name] != normalise_field(name, value)
+        ]
 
     # ----------------------------------------------------------------- resolutions, reports
 
@@ -700,16 +725,27 @@ def _holds(lead: Lead, body: Mapping[str, Any]) -> bool:
     return all(current.get(name) == value for name, value in body.items())
 
 
-def _superseded(item: OutboxItem, planned: int, now_at: int, current: Lead | None) -> Outcome:
+def _superseded(
+    item: OutboxItem,
+    planned: int,
+    now_at: int,
+    current: Lead | None,
+    *,
+    resman_moved: Sequence[str] = (),
+) -> Outcome:
+    """A planned write to DomIQ that one side moved on under: merged again instead."""
+    if resman_moved:
+        why = f"ResMan no longer holds the {', '.join(resman_moved)} this write was planned with"
+    else:
+        why = (
+            f"DomIQ changed the lead after this write was planned (version {planned}, now {now_at})"
+        )
     return Outcome(
         item.sync_type,
         Sent.SUPERSEDED,
         domiq_lead=current,
         follow_ups=[remerge_item(item.conversation_id, now_at, item.id)],
         status=AttemptStatus.FAILED,
-        error=(
-            f"DomIQ changed the lead after this write was planned (version {planned}, now "
-            f"{now_at}); it is merged again instead"
-        ),
+        error=f"{why}; it is merged again instead",
         recheck=True,
     )

@@ -10,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from leadsync_tui.clients.domiq import DomiqClient
+from leadsync_tui.clients.mits import ProspectFields, ProspectIds, ProspectName, build_update
+from leadsync_tui.clients.resman import ResmanClient
+from leadsync_tui.config import ResmanSettings
 from leadsync_tui.models import AttemptStatus, SyncDirection
+from leadsync_tui.store.records import Link
 from leadsync_tui.sync.mapping import fields_to_domiq_patch, prospect_to_fields
 from tests.engine.conftest import read_truth, sim_rig
 
@@ -28,6 +32,9 @@ async def test_an_outbox_written_by_the_older_schema_is_sent_after_the_upgrade(
             links = await engine.db.get_links(list(engine.store.state.leads))
             a, b = [cid for cid in sorted(links) if cid not in open_for][:2]
             version_a = engine.store.state.leads[a].version
+            # A ResMan edit the older leadsync had polled and planned for DomIQ (a write
+            # to DomIQ is sent only while ResMan still holds its value).
+            await _post_rent(rig.settings.resman, links[a], RENT_TO_DOMIQ)
             # A DomIQ edit the older leadsync had taken in and planned for ResMan.
             async with DomiqClient.from_settings(rig.settings.domiq) as domiq:
                 edited = await domiq.patch_lead(
@@ -79,3 +86,16 @@ async def test_an_outbox_written_by_the_older_schema_is_sent_after_the_upgrade(
         )
         sent = [e.get("outcome") for e in rig.events if e["event"] == "attempt"]
         assert "reported" in sent and "updated" in sent
+
+
+async def _post_rent(settings: ResmanSettings, link: Link, rent: int) -> None:
+    async with ResmanClient.from_settings(settings) as resman:
+        found = await resman.search_prospects(link.property_id, prospect_id=link.prospect_id)
+        prospect = found[0]
+        assert prospect.person_id is not None
+        ids = ProspectIds(prospect_id=prospect.prospect_id, person_id=prospect.person_id)
+        name = ProspectName(
+            first_name=prospect.first_name or "", last_name=prospect.last_name or ""
+        )
+        xml = build_update(ids, ProspectFields(desired_rent=rent), name=name)
+        await resman.post_lead(link.property_id, xml)
