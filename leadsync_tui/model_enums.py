@@ -1,7 +1,7 @@
 """The closed sets of values the models carry: sync statuses and directions, attempt
 outcomes, conflict kinds, severities and resolutions, lead sources, event types.
 
-Each is a `StrEnum` whose values are the spec's strings (`spec/lead-sync-frontend.md`),
+Each is a `StrEnum` whose values are the spec's strings (`docs/spec/lead-sync-frontend.md`),
 so what the database, DomIQ's JSON and a test hold compares equal. `models` re-exports
 them; this module keeps them in one list a person can read through.
 """

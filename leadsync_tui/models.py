@@ -1,6 +1,6 @@
 """The spec's interfaces as pydantic v2 models, field for field and value for value.
 
-`spec/lead-sync-frontend.md` was written for a React front end in camelCase; here every
+`docs/spec/lead-sync-frontend.md` was written for a React front end in camelCase; here every
 interface becomes a model with the same names in snake_case and the same string values,
 so a value read from the database, from DomIQ's JSON or from a test means the same thing
 everywhere. DomIQ's own lead shape is `docs/domiq-api.md`.
