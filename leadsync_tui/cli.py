@@ -18,7 +18,7 @@ from leadsync_tui.store import connections
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; its exit code (`commands.exit_codes`)."""
+    """Run one command; its exit code (`exit_codes`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = leadsync.main(args, prog_name=PROG, standalone_mode=False)

@@ -1,4 +1,4 @@
-"""`leadsync drift [--repair] [--json] [--max-wait S]`: one drift scan (`sync.drift_command`)."""
+"""`leadsync drift [--repair] [--json] [--max-wait S]`: one drift scan (`drift_run`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`leadsync status [--json]`: sync health from the database alone (`sync.status`)."""
+"""`leadsync status [--json]`: sync health from the database alone (`status_run`)."""
 
 from __future__ import annotations
 

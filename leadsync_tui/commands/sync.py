@@ -1,5 +1,5 @@
 """`leadsync sync --headless [--once] [--max-wait S] [--retry-failed] [--metrics-port P]`:
-the engine without a UI (`sync.headless` runs it)."""
+the engine without a UI (`sync_run` runs it)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ Two kinds of figure, each from the one place that already knows it:
 
 Each `EngineMetrics` has its own `CollectorRegistry` (not prometheus-client's global
 one): two engines in one process, or the tests, never collide. The server is uvicorn on
-our own event loop (`sim.server.serve_asgi`), bound to loopback unless `[sync]
+our own event loop (`http_server.serve_asgi`), bound to loopback unless `[sync]
 metrics_host` says otherwise. Labels hold kinds and ids only, never customer data.
 """
 

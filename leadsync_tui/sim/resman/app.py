@@ -162,7 +162,7 @@ def create_resman_app(
     strict_duplicates: bool = False,
     max_xml_bytes: int = mits_xml.MAX_XML_BYTES,
 ) -> Starlette:
-    """The simulator's ASGI app; serve it with `sim.server.serve_asgi` or httpx's ASGITransport.
+    """The simulator's ASGI app; serve it with `http_server.serve_asgi` or httpx's ASGITransport.
 
     `app.state.resman`, `.faults`, `.sim_settings` and `.sim_stats` expose the live objects.
     """
