@@ -17,7 +17,7 @@ from typing import Any
 
 from leadsync_tui.clients.mits import parse_loose_date
 from leadsync_tui.models import LeadData, LeadSource
-from leadsync_tui.sync.mapping import (
+from leadsync_tui.sync.normalisers import (
     EMAIL_MAX,
     FIRST_NAME_MAX,
     LAST_NAME_MAX,

@@ -21,7 +21,7 @@ from leadsync_tui.clients.resman import MappingMissing, PropertyMapping
 from leadsync_tui.models import Lead, LeadData, utc_now
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.lead_form import check_field
-from leadsync_tui.sync.mapping import InvalidFieldValue, normalise_email, normalise_phone
+from leadsync_tui.sync.normalisers import InvalidFieldValue, normalise_email, normalise_phone
 
 RENT_SUSPICIOUS_BELOW = 200
 """Whole dollars a month: below this it is likely a typo (a warning, not an error)."""
