@@ -32,8 +32,8 @@ from leadsync_tui.store.records import (
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.drift_report import last_state as last_drift
 from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
-from leadsync_tui.sync.engine import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
+from leadsync_tui.sync.engine_state import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.wiring import database_file
 

@@ -12,8 +12,9 @@ from textual.validation import ValidationResult, Validator
 
 from leadsync_tui.models import LeadSyncConflict
 from leadsync_tui.screens.conflict_words import words
-from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
+from leadsync_tui.sync.mapping import is_invalid, normalise_field
 from leadsync_tui.sync.merge import candidate_ids
+from leadsync_tui.sync.normalisers import NORMALISERS
 from leadsync_tui.widgets.sync_error_alert import clean_text
 
 

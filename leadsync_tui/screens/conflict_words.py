@@ -19,8 +19,9 @@ from leadsync_tui.models import (
     LeadSyncConflict,
     Resolution,
 )
-from leadsync_tui.sync.mapping import NORMALISERS, is_invalid, normalise_field
+from leadsync_tui.sync.mapping import is_invalid, normalise_field
 from leadsync_tui.sync.merge import HELD_BY, LINKED_DUPLICATE_FIELD, candidate_ids, candidate_owners
+from leadsync_tui.sync.normalisers import NORMALISERS
 from leadsync_tui.widgets.pii import mask_email, mask_phone
 from leadsync_tui.widgets.sync_error_alert import clean_text
 

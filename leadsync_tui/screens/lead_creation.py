@@ -55,13 +55,8 @@ from leadsync_tui.screens.lead_form_fields import (
 )
 from leadsync_tui.sync import lead_intake
 from leadsync_tui.sync.command_ticket import CommandCancelled, Ticket
-from leadsync_tui.sync.lead_intake import (
-    FIELD_CHECKS,
-    INPUT_LIMITS,
-    PreflightFinding,
-    check_field,
-    read_form,
-)
+from leadsync_tui.sync.lead_form import FIELD_CHECKS, INPUT_LIMITS, check_field, read_form
+from leadsync_tui.sync.lead_preflight import PreflightFinding
 from leadsync_tui.ui_work import run_ui_work
 from leadsync_tui.widgets.leads_columns import property_label
 from leadsync_tui.widgets.sync_error_alert import clean_text

@@ -15,10 +15,10 @@ from leadsync_tui.clients.errors import DuplicateRecord, SyncError
 from leadsync_tui.models import Lead, LeadData
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.operator_commands import CreateLead
-from leadsync_tui.sync import command_ticket, lead_intake
+from leadsync_tui.sync import command_ticket, lead_intake, lead_preflight
 from leadsync_tui.sync.command_ticket import CommandFailed, Ticket
 from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.lead_intake import PreflightFinding
+from leadsync_tui.sync.lead_preflight import PreflightFinding
 
 Check = Callable[[LeadData], Awaitable[list[PreflightFinding]]]
 Create = Callable[[LeadData, str, Sequence[PreflightFinding]], Awaitable[Lead]]
@@ -43,7 +43,7 @@ def what_went_wrong(exc: BaseException) -> str:
 
 
 async def check_on(desk: LeadDesk, today: date, data: LeadData) -> list[PreflightFinding]:
-    return await lead_intake.preflight(desk, data, today=today)
+    return await lead_preflight.preflight(desk, data, today=today)
 
 
 async def create_on(

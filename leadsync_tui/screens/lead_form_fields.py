@@ -1,7 +1,7 @@
 """The new-lead form's fields: labels, hints, the two columns, and the input that cleans.
 
 What the form shows for each field lives apart from how the form runs (`lead_creation`),
-so a new field is one line in each table here and a check in `lead_intake`.
+so a new field is one line in each table here and a check in `lead_form`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from textual import events
 from textual.widgets import Input
 
 from leadsync_tui.models import LeadSource
-from leadsync_tui.sync.lead_intake import clean_input
+from leadsync_tui.sync.lead_form import clean_input
 
 LABELS = {
     "property_id": "Property",

@@ -28,7 +28,7 @@ from leadsync_tui.store.operator_commands import (
 from leadsync_tui.sync import conversations, lead_intake
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.lead_intake import FindingLevel, PreflightFinding
+from leadsync_tui.sync.lead_preflight import FindingLevel, PreflightFinding
 
 logger = logging.getLogger(__name__)
 

@@ -15,17 +15,17 @@ otherwise, `wait_for_lease` first to wait for it), and every write request they 
 passes the lease's fence first; an engine that loses the lease steps down (`run()` raises
 `LeaseLost`). The engine is the only writer of links, snapshots and the sync log; every
 write to DomIQ or ResMan goes through the outbox (`reconcile`, `sender`, `outbox_worker`).
-What it does is reported as plain dicts to `on_event` (`journal`). Headless.
+What it does is reported as plain dicts to `on_event` (`journal`); what the store tells
+it is heard in `engine_changes`, and its state lines for `status` are `engine_state`'s.
+Headless.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,18 +34,11 @@ from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
-from leadsync_tui.models import format_utc
-from leadsync_tui.store.changes import (
-    Change,
-    ConnectionStateChanged,
-    EngineRequest,
-    EngineRequestKind,
-    LeadsChanged,
-)
-from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift_schedule import drift_loop
+from leadsync_tui.sync.engine_changes import ChangeListener
+from leadsync_tui.sync.engine_state import STORAGE_ERRORS, record_state
 from leadsync_tui.sync.feed_share import FeedPublisher
 from leadsync_tui.sync.lease import LeaseLost
 from leadsync_tui.sync.reconcile import ReconcileReport
@@ -54,14 +47,6 @@ from leadsync_tui.sync.wait_budget import WaitBudget
 
 logger = logging.getLogger(__name__)
 
-STORAGE_ERRORS = (sqlite3.Error, DatabaseError)
-"""Failures of the sync database itself: no pass can succeed until a person acts."""
-
-ENGINE_CURSOR = "engine.state"
-"""JSON `{at, mode, ok, error, left}` of the last reconcile pass (read by `leadsync
-status`); `left` says what a `--once` run left in the outbox (it exited 1)."""
-FEED_CURSOR = "engine.feed"
-"""JSON `{at, connected, reconnect_attempts}` of the live feed (read by `leadsync status`)."""
 PASS_RETRY_INITIAL = 1.0
 PASS_RETRY_MAX = 10.0
 """Waits between reconcile passes that failed upstream (`exponential_wait`): from 1 s,
@@ -120,14 +105,10 @@ class SyncEngine:
         self.drift = parts.drift
         self.commands = parts.commands
         """Executes what watching windows asked for (`store.operator_commands`)."""
-        self.worker.recheck_with(self._mark_dirty)
+        self._changes = ChangeListener(self.store, self.worker, self.journal, self.db, self._now)
+        """Pull and push requests, feed changes: what the loops below wait on."""
+        self.worker.recheck_with(self._changes.mark_dirty)
         self._stop = asyncio.Event()
-        self._pull_now = asyncio.Event()
-        self._dirty: set[str] = set()
-        self._dirty_event = asyncio.Event()
-        self._live = False
-        self._background: set[asyncio.Task[Any]] = set()
-        self._feed_connected: bool | None = None
 
     # ----------------------------------------------------------------- one shot
 
@@ -147,7 +128,7 @@ class SyncEngine:
     async def _drain(self, max_wait: float) -> bool:
         self.budget.limit(max_wait)
         try:
-            with self._listening():
+            with self._changes.listening():
                 return await self.worker.drain(self.budget)
         finally:
             self.budget.unlimit()
@@ -163,7 +144,7 @@ class SyncEngine:
         budget.limit(max_wait)
         passes = 0
         error: str | None = None
-        with self._listening():
+        with self._changes.listening():
             while passes < MAX_PASSES and not self._stop.is_set():
                 passes += 1
                 await self.commands.run_pending()
@@ -194,7 +175,7 @@ class SyncEngine:
                 f"{counts.pending} pending, {counts.in_flight} in flight, "
                 f"{counts.failed} failed left"
             )
-        await self._record_state("once", error, left=left)
+        await record_state(self.db, self._now, "once", error, left=left)
         return result
 
     async def _reconcile_within(
@@ -256,7 +237,7 @@ class SyncEngine:
         if every:
             # Awaited before any job's coroutine exists: one cancelled here leaves none unawaited.
             await self.drift.announce_last()
-        self._live = True
+        self._changes.live = True
         jobs: list[Coroutine[Any, Any, None]] = [
             self.worker.run(),
             self._reconcile_loop(),
@@ -273,7 +254,7 @@ class SyncEngine:
         lost = asyncio.create_task(self.lease.lost.wait())
         failure: BaseException | None = None
         graceful = False
-        with self._listening():
+        with self._changes.listening():
             try:
                 done, _ = await asyncio.wait(
                     [*tasks, stopped, lost], return_when=asyncio.FIRST_COMPLETED
@@ -288,16 +269,16 @@ class SyncEngine:
                 self.worker.halt()
                 if graceful:
                     await self.worker.stop(grace=self.settings.sync.request_timeout)
-                for task in [*tasks, stopped, lost, *self._background]:
+                for task in [*tasks, stopped, lost, *self._changes.background]:
                     task.cancel()
                 await asyncio.gather(
-                    *tasks, stopped, lost, *self._background, return_exceptions=True
+                    *tasks, stopped, lost, *self._changes.background, return_exceptions=True
                 )
                 await self.worker.stop(grace=0)
-                self._live = False
+                self._changes.live = False
         if isinstance(failure, LeaseLost):
             raise failure  # the new holder records the state from now on
-        await self._record_state("run", None if failure is None else str(failure))
+        await record_state(self.db, self._now, "run", None if failure is None else str(failure))
         if failure is not None:
             raise failure
 
@@ -319,7 +300,7 @@ class SyncEngine:
         if isinstance(self.worker.sender, Sender):
             self.worker.sender.use_properties(settings.resman)
         self.worker.set_limits(concurrency=sync.concurrency, max_attempts=sync.max_attempts)
-        self._pull_now.set()
+        self._changes.pull_now.set()
 
     async def retry_failed(self, actor: str = "operator") -> int:
         """Put every parked item back in the queue (`--retry-failed`); how many."""
@@ -333,11 +314,11 @@ class SyncEngine:
     async def _reconcile_loop(self) -> None:
         failures = 0
         while not self._stop.is_set():
-            self._pull_now.clear()
+            self._changes.pull_now.clear()
             wait = self.settings.sync.poll_interval
             try:
                 await self.reconcile_once()
-                await self._record_state("run", None)
+                await record_state(self.db, self._now, "run", None)
                 failures = 0
             except (*STORAGE_ERRORS, WriteFenced):
                 raise  # nothing can be stored, or the lease is gone: stop, and say why once
@@ -346,20 +327,20 @@ class SyncEngine:
                 if not isinstance(exc, SyncError):
                     logger.exception("reconcile pass failed")
                 self.journal.emit("reconcile_failed", error=error)
-                await self._record_state("run", error)
+                await record_state(self.db, self._now, "run", error)
                 failures += 1  # retried sooner, doubling up to the poll interval
                 wait = exponential_wait(failures, initial=PASS_RETRY_INITIAL, maximum=wait)
             self.worker.wake()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._pull_now.wait(), timeout=wait)
+                await asyncio.wait_for(self._changes.pull_now.wait(), timeout=wait)
 
     async def _local_loop(self) -> None:
         """Leads the feed changed are merged at once, without reading ResMan."""
         while True:
-            await self._dirty_event.wait()
+            await self._changes.dirty_event.wait()
             await asyncio.sleep(LOCAL_PASS_DELAY)
-            self._dirty_event.clear()
-            dirty, self._dirty = self._dirty, set()
+            self._changes.dirty_event.clear()
+            dirty, self._changes.dirty = self._changes.dirty, set()
             try:
                 report = await self.reconciler.reconcile(pull=False, poll=False, only=dirty)
             except WriteFenced:
@@ -384,66 +365,3 @@ class SyncEngine:
         while True:
             await feed.publish()
             await asyncio.sleep(FEED_SHARE_EVERY)
-
-    # ----------------------------------------------------------------- store requests
-
-    @contextlib.contextmanager
-    def _listening(self) -> Iterator[None]:
-        unsubscribe = self.store.subscribe(self._on_changes)
-        try:
-            yield
-        finally:
-            unsubscribe()
-
-    def _on_changes(self, changes: Sequence[Change]) -> None:
-        for change in changes:
-            if isinstance(change, EngineRequest):
-                if change.kind is EngineRequestKind.PULL:
-                    self._pull_now.set()
-                elif change.kind in (EngineRequestKind.PUSH, EngineRequestKind.RETRY):
-                    self.worker.wake()
-            elif isinstance(change, LeadsChanged) and self._live:
-                self._dirty |= change.keys
-                self._dirty_event.set()
-            elif isinstance(change, ConnectionStateChanged):
-                self._feed_changed(change)
-
-    def _mark_dirty(self, conversation_id: str) -> None:
-        self._dirty.add(conversation_id)
-        if self._live:
-            self._dirty_event.set()
-
-    def _feed_changed(self, change: ConnectionStateChanged) -> None:
-        if change.connected == self._feed_connected:
-            return
-        self._feed_connected = change.connected
-        self.journal.emit(
-            "feed", connected=change.connected, reconnect_attempts=change.reconnect_attempts
-        )
-        state = {
-            "at": format_utc(self._now()),
-            "connected": change.connected,
-            "reconnect_attempts": change.reconnect_attempts,
-        }
-        task = asyncio.get_running_loop().create_task(
-            self.db.set_cursor(FEED_CURSOR, json.dumps(state))
-        )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _record_state(self, mode: str, error: str | None, *, left: str | None = None) -> None:
-        """`ok` only when the pass could read both sides and (`once`) left nothing behind,
-        so a `--once` run that exits 1 is never recorded as ok."""
-        state = {
-            "at": format_utc(self._now()),
-            "mode": mode,
-            "ok": error is None and left is None,
-            "error": error,
-            "left": left,
-        }
-        try:
-            await self.db.set_cursor(ENGINE_CURSOR, json.dumps(state))
-        except STORAGE_ERRORS as exc:  # the next real write says so, in one line
-            logger.info("could not record the engine state: %s", exc)
-        except Exception:  # the state line is a courtesy for `status`, never a failure
-            logger.exception("could not record the engine state")

@@ -69,7 +69,7 @@ class ResmanUnavailable(Exception):
 
 @dataclass(frozen=True)
 class FieldComparison:
-    """One synced field on both sides, normalised (`mapping.NORMALISERS`).
+    """One synced field on both sides, normalised (`normalisers.NORMALISERS`).
 
     `resman` is None when that side is not known (see `LeadComparison.resman_side`).
     A value may be an `mapping.InvalidValue` (it cannot be carried to the other side as

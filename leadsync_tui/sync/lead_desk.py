@@ -6,7 +6,7 @@ lead created in DomIQ, a conversation qualified. Screens never touch the network
 themselves: they call the desk's collaborators from a worker. The desk is built from
 the running engine's clients (`from_setup`), or by a test from clients pointed at the
 simulators. Each screen's operations live in their own module (`lead_compare`,
-`lead_intake`, `conversations`) and take the desk as their first argument.
+`lead_preflight`, `lead_intake`, `conversations`) and take the desk as their first argument.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ from leadsync_tui.screens.conflict_modal import (
 )
 from leadsync_tui.screens.dashboard import DashboardScreen
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.engine import ENGINE_CURSOR, SyncEngine
+from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.engine_state import ENGINE_CURSOR
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.widgets import ConflictNotificationBanner, LeadsTable, RealTimeSyncIndicator
 from leadsync_tui.widgets.realtime_indicator import FeedState

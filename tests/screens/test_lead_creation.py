@@ -25,7 +25,7 @@ from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.config import load_settings
 from leadsync_tui.models import Lead, LeadData, SyncStatus, utc_now
 from leadsync_tui.screens.lead_creation import LeadCreationModal
-from leadsync_tui.sync.lead_intake import PreflightFinding
+from leadsync_tui.sync.lead_preflight import PreflightFinding
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store

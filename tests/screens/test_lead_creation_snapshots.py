@@ -24,7 +24,7 @@ from leadsync_tui.config import ResmanProperty, load_settings
 from leadsync_tui.models import Lead, LeadData
 from leadsync_tui.screens.lead_creation import LeadCreationModal
 from leadsync_tui.store.store import LeadSyncStore
-from leadsync_tui.sync.lead_intake import PreflightFinding, local_findings
+from leadsync_tui.sync.lead_preflight import PreflightFinding, local_findings
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store_sync
 
 SnapCompare = Callable[..., bool]

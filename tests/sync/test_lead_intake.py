@@ -14,16 +14,9 @@ from leadsync_tui.clients.errors import DuplicateRecord
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.models import Lead, LeadData, LeadSource, SyncStatus, utc_now
 from leadsync_tui.sync.lead_desk import LeadDesk
-from leadsync_tui.sync.lead_intake import (
-    INPUT_LIMITS,
-    FindingLevel,
-    check_field,
-    clean_input,
-    create_lead,
-    new_idempotency_key,
-    preflight,
-    read_form,
-)
+from leadsync_tui.sync.lead_form import INPUT_LIMITS, check_field, clean_input, read_form
+from leadsync_tui.sync.lead_intake import create_lead, new_idempotency_key
+from leadsync_tui.sync.lead_preflight import FindingLevel, preflight
 from leadsync_tui.wiring import EngineSetup, open_engine
 from tests.engine.conftest import Rig, sim_rig
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from leadsync_tui.clients import mits
 from leadsync_tui.config import SYNCED_FIELDS
 from leadsync_tui.models import ConflictSeverity, Lead, Qualification
-from leadsync_tui.sync import mapping
-from leadsync_tui.sync.mapping import InvalidFieldValue, InvalidValue, StatusChange
+from leadsync_tui.sync import mapping, normalisers
+from leadsync_tui.sync.mapping import InvalidValue, StatusChange
+from leadsync_tui.sync.normalisers import InvalidFieldValue
 
 FAST = settings(max_examples=200, deadline=None, derandomize=True)
 NOW = datetime(2026, 11, 24, 9, 12, 40, tzinfo=UTC)
@@ -80,12 +81,12 @@ def make_prospect(**overrides: Any) -> mits.Prospect:
     ],
 )
 def test_us_phone_formats_are_one_number(raw: str) -> None:
-    assert mapping.normalise_phone(raw) == "+15125550143"
+    assert normalisers.normalise_phone(raw) == "+15125550143"
 
 
 def test_international_phones_are_kept() -> None:
-    assert mapping.normalise_phone("+44 20 7946 0958") == "+442079460958"
-    assert mapping.normalise_phone("011 44 20 7946 0958") == "+442079460958"
+    assert normalisers.normalise_phone("+44 20 7946 0958") == "+442079460958"
+    assert normalisers.normalise_phone("011 44 20 7946 0958") == "+442079460958"
 
 
 @pytest.mark.parametrize(
@@ -106,14 +107,14 @@ def test_international_phones_are_kept() -> None:
 )
 def test_bad_phones_are_refused(raw: str) -> None:
     with pytest.raises(InvalidFieldValue):
-        mapping.normalise_phone(raw)
+        normalisers.normalise_phone(raw)
     marker = mapping.normalise_field("phone", raw)
     assert isinstance(marker, InvalidValue) and marker.raw == raw and marker.reason
 
 
 @pytest.mark.parametrize("blank", [None, "", "   "])
 def test_blank_phone_is_none(blank: str | None) -> None:
-    assert mapping.normalise_phone(blank) is None
+    assert normalisers.normalise_phone(blank) is None
 
 
 def test_phone_for_resman_is_national_for_us_and_reads_back_the_same() -> None:
@@ -129,13 +130,13 @@ PHONEISH = st.text(alphabet=string.digits + " ()+-./x", max_size=20)
 @given(raw=PHONEISH)
 def test_phone_normalisation_is_idempotent(raw: str) -> None:
     try:
-        once = mapping.normalise_phone(raw)
+        once = normalisers.normalise_phone(raw)
     except InvalidFieldValue:
         return
-    assert mapping.normalise_phone(once) == once
+    assert normalisers.normalise_phone(once) == once
     if once is not None:
         assert once.startswith("+") and once[1:].isdigit()
-        assert mapping.normalise_phone(mapping.phone_for_resman(once)) == once
+        assert normalisers.normalise_phone(mapping.phone_for_resman(once)) == once
 
 
 @FAST
@@ -151,47 +152,47 @@ def test_every_us_format_gives_the_same_e164(
     area: int, exchange: int, line: int, style: str
 ) -> None:
     raw = style.format(a=area, b=exchange, c=f"{line:04d}")
-    assert mapping.normalise_phone(raw) == f"+1{area}{exchange}{line:04d}"
+    assert normalisers.normalise_phone(raw) == f"+1{area}{exchange}{line:04d}"
 
 
 # --------------------------------------------------------------------------- other fields
 
 
 def test_email_is_trimmed_and_lower_cased() -> None:
-    assert mapping.normalise_email("  Maya.Okafor@Example.COM ") == "maya.okafor@example.com"
-    assert mapping.normalise_email("") is None
+    assert normalisers.normalise_email("  Maya.Okafor@Example.COM ") == "maya.okafor@example.com"
+    assert normalisers.normalise_email("") is None
     for bad in ("maya", "maya@", "maya@example", "ma ya@example.com", "a@b.c" + "o" * 150):
         with pytest.raises(InvalidFieldValue):
-            mapping.normalise_email(bad)
+            normalisers.normalise_email(bad)
 
 
 def test_names_are_trimmed_and_collapsed_but_keep_case() -> None:
-    assert mapping.normalise_name("  Mary   Ann\t") == "Mary Ann"
-    assert mapping.normalise_name("McDonald") == "McDonald"
-    assert mapping.normalise_name("Zoe\u0308") == "Zoë"  # NFC
-    assert mapping.normalise_name("   ") is None
+    assert normalisers.normalise_name("  Mary   Ann\t") == "Mary Ann"
+    assert normalisers.normalise_name("McDonald") == "McDonald"
+    assert normalisers.normalise_name("Zoe\u0308") == "Zoë"  # NFC
+    assert normalisers.normalise_name("   ") is None
     assert mapping.is_invalid(mapping.normalise_field("first_name", "x" * 36))
     assert mapping.normalise_field("last_name", "x" * 50) == "x" * 50
 
 
 def test_dates_become_iso() -> None:
-    assert mapping.normalise_date(date(2027, 1, 15)) == "2027-01-15"
-    assert mapping.normalise_date(datetime(2027, 1, 15, 23, 0)) == "2027-01-15"
-    assert mapping.normalise_date("2027-01-15T00:00:00") == "2027-01-15"
-    assert mapping.normalise_date("1/15/2027") == "2027-01-15"
-    assert mapping.normalise_date("") is None
+    assert normalisers.normalise_date(date(2027, 1, 15)) == "2027-01-15"
+    assert normalisers.normalise_date(datetime(2027, 1, 15, 23, 0)) == "2027-01-15"
+    assert normalisers.normalise_date("2027-01-15T00:00:00") == "2027-01-15"
+    assert normalisers.normalise_date("1/15/2027") == "2027-01-15"
+    assert normalisers.normalise_date("") is None
     with pytest.raises(InvalidFieldValue):
-        mapping.normalise_date("next month")
+        normalisers.normalise_date("next month")
 
 
 def test_numbers() -> None:
-    assert mapping.normalise_bedrooms(2.0) == 2
-    assert mapping.normalise_bedrooms("0") == 0
-    assert mapping.normalise_bathrooms(1.5) == 1.5
-    assert mapping.normalise_bathrooms("2") == 2.0
-    assert mapping.normalise_rent(1850.5) == 1851
-    assert mapping.normalise_rent("$1,850") == 1850
-    assert mapping.normalise_rent(None) is None
+    assert normalisers.normalise_bedrooms(2.0) == 2
+    assert normalisers.normalise_bedrooms("0") == 0
+    assert normalisers.normalise_bathrooms(1.5) == 1.5
+    assert normalisers.normalise_bathrooms("2") == 2.0
+    assert normalisers.normalise_rent(1850.5) == 1851
+    assert normalisers.normalise_rent("$1,850") == 1850
+    assert normalisers.normalise_rent(None) is None
     for field, bad in [
         ("desired_bedrooms", 2.5),
         ("desired_bedrooms", 11),
@@ -205,17 +206,17 @@ def test_numbers() -> None:
 
 
 def test_pets_false_and_unknown_are_the_same() -> None:
-    assert mapping.normalise_pets(True) is True
-    assert mapping.normalise_pets(False) is None
-    assert mapping.normalise_pets(None) is None
-    assert mapping.normalise_pets("yes") is True
+    assert normalisers.normalise_pets(True) is True
+    assert normalisers.normalise_pets(False) is None
+    assert normalisers.normalise_pets(None) is None
+    assert normalisers.normalise_pets("yes") is True
     assert mapping.is_invalid(mapping.normalise_field("pets", "maybe"))
 
 
 def test_notes_ignore_line_ends_and_trailing_blanks() -> None:
-    assert mapping.normalise_text("a  \r\nb\rc\n\n") == "a\nb\nc"
-    assert mapping.normalise_text("a\x00b\tc") == "ab c"
-    assert mapping.normalise_text(" \n ") is None
+    assert normalisers.normalise_text("a  \r\nb\rc\n\n") == "a\nb\nc"
+    assert normalisers.normalise_text("a\x00b\tc") == "ab c"
+    assert normalisers.normalise_text(" \n ") is None
 
 
 @pytest.mark.parametrize(
@@ -229,7 +230,7 @@ def test_notes_ignore_line_ends_and_trailing_blanks() -> None:
     ],
 )
 def test_qualification(value: Any, expected: str) -> None:
-    assert mapping.normalise_qualification(value) == expected
+    assert normalisers.normalise_qualification(value) == expected
 
 
 # --------------------------------------------------------------------------- both sides
