@@ -18,7 +18,7 @@ from leadsync_tui.models import (
     utc_now,
 )
 from leadsync_tui.sim.world_values import lead_values, prospect_values
-from leadsync_tui.sync.engine import ENGINE_CURSOR
+from leadsync_tui.sync.engine_state import ENGINE_CURSOR
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 from tests.waiting import eventually

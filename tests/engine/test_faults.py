@@ -16,7 +16,8 @@ import httpx
 
 from leadsync_tui.models import SyncStatus
 from leadsync_tui.sim.world_values import prospect_values
-from leadsync_tui.sync.engine import ENGINE_CURSOR, SyncEngine
+from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.engine_state import ENGINE_CURSOR
 from tests.engine.conftest import Rig, assert_converged, read_truth, sim_rig
 
 RATE = 0.3
