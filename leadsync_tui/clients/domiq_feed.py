@@ -28,6 +28,9 @@ naming the problem and the fix, like the HTTP clients' `CertificateRejected`.
 
 The token travels in the `Authorization` header only; the websockets library's handshake
 debug log (which would print it) is switched off for our connections.
+
+What each close code or failed handshake means for the next connection is read in
+`domiq_feed_ends`; this module acts on it.
 """
 
 from __future__ import annotations
@@ -44,19 +47,20 @@ from typing import Any
 
 from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from leadsync_tui.clients.domiq_feed_ends import (
+    AuthRefused,
+    Ended,
+    ended_by_close,
+    failed_to_connect,
+)
 from leadsync_tui.clients.domiq_frames import BadFrame, events_url, parse_frame
-from leadsync_tui.clients.errors import certificate_problem
 from leadsync_tui.clients.retry import jittered_wait
 from leadsync_tui.models import EventType, SyncEvent, utc_now
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_BAD_REQUEST = 4400
-CLOSE_TRY_AGAIN_LATER = 1013
-CLOSE_MESSAGE_TOO_BIG = 1009
 MAX_QUEUED_FRAMES = 16
 """Frames received but not yet read, at most; then the socket is not read."""
 LOGGED_BAD_FRAMES = 10
@@ -91,20 +95,6 @@ class FeedState:
             self.auth_failed,
             self.bad_frames,
         )
-
-
-class _AuthRefused(Exception):
-    pass
-
-
-class _Ended(Exception):
-    """A connection ended in a way that says how to go on."""
-
-    def __init__(self, reason: str, *, proven: bool, immediate: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.proven = proven
-        self.immediate = immediate
 
 
 class _QuietDebug(logging.LoggerAdapter[logging.Logger]):
@@ -205,14 +195,14 @@ class DomiqFeed:
                 self._reconnect_now = False
                 try:
                     await self._session()
-                    ended = _Ended("connection closed", proven=True, immediate=True)
-                except _AuthRefused as exc:
+                    ended = Ended("connection closed", proven=True, immediate=True)
+                except AuthRefused as exc:
                     self._update(connected=False, auth_failed=True, last_error=str(exc))
                     logger.warning("DomIQ live feed: %s; waiting for a manual reconnect", exc)
                     await self._pause(None)
                     backoff_step = 0
                     continue
-                except _Ended as exc:
+                except Ended as exc:
                     ended = exc
                 if self._stop_requested():
                     break
@@ -263,7 +253,7 @@ class DomiqFeed:
         task.add_done_callback(self._closing.discard)
 
     async def _session(self) -> None:
-        """One connection, from handshake to its end (raises `_Ended`/`_AuthRefused`)."""
+        """One connection, from handshake to its end (raises `Ended`/`AuthRefused`)."""
         if self._sessions and self._state.last_event_id is None:
             # Dropped before the server told us where we were (no event, no heartbeat):
             # whatever happened meanwhile is unknown, so the engine must pull in full.
@@ -302,7 +292,7 @@ class DomiqFeed:
                         async with asyncio.timeout(self._stale_after):
                             raw = await ws.recv()  # cancel-safe: no frame is lost
                     except TimeoutError:
-                        raise _Ended(
+                        raise Ended(
                             f"no frame for {self._stale_after:g} s", proven=proven
                         ) from None
                     if not proven:
@@ -316,39 +306,18 @@ class DomiqFeed:
                     await asyncio.sleep(0)  # a flood of ready frames must not starve the loop
         except ConnectionClosed as exc:
             raise self._closed(exc, proven) from None
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            if status in (401, 403):
-                raise _AuthRefused(f"DomIQ refused the token (HTTP {status})") from None
-            raise _Ended(f"handshake refused (HTTP {status})", proven=False) from None
-        except InvalidURI as exc:
-            raise _Ended(f"bad feed URL ({exc})", proven=False) from None
-        except (InvalidHandshake, OSError, TimeoutError) as exc:
-            problem = certificate_problem(exc)
-            if problem is not None:
-                raise _Ended(f"cannot connect: {problem}", proven=False) from None
-            raise _Ended(f"cannot connect ({type(exc).__name__}: {exc})", proven=False) from None
+        except (InvalidHandshake, InvalidURI, OSError, TimeoutError) as exc:
+            raise failed_to_connect(exc) from None
         finally:
             self._ws = None
 
     def _closed(self, exc: ConnectionClosed, proven: bool) -> Exception:
-        if exc.sent is not None and exc.sent.code == CLOSE_MESSAGE_TOO_BIG:
-            return _Ended(
-                f"DomIQ sent a frame over {self._max_frame} bytes; reconnecting", proven=False
-            )
-        frame = exc.rcvd
-        if frame is None:
-            return _Ended("connection dropped", proven=proven)
-        if frame.code == CLOSE_UNAUTHORIZED:
-            return _AuthRefused(f"DomIQ refused the token ({frame.reason or 'unauthorized'})")
-        if frame.code == CLOSE_BAD_REQUEST:
+        ended = ended_by_close(exc, proven=proven, max_frame=self._max_frame)
+        if isinstance(ended, Ended) and ended.resume_refused:
             # The server refuses our `since`: start over from now, after a full pull.
             self._state = replace(self._state, last_event_id=None)
             self._pending_resync = True
-            return _Ended(f"server refused the resume point ({frame.reason})", proven=proven)
-        if frame.code == CLOSE_TRY_AGAIN_LATER:
-            return _Ended("fell behind; resuming", proven=True, immediate=True)
-        return _Ended(f"closed by DomIQ ({frame.code} {frame.reason})".strip(), proven=proven)
+        return ended
 
     async def _handle(self, raw: str | bytes) -> None:
         now = self._now()
@@ -390,7 +359,7 @@ class DomiqFeed:
         if self._session_bad > self._max_bad:
             # A stream this broken may have hidden real events among the garbage.
             self._pending_resync = True
-            raise _Ended(
+            raise Ended(
                 f"DomIQ sent {self._session_bad} bad frames on one connection (last: "
                 f"{error.message}); reconnecting, then a full pull",
                 proven=False,

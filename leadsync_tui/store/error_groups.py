@@ -3,7 +3,7 @@ missing", each with the leads it hit.
 
 The log keeps an attempt's error as text only (`LeadSyncLog.error_message`; the outbox's
 `last_error` is the same text), so the kind is read back from the wording the clients and
-the sender use (`clients/errors.py`, `clients/_http.py`, `sync/sender.py`): HTTP statuses,
+the sender use (`clients/errors.py`, `clients/_http.py`, `sync/send_*.py`): HTTP statuses,
 the typed errors' fixed phrases, and ResMan's own `ErrorDescription` read by the same
 classifier the ResMan client uses (`resman_rejections`). An unknown wording lands in
 "other", never lost.

@@ -7,8 +7,8 @@ than the server's `Retry-After`. Permanent errors, and items out of attempts
 (`[sync] max_attempts`), are parked as `failed` for a person. `claim_due` hands out one
 item per lead and direction at a time, so changes to one lead never overtake; and the
 two directions of one lead take turns here (status reports aside), from the send to the
-commit: a write to DomIQ reads ResMan first (`Sender._resman_moved`), and a write to
-ResMan landing between that read and the commit would make the read stale.
+commit: a write to DomIQ reads ResMan first (`send_domiq`), and a write to ResMan
+landing between that read and the commit would make the read stale.
 
 Stopping finishes what is in flight (`stop`); a process killed mid-send leaves the item
 `in_flight`, and the engine that takes the sync lease over puts it back
@@ -42,7 +42,7 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
-from leadsync_tui.sync.sender import Outcome
+from leadsync_tui.sync.send_outcome import Outcome
 from leadsync_tui.sync.wait_budget import WaitBudget
 
 logger = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from leadsync_tui.sync.lead_status import LeadStatus
 from leadsync_tui.sync.mapping import duplicate_matches, lead_to_fields, prospect_to_fields
 from leadsync_tui.sync.plan import plan_items, plan_pair, valid_only
 from leadsync_tui.sync.resman_poller import PolledProspect
-from leadsync_tui.sync.sender import Sent
+from leadsync_tui.sync.send_outcome import Sent
 
 
 def lead_data(fields: Mapping[str, Any], domiq_property_id: str) -> LeadData | None:

@@ -29,7 +29,7 @@ from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.outbox_worker import OutboxWorker, precise_now
-from leadsync_tui.sync.sender import Outcome, Sent
+from leadsync_tui.sync.send_outcome import Outcome, Sent
 from leadsync_tui.sync.wait_budget import WaitBudget
 from tests.waiting import eventually
 

@@ -23,7 +23,7 @@ from leadsync_tui.store import db as db_module
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.payloads import LinkWrite
 from leadsync_tui.store.records import NewOutboxItem, OutboxItem, OutboxStatus
-from leadsync_tui.sync.sender import Outcome
+from leadsync_tui.sync.send_outcome import Outcome
 from leadsync_tui.sync.wait_budget import WaitBudget
 from tests.engine.test_outbox_worker import T0, ScriptedSender, make_bench
 from tests.waiting import eventually
