@@ -338,7 +338,7 @@ class ConversationScreen(LeadScreen):
         self.waiting = "Asking the engine to qualify it in DomIQ…"
         self._draw_action()
         self.ticket = await command_ticket.submit(
-            self.store.db,
+            self.store,
             Qualify(conversation_id=self.conversation_id),
             self.session.actor,
             self.session.clock,

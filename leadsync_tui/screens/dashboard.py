@@ -312,7 +312,7 @@ class DashboardScreen(SessionScreen):
             from leadsync_tui.screens.watcher_requests import ask_engine
             from leadsync_tui.store.operator_commands import Reconnect
 
-            work = ask_engine(self, self.store.db, Reconnect(), self.session.actor, self._clock)
+            work = ask_engine(self, self.store, Reconnect(), self.session.actor, self._clock)
             run_ui_work(self, work, group="reconnect", description="Reconnect")
             return
         await self.store.connect()

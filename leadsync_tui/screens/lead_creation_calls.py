@@ -13,8 +13,8 @@ from typing import Protocol
 
 from leadsync_tui.clients.errors import DuplicateRecord, SyncError
 from leadsync_tui.models import Lead, LeadData
-from leadsync_tui.store.db import Database
 from leadsync_tui.store.operator_commands import CreateLead
+from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync import command_ticket, lead_intake, lead_preflight
 from leadsync_tui.sync.command_ticket import CommandFailed, Ticket
 from leadsync_tui.sync.lead_desk import LeadDesk
@@ -53,7 +53,7 @@ async def create_on(
 
 
 async def create_through_engine(
-    db: Database,
+    store: LeadSyncStore,
     actor: str,
     clock: Callable[[], datetime],
     form: CommandWaiter,
@@ -66,7 +66,7 @@ async def create_through_engine(
     command = CreateLead(
         data=data, idempotency_key=key, confirmed=tuple(f.message for f in confirmed)
     )
-    ticket = await command_ticket.submit(db, command, actor, clock)
+    ticket = await command_ticket.submit(store, command, actor, clock)
     form.wait_on(ticket)
     try:
         record = await ticket.outcome(form.show_waiting)

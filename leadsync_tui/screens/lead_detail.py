@@ -174,7 +174,7 @@ class LeadDetailScreen(LeadScreen):
             self._settle("loading")
         try:
             local = await local_comparison(
-                self.store, desk.db if desk else None, self.conversation_id
+                self.store, self.conversation_id, stored=desk is not None
             )
         except UnknownLead as exc:
             self.error = str(exc)

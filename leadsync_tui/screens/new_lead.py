@@ -37,7 +37,7 @@ def form_through_engine(
     """The form of a watching window: checks read DomIQ and ResMan as usual, the
     create goes to the lease holder's engine as a command and the form waits."""
     form = form_for_desk(desk, actor=actor, today=today)
-    form.use_create(partial(create_through_engine, desk.db, actor, clock, form))
+    form.use_create(partial(create_through_engine, desk.store, actor, clock, form))
     return form
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from textual.screen import Screen
 
-from leadsync_tui.store.db import Database
 from leadsync_tui.store.operator_commands import CommandPayload, Pull, Reconnect
+from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync import command_ticket
 from leadsync_tui.sync.command_ticket import NO_ENGINE, CommandCancelled, CommandFailed
 from leadsync_tui.widgets.sync_error_alert import clean_text
@@ -35,7 +35,7 @@ ASKED: dict[type[Reconnect | Pull], tuple[str, str]] = {
 
 async def ask_engine(
     screen: Screen[Any],
-    db: Database,
+    store: LeadSyncStore,
     payload: Reconnect | Pull,
     actor: str,
     clock: Callable[[], datetime],
@@ -43,7 +43,7 @@ async def ask_engine(
     """Write `payload` for the holder's engine; say so, and say its outcome."""
     asked, done = ASKED[type(payload)]
     command: CommandPayload = payload
-    ticket = await command_ticket.submit(db, command, actor, clock)
+    ticket = await command_ticket.submit(store, command, actor, clock)
     screen.notify(asked, timeout=3)
 
     def waiting(line: str) -> None:

@@ -23,6 +23,7 @@ from leadsync_tui.store.operator_commands import (
     CommandState,
     OperatorCommands,
 )
+from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.engine_presence import is_alive
 
 POLL_S = 0.1
@@ -102,12 +103,12 @@ class Ticket:
 
 
 async def submit(
-    db: Database, payload: CommandPayload, actor: str, clock: Callable[[], datetime]
+    store: LeadSyncStore, payload: CommandPayload, actor: str, clock: Callable[[], datetime]
 ) -> Ticket:
-    """Write the command for the lease holder; the ticket to wait on."""
-    commands = OperatorCommands(db)
+    """Write the command for the lease holder into `store`; the ticket to wait on."""
+    commands = OperatorCommands(store.db)
     command_id = await commands.submit(payload, actor)
-    return Ticket(commands, db, command_id, clock)
+    return Ticket(commands, store.db, command_id, clock)
 
 
 def lead_of(record: CommandRecord) -> Lead:

@@ -171,14 +171,16 @@ def store_comparison(store: LeadSyncStore, conversation_id: str) -> LeadComparis
 
 
 async def local_comparison(
-    store: LeadSyncStore, db: Database | None, conversation_id: str
+    store: LeadSyncStore, conversation_id: str, *, stored: bool = True
 ) -> LeadComparison:
     """DomIQ's side and the last agreed values, without asking ResMan.
 
-    Without a database (`db` None: the app has no engine) this is `store_comparison`.
+    Not `stored` (the app has no engine: a fixture store) this is `store_comparison`,
+    from what the store holds in memory; otherwise the link and the audit are read too.
     """
-    if db is None:
+    if not stored:
         return store_comparison(store, conversation_id)
+    db = store.db
     lead = store.state.leads.get(conversation_id) or await db.get_lead(conversation_id)
     if lead is None:
         raise UnknownLead(conversation_id)
@@ -197,7 +199,7 @@ async def local_comparison(
 
 async def compare_lead(desk: LeadDesk, conversation_id: str) -> LeadComparison:
     """The lead on both sides now; `ResmanUnavailable` when ResMan cannot be read."""
-    local = await local_comparison(desk.store, desk.db, conversation_id)
+    local = await local_comparison(desk.store, conversation_id)
     return await read_resman(desk, local)
 
 

@@ -120,7 +120,7 @@ async def test_resman_down_is_a_retryable_typed_error_and_the_local_side_still_r
         assert failed.value.retryable
         assert failed.value.message.startswith("Could not read the prospect: ResMan")
 
-        local = await local_comparison(rig.desk.store, rig.desk.db, cid)
+        local = await local_comparison(rig.desk.store, cid)
         assert local.resman_side is ResmanSide.NOT_READ and local.link is not None
         assert all(f.resman is None and not f.differs for f in local.fields)
         assert all(f.has_agreed and f.domiq == f.agreed for f in local.fields)
@@ -153,7 +153,7 @@ async def test_an_unknown_lead_is_a_typed_error(tmp_path: Path) -> None:
         with pytest.raises(UnknownLead):
             await compare_lead(rig.desk, "cnv_nobody")
         with pytest.raises(UnknownLead):
-            await local_comparison(rig.desk.store, None, "cnv_nobody")
+            await local_comparison(rig.desk.store, "cnv_nobody", stored=False)
 
 
 async def test_the_audit_trail_holds_the_leads_own_and_its_conflicts_entries(
@@ -189,7 +189,7 @@ async def test_without_a_database_the_store_alone_gives_domiqs_side(tmp_path: Pa
         await rig.engine.run_once(max_wait=10)
         change = next(c for c in rig.world.changes if c.side == "both")
 
-        local = await local_comparison(rig.desk.store, None, change.conversation_id)
+        local = await local_comparison(rig.desk.store, change.conversation_id, stored=False)
 
         assert local.link is None and local.audit == ()
         assert local.prospect_id == change.prospect_id  # DomIQ's own claim
