@@ -43,7 +43,7 @@ from tests.waiting import eventually
 
 FUZZ_EXAMPLES = int(os.environ.get("LEADSYNC_FUZZ_EXAMPLES", "0") or 0)
 """Examples per window size; 0 = the short deterministic run of `make test`."""
-EXAMPLES = FUZZ_EXAMPLES or 6
+EXAMPLES = FUZZ_EXAMPLES or 3
 
 QUIT_KEYS = {"ctrl+q", "ctrl+c"}
 """Left out: they end the app, as they should."""
