@@ -63,8 +63,8 @@ class Ledger:
 
 
 @contextmanager
-def sim_process() -> Iterator[str]:
-    """`leadsync sim` on free ports; yields its printed config block."""
+def sim_process(*extra: str) -> Iterator[str]:
+    """`leadsync sim` on free ports (with `extra` options); yields its config block."""
     process = subprocess.Popen(
         [
             *LEADSYNC,
@@ -75,6 +75,7 @@ def sim_process() -> Iterator[str]:
             "--activity-per-min=0",
             "--latency-ms=15",
             "--seed=5",
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
