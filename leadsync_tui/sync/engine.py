@@ -140,6 +140,7 @@ class SyncEngine:
 
     async def _run_once(self, max_wait: float) -> OnceResult:
         await self.store.wait_loaded()
+        await self.reconciler.foreign.load()
         budget = self.budget
         budget.limit(max_wait)
         passes = 0
@@ -231,6 +232,7 @@ class SyncEngine:
 
     async def _run(self) -> None:
         await self.store.wait_loaded()
+        await self.reconciler.foreign.load()
         if self._stop.is_set():
             return
         every = self.settings.sync.drift_scan_every
@@ -303,7 +305,9 @@ class SyncEngine:
         self._changes.pull_now.set()
 
     async def retry_failed(self, actor: str = "operator") -> int:
-        """Put every parked item back in the queue (`--retry-failed`); how many."""
+        """Put every parked item back in the queue (`--retry-failed`); how many. Also
+        clears a noticed second deployment (a person says one store is shared now)."""
+        await self.reconciler.foreign.clear(actor)
         before = (await self.db.outbox_counts()).failed
         await self.store.retry_failed(actor=actor)
         after = (await self.db.outbox_counts()).failed
