@@ -179,6 +179,7 @@ def _conflicts_text(conflicts: list[tuple[ConflictSeverity, ResolutionStatus]]) 
 RECOVERED = {
     "parked": "no lead waits for a person after failing",
     "conflicts": "no conflict waits for a decision",
+    "another_deployment": "this leadsync sends again (a person cleared the second deployment)",
 }
 
 

@@ -40,6 +40,7 @@ from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.engine_changes import ChangeListener
 from leadsync_tui.sync.engine_state import STORAGE_ERRORS, record_state
 from leadsync_tui.sync.feed_share import FeedPublisher
+from leadsync_tui.sync.foreign_deployment import ERROR_BAR as FOREIGN_STOP
 from leadsync_tui.sync.lease import LeaseLost
 from leadsync_tui.sync.reconcile import ReconcileReport
 from leadsync_tui.sync.sender import Sender
@@ -168,7 +169,7 @@ class SyncEngine:
             in_flight=counts.in_flight,
             failed=counts.failed,
             open_conflicts=len(await self.db.open_conflicts()),
-            error=error,
+            error=error or (FOREIGN_STOP if self.reconciler.foreign.active else None),
         )
         left = None
         if not result.complete and error is None:

@@ -41,7 +41,10 @@ MESSAGE = (
     "another leadsync is syncing this DomIQ account from elsewhere; "
     "share one PostgreSQL store, see README"
 )
-CLEAR_HINT = "once one store is shared, clear it with `leadsync sync --headless --retry-failed`"
+CLEAR_HINT = (
+    "once one store is shared, stop this engine and clear it with "
+    "`leadsync sync --headless --retry-failed`"
+)
 ERROR_BAR = f"{MESSAGE}; sending stopped: {CLEAR_HINT}"
 """What the TUI's error bar says while the state is set."""
 SHOWN = 10
@@ -119,8 +122,8 @@ class ForeignDeployment:
         }
         await self._db.set_cursor(FOREIGN_CURSOR, json.dumps(state))
         logger.error("%s (%d leads, e.g. %s)", MESSAGE, len(conversation_ids), shown[0])
-        self._journal.emit(EVENT, message=MESSAGE, leads=shown, count=len(conversation_ids))
         await self._show(ERROR_BAR)
+        self._journal.emit(EVENT, message=MESSAGE, leads=shown, count=len(conversation_ids))
 
     async def clear(self, actor: str = "operator") -> bool:
         """A person says one store is shared now: sending may resume. True if it was set."""

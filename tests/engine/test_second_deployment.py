@@ -9,6 +9,8 @@ Real simulators, two real SQLite files, engines as `sync --headless` runs them.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections import Counter
 from io import StringIO
 from pathlib import Path
@@ -44,6 +46,24 @@ async def prospects_per_lead(settings: Settings) -> Counter[str]:
     return Counter(owner for p in truth.prospects.values() if (owner := created_for(p)) is not None)
 
 
+async def headless_once(rig: Rig, tmp_path: Path) -> tuple[int, list[dict[str, Any]]]:
+    """`leadsync sync --headless --once` on this rig's store: exit code, JSON lines."""
+    config = tmp_path / "headless.toml"
+    config.write_text(
+        rig.sims.config_toml() + f'\n[sync]\ndatabase = "{rig.settings.sync.database}"\n'
+    )
+    config.chmod(0o600)
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "leadsync_tui.cli", "sync", "--headless", "--once"),
+        *("--max-wait", "5", "--config", str(config)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await process.communicate()
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    return await process.wait(), lines
+
+
 def status_of(settings: Settings) -> tuple[int, str]:
     out = StringIO()
     code = run_status(settings, as_json=False, out=out, err=StringIO())
@@ -60,8 +80,11 @@ async def test_two_deployments_started_together_stop_racing(tmp_path: Path) -> N
             run_alerts(one, alerts, poster=fast_poster(hook.url), check_every=0.02),
             run_alerts(two, alerts, poster=fast_poster(hook.url), check_every=0.02),
         ):
+            # A slow ResMan keeps both first passes ahead of either's reports: they race.
+            rig.sims.resman_faults.update({"latency_ms": 200})
             runs = [asyncio.create_task(one.run()), asyncio.create_task(two.run())]
             await eventually(lambda: noticed(rig.events) or noticed(other.events), 120)
+            rig.sims.resman_faults.update({"latency_ms": 0})
             event = next(e for e in rig.events + other.events if e["event"] == "another_deployment")
             assert event["message"] == MESSAGE
             assert event["leads"] and all(cid.startswith("cnv_") for cid in event["leads"])
@@ -73,7 +96,9 @@ async def test_two_deployments_started_together_stop_racing(tmp_path: Path) -> N
             assert stopped
             await eventually(lambda: all(e.worker.in_flight == 0 for e, _ in stopped), 60)
             # ... its window's error bar, and the team's webhook, say so too
-            assert MESSAGE in (stopped[0][0].store.state.error or "")
+            await eventually(
+                lambda: all(MESSAGE in (e.store.state.error or "") for e, _ in stopped)
+            )
             await eventually(lambda: any(MESSAGE in line for line in hook.lines()))
 
             # What a user notices: `leadsync status` on the stopped box says it, exit 1.
@@ -84,6 +109,7 @@ async def test_two_deployments_started_together_stop_racing(tmp_path: Path) -> N
 
             # More activity after the detection: no lead gains another guest card.
             before = await prospects_per_lead(rig.settings)
+            assert max(before.values()) > 1  # they raced: some leads got two guest cards
             quiet = [
                 lead.conversation_id
                 for lead in rig.sims.world.domiq.all_leads()
@@ -91,15 +117,12 @@ async def test_two_deployments_started_together_stop_racing(tmp_path: Path) -> N
             ]
             for cid in quiet[:6]:
                 rig.sims.world.domiq.qualify(cid)
-            for _ in range(4):  # several reconcile passes of both engines
-                passes = sum(1 for e in rig.events + other.events if e["event"] == "reconcile")
-                await eventually(
-                    lambda n=passes: (  # type: ignore[misc]
-                        sum(1 for e in rig.events + other.events if e["event"] == "reconcile")
-                        >= n + 2
-                    ),
-                    60,
-                )
+
+            def passes() -> int:
+                return sum(1 for e in rig.events + other.events if e["event"] == "reconcile")
+
+            start = passes()
+            await eventually(lambda: passes() >= start + 8, 60)  # several passes of each
             for engine, _ in stopped:
                 assert engine.reconciler.foreign.active  # it stays stopped
             after = await prospects_per_lead(rig.settings)
@@ -108,6 +131,13 @@ async def test_two_deployments_started_together_stop_racing(tmp_path: Path) -> N
             for engine in (one, two):
                 await engine.stop()
             await asyncio.gather(*runs, return_exceptions=True)
+
+        # Restarted, it still sends nothing: `sync --headless --once` says why, exits 1.
+        code, lines = await headless_once(stopped[0][1], tmp_path)
+        assert code == 1
+        said = [line for line in lines if line["event"] == "another_deployment"]
+        assert said and said[0]["message"] == MESSAGE
+        assert MESSAGE in lines[-1]["error"]
 
         # A person clears it once one store is shared; `status` no longer reports it.
         async with stopped[0][1].engine() as engine:
