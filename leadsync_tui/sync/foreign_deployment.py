@@ -97,12 +97,8 @@ class ForeignDeployment:
 
     async def load(self) -> bool:
         """Read the recorded state (at the start of a run): a restart keeps the stop."""
-        raw = await self._db.get_cursor(FOREIGN_CURSOR)
-        try:
-            state = json.loads(raw) if raw else {}
-        except ValueError:
-            state = {}
-        self.active = bool(isinstance(state, dict) and state.get("active"))
+        state = await self._recorded()
+        self.active = bool(state.get("active"))
         if self.active:
             self._journal.emit(EVENT, message=MESSAGE, leads=state.get("leads"), again=True)
             await self._show(ERROR_BAR)
@@ -127,8 +123,7 @@ class ForeignDeployment:
 
     async def clear(self, actor: str = "operator") -> bool:
         """A person says one store is shared now: sending may resume. True if it was set."""
-        raw = await self._db.get_cursor(FOREIGN_CURSOR)
-        was = self.active or bool(raw and '"active": true' in raw)
+        was = self.active or bool((await self._recorded()).get("active"))
         if was:
             state = {"active": False, "at": format_utc(self._now()), "cleared_by": actor}
             await self._db.set_cursor(FOREIGN_CURSOR, json.dumps(state))
@@ -136,6 +131,14 @@ class ForeignDeployment:
             await self._show(None)
         self.active = False
         return was
+
+    async def _recorded(self) -> dict[str, Any]:
+        raw = await self._db.get_cursor(FOREIGN_CURSOR)
+        try:
+            state = json.loads(raw) if raw else {}
+        except ValueError:
+            return {}
+        return state if isinstance(state, dict) else {}
 
     async def _show(self, text: str | None) -> None:
         if self._store is not None:
