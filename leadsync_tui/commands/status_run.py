@@ -34,6 +34,7 @@ from leadsync_tui.sync.drift_report import last_state as last_drift
 from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
 from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.engine_state import ENGINE_CURSOR, FEED_CURSOR
+from leadsync_tui.sync.foreign_deployment import FOREIGN_CURSOR, problem_line
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.wiring import database_file
 
@@ -67,6 +68,8 @@ class Report:
     drift: dict[str, Any] | None = None
     """The last drift scan's summary (`sync.drift`), if one ran."""
     problems: list[str] = field(default_factory=list)
+    foreign: dict[str, Any] | None = None
+    """Another deployment noticed (`foreign_deployment.FOREIGN_CURSOR`)."""
     clock: dict[str, Any] | None = None
     """Our clock against ResMan's at the last poll (`clock_skew.CLOCK_CURSOR`)."""
 
@@ -134,6 +137,7 @@ async def _read(path: Path, demo: bool) -> Report:
             running=await db.engine_record(),
             clock=_json(await db.get_cursor(CLOCK_CURSOR)),
             drift=await last_drift(db),
+            foreign=_json(await db.get_cursor(FOREIGN_CURSOR)),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -161,6 +165,9 @@ def _problems(
     report: Report, pending: list[OutboxItem], now: datetime, *, logs_failed: float
 ) -> list[str]:
     problems = []
+    foreign = problem_line(report.foreign)
+    if foreign is not None:
+        problems.append(foreign)
     if report.outbox.failed:
         problems.append(
             f"{report.outbox.failed} outbox item(s) failed and wait for a person: read their "

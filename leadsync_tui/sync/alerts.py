@@ -78,6 +78,7 @@ class AlertRules:
         self._failures: deque[_Failure] = deque()
         self._down_since: float | None = None
         self._down_since_wall: datetime | None = None
+        self._foreign: str | None = None
 
     def observe(self, event: dict[str, Any], at: float, wall: datetime) -> None:
         """A journal event, seen at monotonic time `at` (wall clock `wall`)."""
@@ -91,6 +92,10 @@ class AlertRules:
                 )
         elif kind == "feed" and event.get("connected") is False:
             self._feed_down(at, wall)
+        elif kind == "another_deployment":
+            self._foreign = str(event.get("message"))
+        elif kind == "another_deployment_cleared":
+            self._foreign = None
 
     def current(
         self,
@@ -104,6 +109,8 @@ class AlertRules:
     ) -> dict[str, str]:
         """Condition key -> what to say while it lasts."""
         active = self._failed(now)
+        if self._foreign is not None:
+            active["another_deployment"] = f"{self._foreign}; sending stopped"
         if parked:
             active["parked"] = (
                 f"{_plural(parked, 'lead', 'leads')} stopped syncing after repeated failures "
@@ -172,6 +179,7 @@ def _conflicts_text(conflicts: list[tuple[ConflictSeverity, ResolutionStatus]]) 
 RECOVERED = {
     "parked": "no lead waits for a person after failing",
     "conflicts": "no conflict waits for a decision",
+    "another_deployment": "this leadsync sends again (a person cleared the second deployment)",
 }
 
 

@@ -40,6 +40,7 @@ from leadsync_tui.sync.drift_schedule import drift_loop
 from leadsync_tui.sync.engine_changes import ChangeListener
 from leadsync_tui.sync.engine_state import STORAGE_ERRORS, record_state
 from leadsync_tui.sync.feed_share import FeedPublisher
+from leadsync_tui.sync.foreign_deployment import ERROR_BAR as FOREIGN_STOP
 from leadsync_tui.sync.lease import LeaseLost
 from leadsync_tui.sync.reconcile import ReconcileReport
 from leadsync_tui.sync.sender import Sender
@@ -140,6 +141,7 @@ class SyncEngine:
 
     async def _run_once(self, max_wait: float) -> OnceResult:
         await self.store.wait_loaded()
+        await self.reconciler.foreign.load()
         budget = self.budget
         budget.limit(max_wait)
         passes = 0
@@ -167,7 +169,7 @@ class SyncEngine:
             in_flight=counts.in_flight,
             failed=counts.failed,
             open_conflicts=len(await self.db.open_conflicts()),
-            error=error,
+            error=error or (FOREIGN_STOP if self.reconciler.foreign.active else None),
         )
         left = None
         if not result.complete and error is None:
@@ -231,6 +233,7 @@ class SyncEngine:
 
     async def _run(self) -> None:
         await self.store.wait_loaded()
+        await self.reconciler.foreign.load()
         if self._stop.is_set():
             return
         every = self.settings.sync.drift_scan_every
@@ -303,7 +306,9 @@ class SyncEngine:
         self._changes.pull_now.set()
 
     async def retry_failed(self, actor: str = "operator") -> int:
-        """Put every parked item back in the queue (`--retry-failed`); how many."""
+        """Put every parked item back in the queue (`--retry-failed`); how many. Also
+        clears a noticed second deployment (a person says one store is shared now)."""
+        await self.reconciler.foreign.clear(actor)
         before = (await self.db.outbox_counts()).failed
         await self.store.retry_failed(actor=actor)
         after = (await self.db.outbox_counts()).failed

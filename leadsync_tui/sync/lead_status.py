@@ -27,10 +27,21 @@ class DomiqView:
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[SyncStatus, str | None]] = {}
+        self._moved: dict[str, str] = {}
 
     def seen(self, lead: Lead) -> None:
         """Remember DomIQ's own copy (a pull, or the answer to one of our writes)."""
-        self._seen[lead.conversation_id] = (lead.resman_sync_status, lead.resman_prospect_id)
+        cid, named = lead.conversation_id, lead.resman_prospect_id
+        before = self._seen.get(cid)
+        if before is not None and named is not None and before[1] != named:
+            self._moved[cid] = named
+        self._seen[cid] = (lead.resman_sync_status, named)
+
+    def moved_to(self, conversation_id: str) -> str | None:
+        """The prospect DomIQ named for this lead since this engine first read it, when
+        that changed while it watched (None: unchanged). A value DomIQ already held at
+        the first read is not news (it may predate a link this store made since)."""
+        return self._moved.get(conversation_id)
 
     def differs(self, ours: Lead) -> bool:
         """Whether DomIQ should be told where `ours` stands. Transient states are not

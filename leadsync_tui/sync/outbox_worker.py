@@ -98,7 +98,9 @@ class OutboxWorker:
         now: Callable[[], datetime] = precise_now,
         rng: random.Random | None = None,
         on_recheck: Callable[[str], None] | None = None,
+        hold: Callable[[], bool] | None = None,
     ) -> None:
+        """`hold`: while it answers True nothing is claimed (another deployment)."""
         self._db = db
         self._store = store
         self._sender = sender
@@ -111,6 +113,7 @@ class OutboxWorker:
         self._now = now
         self._rng = rng or random.Random()
         self._on_recheck = on_recheck
+        self._hold = hold
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns = _LeadTurns()
@@ -185,14 +188,17 @@ class OutboxWorker:
         loop = asyncio.get_running_loop()
         while not self._stopping:
             free = self._concurrency - len(self._tasks)
-            if free > 0:
+            held = self._hold is not None and self._hold()
+            if held and budget is not None and not self._tasks:
+                return  # a drain sends nothing more while held
+            if free > 0 and not held:
                 claimed = await self._db.claim_due(self._now(), free)
                 for item in claimed:
                     self._start(item)
                 if claimed:
                     continue
             nap = IDLE_POLL
-            if not self._tasks:
+            if not self._tasks and not held:
                 due_in = await self._next_due_in()
                 if budget is not None:
                     if due_in is None or not budget.covers(due_in):

@@ -37,6 +37,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Link, NewOutboxItem
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_recorder import ConflictRecorder
+from leadsync_tui.sync.foreign_deployment import ForeignDeployment, disagreements
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
@@ -90,6 +91,8 @@ class _Work:
     conflicts: dict[str, list[FieldConflict]] = field(default_factory=dict)
     reportable: list[str] = field(default_factory=list)
     walk_ins: list[PolledProspect] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    """Leads whose DomIQ copy names a prospect another deployment reported."""
 
 
 def drifted(snapshot: Mapping[str, Any], resman: Mapping[str, Any]) -> bool:
@@ -113,6 +116,7 @@ class Reconciler:
         journal: Journal,
         lock: asyncio.Lock,
         now: Callable[[], datetime],
+        foreign: ForeignDeployment | None = None,
     ) -> None:
         self._store = store
         self._db = db
@@ -124,6 +128,8 @@ class Reconciler:
         self._journal = journal
         self._lock = lock
         self._now = now
+        self.foreign = foreign or ForeignDeployment(db, journal, now, store)
+        """Another deployment noticed: nothing is sent (see `foreign_deployment`)."""
 
     def reconfigure(
         self, mapping: PropertyMapping, policy: PolicySettings, concurrency: int
@@ -180,6 +186,7 @@ class Reconciler:
         await self._recorder.settle_pending()
         async with self._lock:
             work = await self._plan(polled, only, report, read_from)
+            await self.foreign.notice(work.foreign)
             async with self._db.transaction():
                 await self._db.upsert_links(work.links)
                 await self._db.enqueue(work.items)
@@ -193,7 +200,7 @@ class Reconciler:
                 status = SyncStatus.SYNCED if prospect_id else SyncStatus.NOT_SYNCED
                 await self._status.set(cid, status, prospect_id=prospect_id)
             report.queued += await self._status.report_if_needed(work.reportable)
-        if polled is not None:
+        if polled is not None and not self.foreign.active:  # walk-ins write to DomIQ
             created, failed = await self._importer.import_all(work.walk_ins)
             report.walk_ins, report.walk_in_failures = created, failed
             if read is None and not failed and not report.deferred:
@@ -224,6 +231,7 @@ class Reconciler:
         leads = everyone if only is None else {c: everyone[c] for c in only if c in everyone}
         report.leads = len(leads)
         links = await self._db.get_links(list(leads))
+        work = _Work(foreign=disagreements(leads, links, self._status.view))
         busy = {item.conversation_id for item in await self._db.outbox_items(limit=10_000_000)}
         prospects = polled.prospects if polled else {}
         claims = {
@@ -231,7 +239,6 @@ class Reconciler:
             for pid, p in prospects.items()
             if (owner := created_for(p.prospect)) is not None and owner in everyone
         }
-        work = _Work()
         for cid, lead in leads.items():
             link = links.get(cid)
             read_early = (

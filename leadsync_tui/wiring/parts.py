@@ -17,6 +17,7 @@ from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift import DriftScanner
 from leadsync_tui.sync.engine import SyncEngine
+from leadsync_tui.sync.foreign_deployment import ForeignDeployment
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.lead_status import DomiqView, LeadStatus
 from leadsync_tui.sync.lease import SyncLease
@@ -61,6 +62,7 @@ def build_parts(
     status = LeadStatus(store, db, journal, DomiqView(), now)
     recorder = ConflictRecorder(store, settings.policy, journal, now)
     mapping = PropertyMapping.from_settings(settings.resman)
+    foreign = ForeignDeployment(db, journal, now, store)
     sender = Sender(
         store=store,
         db=db,
@@ -82,6 +84,7 @@ def build_parts(
         max_attempts=sync.max_attempts,
         now=now,
         rng=rng,
+        hold=lambda: foreign.active,
     )
     importer = WalkInImporter(
         store=store,
@@ -105,6 +108,7 @@ def build_parts(
         journal=journal,
         lock=lock,
         now=now,
+        foreign=foreign,
     )
     drift = DriftScanner(
         store=store,
