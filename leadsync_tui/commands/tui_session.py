@@ -10,6 +10,7 @@ command, instead of a dead screen. The leads themselves load after the dashboard
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
@@ -20,10 +21,13 @@ from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.monitoring import monitoring
+from leadsync_tui.ui_work import crash_notice
 from leadsync_tui.wiring import database_file, open_engine
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
+
+logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
@@ -102,8 +106,10 @@ async def _run(
             )
         except Exception as exc:  # the database or the demo could not open: say so, once
             message = _opening_problem(exc, settings)
-            if message is None:
-                raise
+            if message is None:  # a bug: the traceback (and what it holds) goes to the log
+                logger.critical("leadsync could not open its engine", exc_info=exc)
+                print(crash_notice(), file=err)
+                return ExitCode.PROBLEM
             print(f"leadsync: {message}", file=err)
             return ExitCode.USAGE
         await app.run_async()
