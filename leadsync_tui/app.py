@@ -83,9 +83,6 @@ class LeadSyncApp(App[int]):
         watch_only: bool = False,
     ) -> None:
         super().__init__()
-        self.watching = False
-        """True while another engine holds the lease (or `watch_only`): this window shows
-        the store and says in its header who runs the engine."""
         self.live_timers = live_timers
         """False in snapshot tests: no clock-driven refreshes (ages, metrics)."""
         self.settings = settings
@@ -172,8 +169,13 @@ class LeadSyncApp(App[int]):
         else:
             self.notify(text, timeout=5)
 
+    @property
+    def watching(self) -> bool:
+        """True while another engine holds the lease (or `watch_only`): this window shows
+        the store and says in its header who runs the engine."""
+        return self.seat is not None and self.seat.watching
+
     def seat_watching(self, watching: bool) -> None:
-        self.watching = watching
         self.refresh_bindings()
 
     def seat_note(self, note: str) -> None:
@@ -190,7 +192,7 @@ class LeadSyncApp(App[int]):
         """`ctrl+e` in a watching window: take the sync lease now, without waiting for
         the automatic takeover (in a `--watch-only` window, the only way); refused with
         the holder named while its engine is alive."""
-        if self.watching and self.seat is not None:
+        if self.seat is not None and self.seat.watching:
             self.seat.take_over()
 
     # ------------------------------------------------------------ roles

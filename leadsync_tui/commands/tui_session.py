@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
@@ -72,38 +72,18 @@ def run_tui(
     watch_only: bool,
 ) -> int:
     """Run the TUI until it quits; the process exit code."""
-    return asyncio.run(
-        _run(
-            settings,
-            err,
-            read_only=read_only,
-            mask_pii=mask_pii,
-            theme=theme,
-            watch_only=watch_only,
-        )
+    opening = open_tui(
+        settings, read_only=read_only, mask_pii=mask_pii, theme=theme, watch_only=watch_only
     )
+    return asyncio.run(_run(opening, settings, err))
 
 
 async def _run(
-    settings: Settings,
-    err: TextIO,
-    *,
-    read_only: bool,
-    mask_pii: bool,
-    theme: str,
-    watch_only: bool,
+    opening: AbstractAsyncContextManager[LeadSyncApp], settings: Settings, err: TextIO
 ) -> int:
     async with AsyncExitStack() as stack:
         try:
-            app = await stack.enter_async_context(
-                open_tui(
-                    settings,
-                    read_only=read_only,
-                    mask_pii=mask_pii,
-                    theme=theme,
-                    watch_only=watch_only,
-                )
-            )
+            app = await stack.enter_async_context(opening)
         except Exception as exc:  # the database or the demo could not open: say so, once
             message = _opening_problem(exc, settings)
             if message is None:  # a bug: the traceback (and what it holds) goes to the log

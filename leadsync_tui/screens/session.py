@@ -36,7 +36,9 @@ class Session(Protocol):
     read_only: bool
     mask_pii: bool
     live_timers: bool
-    watching: bool
+
+    @property
+    def watching(self) -> bool: ...
 
     @property
     def property_names(self) -> dict[str, str]: ...
