@@ -25,6 +25,12 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("USER", "tester")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    # Logs too: a test that runs the TUI's start-up never writes to the real home, and
+    # the log file one test set up is not the next test's (`log file:` notes).
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    from leadsync_tui import logging_setup
+
+    monkeypatch.setattr(logging_setup, "_current", None)
     yield
 
 
