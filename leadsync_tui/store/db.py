@@ -1,4 +1,4 @@
-"""The local SQLite store: `Database` opens, migrates and closes the file.
+"""The store's database: `Database` opens, migrates and closes it.
 
 `store/` is the only package with SQL, and `Database` its one door: one class made of a
 mixin per table on one shared connection, so every caller keeps `db.<query>(...)`.
@@ -10,12 +10,10 @@ mixin per table on one shared connection, so every caller keeps `db.<query>(...)
     db_conflicts    conflicts                          db_logs    sync log and audit log
     db_errors       the errors raised on purpose
 
-One aiosqlite connection per `Database`, in WAL mode with `synchronous=NORMAL`: readers never
-wait for the writer and a commit costs no fsync. aiosqlite hops to its own thread on every
-await, so batches go through one `executemany` inside one transaction, never a loop of
-awaits. Within one process, an asyncio lock serialises statements on the connection, and
-`transaction()` groups several writes into one atomic unit; across processes SQLite's own
-write lock (`BEGIN IMMEDIATE` + `busy_timeout`) does the same.
+The connection is a `SqlLink`: a SQLite file (`sqlite_link`, one box) or a team's
+PostgreSQL (`pg_link`, several). The tables' SQL is written once; see `sql_link`.
+aiosqlite hops to its own thread on every await (and PostgreSQL is a round trip), so
+batches go through one `executemany` inside one transaction, never a loop of awaits.
 
 Timestamps are stored as fixed-width ISO 8601 UTC text with microseconds, so they sort
 as text; JSON columns hold pydantic dumps.
@@ -25,13 +23,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
-from typing import Final
 
-import aiosqlite
+from pydantic import SecretStr
 
 from leadsync_tui.models import utc_now
-from leadsync_tui.private_files import create_private
-from leadsync_tui.store import connections
 from leadsync_tui.store.db_conflicts import ConflictRows
 from leadsync_tui.store.db_connection import FEED_KEEP, Clock, DbConnection
 from leadsync_tui.store.db_engine import EngineRows
@@ -41,6 +36,9 @@ from leadsync_tui.store.db_links import LinkRows
 from leadsync_tui.store.db_logs import LogRows
 from leadsync_tui.store.db_outbox import CLOCK_STEP, OutboxRows
 from leadsync_tui.store.db_schema import MIGRATIONS, SCHEMA_VERSION
+from leadsync_tui.store.pg_sql import pg_migration
+from leadsync_tui.store.sql_link import Dialect, SqlLink
+from leadsync_tui.store.sqlite_link import SqliteLink
 
 __all__ = [
     "CLOCK_STEP",
@@ -56,11 +54,6 @@ __all__ = [
     "DuplicateLink",
     "LeadPage",
 ]
-
-BUSY_TIMEOUT_MS: Final = 5000
-"""How long a writer waits for another connection's write lock before giving up."""
-PAGE_CACHE_KB: Final = 32 * 1024
-WAL_CHECKPOINT_PAGES: Final = 10_000
 
 
 class Database(LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows):
@@ -78,37 +71,36 @@ class Database(LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows
         *,
         now: Clock = utc_now,
     ) -> Database:
-        """Open (creating if needed) and migrate the database at `path` (`":memory:"` ok).
+        """Open (creating if needed) and migrate the SQLite file at `path` (`":memory:"` ok).
 
         Opening never touches the outbox: items `in_flight` may belong to an engine that
         runs in another process. They are put back to `pending` only by the engine that
         takes the sync lease over from a gone holder (`take_engine`).
         """
-        if str(path) != ":memory:":
-            create_private(Path(path))  # 0600 before SQLite makes it (and -wal, -shm)
-        conn = await connections.connect(path)
+        return await cls.on(await SqliteLink.open(path), now=now)
+
+    @classmethod
+    async def open_postgresql(
+        cls, url: str, *, password: SecretStr | None = None, now: Clock = utc_now
+    ) -> Database:
+        """Connect to and migrate the PostgreSQL database at `url` (as `open` does)."""
+        from leadsync_tui.store.pg_link import PgLink  # psycopg only when it is used
+
+        return await cls.on(await PgLink.open(url, password), now=now)
+
+    @classmethod
+    async def on(cls, link: SqlLink, *, now: Clock = utc_now) -> Database:
+        """The database behind an open `link`, migrated; the link is closed on failure."""
         try:
-            if str(path) != ":memory:":
-                await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            # Live events update leads all over the table: with the default 2 MB page
-            # cache and a checkpoint every 1,000 WAL pages, a batch of 500 profiled at
-            # ~80 ms in SQLite (half of it checkpointing on every commit); with these,
-            # ~27 ms. Costs up to 32 MB of memory and a WAL file of up to ~40 MB.
-            await conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")
-            await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await _migrate(conn)
-            db = cls(conn, now=now)
+            await _migrate(link)
         except BaseException:
-            await connections.close(conn)
+            await link.close()
             raise
-        return db
+        return cls(link, now=now)
 
     async def close(self) -> None:
-        """Close the connection. Work not committed is rolled back by SQLite."""
-        await connections.close(self._conn)
+        """Close the connection. Work not committed is rolled back by the database."""
+        await self._conn.close()
 
     async def __aenter__(self) -> Database:
         return self
@@ -122,36 +114,36 @@ class Database(LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows
         await self.close()
 
     async def schema_version(self) -> int:
-        """The `PRAGMA user_version` of the open file."""
+        """How many migrations the database has had (SQLite: its `PRAGMA user_version`)."""
         async with self._reading():
-            return await _user_version(self._conn)
+            return await self._conn.schema_version()
 
 
-async def _user_version(conn: aiosqlite.Connection) -> int:
-    rows = list(await conn.execute_fetchall("PRAGMA user_version"))
-    return int(rows[0][0])
-
-
-async def _migrate(conn: aiosqlite.Connection) -> None:
+async def _migrate(link: SqlLink) -> None:
     """Apply the missing migrations, one transaction each.
 
-    The version is read inside `BEGIN IMMEDIATE`, so two processes opening a new file at
-    once cannot both apply the same step.
+    The version is read inside the write transaction, so two processes opening a new
+    database at once cannot both apply the same step.
     """
     while True:
-        await conn.execute("BEGIN IMMEDIATE")
+        await link.begin()
         try:
-            version = await _user_version(conn)
+            version = await link.schema_version()
             if version > len(MIGRATIONS):
                 raise DatabaseTooNew(version, len(MIGRATIONS))
             if version == len(MIGRATIONS):
-                await conn.execute("COMMIT")
+                await link.commit()
                 return
             for statement in MIGRATIONS[version]:
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {version + 1}")
-            await conn.execute("COMMIT")
+                if link.dialect is Dialect.POSTGRESQL:
+                    translated = pg_migration(statement)
+                    if translated is not None:
+                        await link.execute(translated)
+                else:
+                    await link.execute(statement)
+            await link.set_schema_version(version + 1)
+            await link.commit()
         except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
+            if link.in_transaction:
+                await link.rollback()
             raise

@@ -121,7 +121,7 @@ class ConflictRows(DbConnection):
         """The conflicts with these ids that exist, open or not."""
         rows = await self._fetch(
             f"SELECT {_CONFLICT_COLUMNS} FROM conflicts"
-            " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY detected_at, id",
+            " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY detected_at NULLS FIRST, id",
             (_json_list(conflict_ids),),
         )
         return [_conflict(row) for row in rows]
@@ -130,7 +130,7 @@ class ConflictRows(DbConnection):
         """Conflicts that still need someone, oldest first."""
         rows = await self._fetch(
             f"SELECT {_CONFLICT_COLUMNS} FROM conflicts"
-            f" WHERE resolution_status IN {_OPEN_STATUSES} ORDER BY detected_at, id"
+            f" WHERE resolution_status IN {_OPEN_STATUSES} ORDER BY detected_at NULLS FIRST, id"
         )
         return [_conflict(row) for row in rows]
 
@@ -138,7 +138,7 @@ class ConflictRows(DbConnection):
         """Every conflict of one lead, open or not, oldest first."""
         rows = await self._fetch(
             f"SELECT {_CONFLICT_COLUMNS} FROM conflicts WHERE conversation_id = ?"
-            " ORDER BY detected_at, id",
+            " ORDER BY detected_at NULLS FIRST, id",
             (conversation_id,),
         )
         return [_conflict(row) for row in rows]

@@ -16,10 +16,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
-import aiosqlite
-
 from leadsync_tui.store.db_codec import _json_list
 from leadsync_tui.store.records import Committed, FeedKind
+from leadsync_tui.store.sql_link import Dialect, Params, SqlLink
+from leadsync_tui.store.sqlite_link import SqliteLink
 
 Clock = Callable[[], datetime]
 _T = TypeVar("_T")
@@ -32,7 +32,7 @@ again (`Committed.gap`). A few MB; pruned by every write, a few rows at a time."
 class DbConnection:
     """The connection every table mixin of `Database` shares."""
 
-    def __init__(self, conn: aiosqlite.Connection, *, now: Clock) -> None:
+    def __init__(self, conn: SqlLink, *, now: Clock) -> None:
         """Use `open()`: it sets the pragmas and migrates before anyone reads."""
         self._conn = conn
         self._now = now
@@ -62,17 +62,22 @@ class DbConnection:
             self._owner = asyncio.current_task()
             try:
                 try:
-                    await self._settle("BEGIN IMMEDIATE")
+                    await self._settle(self._conn.begin)
                     yield
-                    await self._settle("COMMIT")
+                    await self._settle(self._conn.commit)
                 except BaseException:
                     if self._conn.in_transaction:
-                        await self._settle("ROLLBACK")
+                        await self._settle(self._conn.rollback)
                     raise
             finally:
                 self._owner = None
 
-    async def _settle(self, sql: str) -> None:
+    @property
+    def dialect(self) -> Dialect:
+        """Which database the store is on (SQLite file, or a team's PostgreSQL)."""
+        return self._conn.dialect
+
+    async def _settle(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run a transaction statement to its end even if our task is cancelled meanwhile.
 
         The statement runs on aiosqlite's thread whatever happens to the awaiting task; a
@@ -80,7 +85,7 @@ class DbConnection:
         no one owns, and every later write would fail ("cannot start a transaction
         within a transaction"). The cancellation is delivered once the statement is done.
         """
-        statement = asyncio.ensure_future(self._conn.execute(sql))
+        statement = asyncio.ensure_future(step())
         try:
             await asyncio.shield(statement)
         except asyncio.CancelledError:
@@ -97,7 +102,7 @@ class DbConnection:
         async with self._lock:
             yield
 
-    async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async def _fetch(self, sql: str, params: Params = ()) -> list[Any]:
         async with self._reading():
             return list(await self._conn.execute_fetchall(sql, params))
 
@@ -118,12 +123,14 @@ class DbConnection:
             "DELETE FROM change_feed WHERE seq <= (SELECT max(seq) FROM change_feed) - ?",
             (FEED_KEEP,),
         )
+        await self._conn.announce(self.writer)
 
     async def data_version(self) -> int:
         """SQLite's `PRAGMA data_version`: it changes when another connection (of this
         process or another) commits to the file, never for this connection's commits."""
-        rows = await self._fetch("PRAGMA data_version")
-        return int(rows[0][0])
+        assert isinstance(self._conn, SqliteLink), "PostgreSQL's windows LISTEN instead"
+        async with self._reading():
+            return await self._conn.data_version()
 
     async def feed_position(self) -> int:
         """The newest `change_feed` row: what is committed now (read from here on)."""

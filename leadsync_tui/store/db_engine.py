@@ -61,8 +61,8 @@ class EngineRows(OutboxRows):
         async def swap() -> bool:
             if expected_token is None:
                 cursor = await self._conn.execute(
-                    f"INSERT OR IGNORE INTO engine ({_ENGINE_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO engine ({_ENGINE_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     row,
                 )
             else:

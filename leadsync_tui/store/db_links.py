@@ -5,7 +5,6 @@ named cursors the pollers resume from.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -13,6 +12,10 @@ from leadsync_tui.store.db_codec import _dt, _json_list, _to_json, _ts
 from leadsync_tui.store.db_connection import DbConnection
 from leadsync_tui.store.db_errors import DuplicateLink
 from leadsync_tui.store.records import Link
+
+_ONE_OWNER = frozenset({"links.prospect_id", "links_one_owner"})
+"""How each database names the rule "one link a prospect, unless a person decided
+otherwise" when a write breaks it: SQLite by column, PostgreSQL by index."""
 
 _LINK_COLUMNS = (
     "conversation_id, prospect_id, person_id, property_id, snapshot, agreed_at, shared_by"
@@ -69,8 +72,8 @@ class LinkRows(DbConnection):
                     rows,
                 )
             )
-        except sqlite3.IntegrityError as exc:
-            if "links.prospect_id" not in str(exc):
+        except Exception as exc:
+            if self._conn.unique_violation(exc) not in _ONE_OWNER:
                 raise
             raise DuplicateLink(
                 f"a prospect in {[link.prospect_id for link in links]} is already linked"

@@ -140,7 +140,7 @@ class LogRows(DbConnection):
     ) -> list[AuditEntry]:
         """Entries at or after `since` (all if None), optionally about one target, oldest
         first, at most `limit` of the most recent."""
-        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE 1"
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE TRUE"
         params: list[Any] = []
         if since is not None:
             sql += " AND at >= ?"

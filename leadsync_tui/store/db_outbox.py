@@ -160,7 +160,7 @@ class OutboxRows(DbConnection):
         )
         params: dict[str, Any] = {"now": _ts(self._now())}
         if ids is not None:
-            sql += " AND id IN (SELECT value FROM json_each(:ids))"
+            sql += " AND id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))"
             params["ids"] = _json_list(ids)
         rows = await self._write(
             lambda: self._conn.execute_fetchall(f"{sql} RETURNING {_OUTBOX_COLUMNS}", params)
@@ -198,7 +198,7 @@ class OutboxRows(DbConnection):
         limit: int = 1000,
     ) -> list[OutboxItem]:
         """Items in queue order, optionally for one lead and/or in one status."""
-        sql = f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE 1"
+        sql = f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE TRUE"
         params: list[Any] = []
         if conversation_id is not None:
             sql += " AND conversation_id = ?"

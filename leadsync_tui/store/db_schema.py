@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from leadsync_tui.store.pg_sql import SqliteOnly
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # v1: the first schema.
     (
@@ -141,7 +143,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # v5: outbox payloads carry their kind (`store.payloads`), inferred as the sender
     # did before the tag existed: by sync type, then `report`, `fields`, `resync`.
     (
-        """UPDATE outbox SET payload = CASE
+        SqliteOnly(
+            """UPDATE outbox SET payload = CASE
             WHEN sync_type = 'resolution' THEN json_set(payload, '$.kind', 'resolution')
             WHEN json_extract(payload, '$.report') THEN json_object('kind', 'report')
             WHEN json_type(payload, '$.fields') IS NOT NULL
@@ -150,7 +153,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
                 THEN json_set(payload, '$.kind', 'resync')
             ELSE json_set(payload, '$.kind', 'link')
         END
-        WHERE json_type(payload, '$.kind') IS NULL""",
+        WHERE json_type(payload, '$.kind') IS NULL"""
+        ),
     ),
     # v6: what watching windows ask the lease holder's engine to do, and its outcome
     # (`store.operator_commands`).

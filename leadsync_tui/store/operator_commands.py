@@ -172,13 +172,14 @@ class OperatorCommands:
         )
 
         async def work() -> int:
-            cursor = await db._conn.execute(
-                "INSERT INTO commands (kind, payload, actor, created_at, state)"
-                " VALUES (?, ?, ?, ?, 'pending')",
-                row,
+            rows = list(
+                await db._conn.execute_fetchall(
+                    "INSERT INTO commands (kind, payload, actor, created_at, state)"
+                    " VALUES (?, ?, ?, ?, 'pending') RETURNING id",
+                    row,
+                )
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
+            return int(rows[0][0])
 
         return await db._write(work)
 

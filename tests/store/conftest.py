@@ -140,10 +140,29 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "leadsync.db"
 
 
-@pytest.fixture
-async def db(clock: FrozenClock) -> AsyncIterator[Database]:
-    async with await Database.open(":memory:", now=clock) as database:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+async def db(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIterator[Database]:
+    """Every store test runs on both databases: a SQLite file's and a team's PostgreSQL."""
+    if request.param == "sqlite":
+        opened = await Database.open(":memory:", now=clock)
+    else:
+        opened = await Database.open_postgresql(request.getfixturevalue("pg_url"), now=clock)
+    async with opened as database:
         yield database
+
+
+@pytest.fixture
+def pg_url() -> Any:  # TEMPORARY: the dev server, until the suite starts its own
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    yield f"postgresql://postgres@127.0.0.1:55432/{name}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

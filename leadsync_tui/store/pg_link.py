@@ -1,0 +1,124 @@
+"""A PostgreSQL database as the store (a team's shared store): `SqlLink` over psycopg 3.
+
+The connection is in autocommit mode and transactions are explicit, as on SQLite. Every
+write transaction takes one transaction-scoped advisory lock first, so writers run one
+at a time across every process on the database, as SQLite's `BEGIN IMMEDIATE` makes
+them on a file: the tables' read-then-write steps (claiming outbox items, taking the
+sync lease, the change feed's order) keep their meaning without row locks or retries.
+At leadsync's rates (a few hundred writes a second at most) one writer is plenty.
+
+The schema version lives in a one-row table (SQLite keeps it in `PRAGMA user_version`).
+After a write that fed `change_feed`, `NOTIFY leadsync_changes` wakes the windows that
+LISTEN (`change_watch.PgChangeWatch`); it is delivered when the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import psycopg
+from pydantic import SecretStr
+
+from leadsync_tui.store.pg_sql import pg_statement
+from leadsync_tui.store.sql_link import Dialect, Params, RowCount
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "leadsync_changes"
+"""The channel writers NOTIFY after feeding `change_feed`; watchers LISTEN on it."""
+WRITER_LOCK: Final = 0x6C656164  # "lead": any fixed key; one per database
+CONNECT_TIMEOUT_S: Final = 10
+
+
+class _Done:
+    """What a statement reports: psycopg's cursor, once closed, keeps its rowcount."""
+
+    __slots__ = ("rowcount",)
+
+    def __init__(self, rowcount: int) -> None:
+        self.rowcount = rowcount
+
+
+async def connect(url: str, password: SecretStr | None) -> psycopg.AsyncConnection[Any]:
+    """An autocommit connection; the password (if any) from the settings, else libpq's
+    own ways (`PGPASSWORD`, `~/.pgpass`, or in the url)."""
+    extra: dict[str, Any] = {"application_name": "leadsync", "connect_timeout": CONNECT_TIMEOUT_S}
+    if password is not None:
+        extra["password"] = password.get_secret_value()
+    return await psycopg.AsyncConnection.connect(url, autocommit=True, **extra)
+
+
+class PgLink:
+    """`SqlLink` on one psycopg connection; use `open()`."""
+
+    dialect: Final = Dialect.POSTGRESQL
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, url: str, password: SecretStr | None = None) -> PgLink:
+        return cls(await connect(url, password))
+
+    @property
+    def in_transaction(self) -> bool:
+        status = self._conn.info.transaction_status
+        return status != psycopg.pq.TransactionStatus.IDLE
+
+    async def begin(self) -> None:
+        await self._conn.execute("BEGIN")
+        try:
+            await self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+
+    async def commit(self) -> None:
+        await self._conn.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._conn.execute("ROLLBACK")
+
+    async def execute(self, sql: str, params: Params = ()) -> RowCount:
+        async with self._conn.cursor() as cursor:
+            await cursor.execute(pg_statement(sql), params)
+            return _Done(cursor.rowcount)
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> Iterable[Sequence[Any]]:
+        async with self._conn.cursor() as cursor:
+            await cursor.execute(pg_statement(sql), params)
+            return await cursor.fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self._conn.cursor() as cursor:
+            await cursor.executemany(pg_statement(sql), rows)
+
+    async def schema_version(self) -> int:
+        cursor = await self._conn.execute("SELECT to_regclass('leadsync_schema') IS NOT NULL")
+        row = await cursor.fetchone()
+        if row is None or not row[0]:
+            return 0  # a new database
+        cursor = await self._conn.execute("SELECT max(version) FROM leadsync_schema")
+        row = await cursor.fetchone()
+        return 0 if row is None or row[0] is None else int(row[0])
+
+    async def set_schema_version(self, version: int) -> None:
+        """Inside the migration's transaction, which holds the writers' lock."""
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS leadsync_schema (version INTEGER NOT NULL)"
+        )
+        await self._conn.execute("DELETE FROM leadsync_schema")
+        await self._conn.execute("INSERT INTO leadsync_schema (version) VALUES (%s)", (version,))
+
+    def unique_violation(self, exc: BaseException) -> str | None:
+        if isinstance(exc, psycopg.errors.UniqueViolation):
+            return exc.diag.constraint_name
+        return None
+
+    async def announce(self, writer: str) -> None:
+        await self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, writer))
+
+    async def close(self) -> None:
+        await self._conn.close()
