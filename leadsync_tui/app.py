@@ -128,10 +128,10 @@ class LeadSyncApp(App[int]):
         self.store.subscribe(self._on_store_changes)
         watch = None
         if self.engine_setup is not None:
-            from leadsync_tui.store.change_watch import SqliteChangeWatch
+            from leadsync_tui.store.change_watch import watch_for
 
             # Marked before the leads load: what others commit meanwhile is read after.
-            watch = SqliteChangeWatch(self.store.db)
+            watch = watch_for(self.store.db)
             await watch.start()
         await self.push_screen(DashboardScreen())  # it reads the session (`screens.session`)
         if self.engine_setup is not None:

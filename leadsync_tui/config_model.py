@@ -25,10 +25,12 @@ from leadsync_tui.config_sections import (
     PolicySettings,
     ResmanSettings,
     RolesSettings,
+    StoreSettings,
     SyncSettings,
     TlsSettings,
 )
 from leadsync_tui.locations import demo_database_file
+from leadsync_tui.store_location import StoreLocation
 
 ENV_PREFIX = "LEADSYNC_"
 ENV_NESTED_DELIMITER = "__"
@@ -47,6 +49,7 @@ class Settings(BaseSettings):
     domiq: DomiqSettings = Field(default_factory=DomiqSettings)
     resman: ResmanSettings = Field(default_factory=ResmanSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     roles: RolesSettings = Field(default_factory=RolesSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
@@ -80,6 +83,14 @@ class Settings(BaseSettings):
         """The store `sync --headless`, the TUI and `status` use: the demo's own file in
         demo mode, `[sync] database` otherwise."""
         return demo_database_file() if self.is_demo else self.sync.database.expanduser()
+
+    @property
+    def store_location(self) -> StoreLocation:
+        """Where the store is: `[store] url` (PostgreSQL) if set, outside demo mode (the
+        demo's store is always its own file); else the SQLite file `database_file`."""
+        if self.store.url is not None and not self.is_demo:
+            return StoreLocation.postgresql(self.store.url, self.store.password)
+        return StoreLocation.sqlite(self.database_file)
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,5 @@
 """The configuration's sections, one model each: `[domiq]`, `[resman]` with its
-properties, `[sync]`, `[alerts]`, `[policy]`, `[roles]` and `[tls]`.
+properties, `[sync]`, `[store]`, `[alerts]`, `[policy]`, `[roles]` and `[tls]`.
 
 Each key is typed, bounded and documented where it is declared, and each check says
 what to write instead; `config.py` puts them together and loads them.
@@ -24,6 +24,7 @@ from pydantic import (
 from leadsync_tui.locations import default_database_file
 from leadsync_tui.models import Resolution
 from leadsync_tui.roles import Role
+from leadsync_tui.store_location import check_postgres_url
 
 SYNCED_FIELDS = (
     "first_name",
@@ -189,6 +190,23 @@ class SyncSettings(_Section):
     """Seconds the sync lease outlives its holder's last heartbeat (beats every third of
     it): a holder silent this long (killed, stopped, cut off) is replaced by a waiting
     engine, which then sends again what the holder had in flight."""
+
+
+class StoreSettings(_Section):
+    """`[store]`: a team's shared store. Leave it out and every leadsync on this box
+    shares the SQLite file `[sync] database`; with a url, every leadsync on every box
+    that names it shares one PostgreSQL database (one engine sends, the others watch)."""
+
+    url: str | None = None
+    """`postgresql://user@host:5432/dbname` (libpq's URL: `?sslmode=verify-full` and the
+    like are passed on). Never a password: `password`, `$PGPASSWORD` or `~/.pgpass`."""
+    password: SecretStr | None = None
+    """The PostgreSQL password, when `$PGPASSWORD` and `~/.pgpass` are not used."""
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_postgres_url(value)
 
 
 class AlertsSettings(_Section):

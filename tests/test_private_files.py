@@ -74,7 +74,7 @@ async def test_the_demo_database_is_owner_only(permissive_umask: int) -> None:
     async with open_engine(Settings(), sim_options=options, watcher=False) as setup:
         await setup.engine.db.set_cursor("probe", "x")
         path = demo_database_file()
-        assert setup.database_path == path
+        assert setup.store.path == path
         assert mode(path) == 0o600 and mode(path.parent) == 0o700
         assert mode(path.with_name(path.name + "-wal")) == 0o600
 

@@ -46,7 +46,7 @@ def audit_command(
     loaded = load(inherited(ctx, "config", config), err)
     if loaded is None:
         ctx.exit(ExitCode.USAGE)
-    from leadsync_tui.wiring import database_file
+    from leadsync_tui.wiring import store_location
 
-    database = database_file(loaded.settings)
+    database = store_location(loaded.settings)
     ctx.exit(run_audit(loaded.settings, database, since=when, as_json=as_json, out=out, err=err))

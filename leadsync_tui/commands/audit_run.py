@@ -14,14 +14,16 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import format_utc, utc_now
-from leadsync_tui.store.db import Database, DatabaseError
+from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import AuditEntry
+from leadsync_tui.store.storage_problem import describe, storage_error
+from leadsync_tui.store_location import StoreLocation
 
 SINCE_FORMS = (
     "an ISO date or time (2024-05-01, 2024-05-01T09:30, 2024-05-01T09:30:00+02:00) "
@@ -58,7 +60,7 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
 
 def run_audit(
     settings: Settings,
-    database: Path,
+    database: StoreLocation,
     *,
     since: datetime | None,
     as_json: bool,
@@ -66,7 +68,7 @@ def run_audit(
     err: TextIO,
 ) -> int:
     """Print the audit trail from `database`; 0, or 2 if there is no usable database."""
-    if not database.is_file():
+    if not database.is_postgresql and not database.sqlite_path.is_file():
         mode = "the demo's" if settings.is_demo else "the [sync] database"
         print(
             f"leadsync audit: there is no sync database yet at {database} ({mode} file); "
@@ -77,7 +79,12 @@ def run_audit(
         return ExitCode.USAGE
     try:
         entries = asyncio.run(_read(database, since))
-    except (DatabaseError, sqlite3.Error, OSError) as exc:
+    except Exception as exc:
+        if database.is_postgresql and storage_error(exc) is not None:
+            print(f"leadsync audit: {describe(exc, database)}", file=err)
+            return ExitCode.USAGE
+        if not isinstance(exc, DatabaseError | sqlite3.Error | OSError):
+            raise
         print(
             f"leadsync audit: cannot read the sync database {database}: {exc}; check "
             "[sync] database points at a leadsync database and that this user may read it",
@@ -92,8 +99,8 @@ def run_audit(
     return ExitCode.OK
 
 
-async def _read(path: Path, since: datetime | None) -> list[AuditEntry]:
-    db = await Database.open(path)
+async def _read(location: StoreLocation, since: datetime | None) -> list[AuditEntry]:
+    db = await open_database(location)
     try:
         return await db.audit_entries(since, limit=_NO_LIMIT)
     finally:

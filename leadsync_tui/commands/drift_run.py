@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 import sys
 from typing import TextIO
 
@@ -28,11 +27,11 @@ from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.sim.runner import SimOptions
-from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.drift_report import DriftReport
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.lease import LeaseHeld
-from leadsync_tui.wiring import database_file, open_engine
+from leadsync_tui.wiring import open_engine, store_location
 
 
 def run_drift(
@@ -48,12 +47,11 @@ def run_drift(
     err = err or sys.stderr
     try:
         report = asyncio.run(_scan(settings, repair=repair, max_wait=max_wait))
-    except (DatabaseError, sqlite3.Error, OSError) as exc:
-        print(
-            f"leadsync drift: cannot use the sync database {database_file(settings)}: {exc}; "
-            "check the path ([sync] database), its permissions and free disk space",
-            file=err,
-        )
+    except Exception as exc:
+        problem = storage_error(exc)
+        if problem is None:
+            raise
+        print(f"leadsync drift: {describe(problem, store_location(settings))}", file=err)
         return ExitCode.USAGE
     except SyncError as exc:
         print(f"leadsync drift: the scan stopped: {exc.message}", file=err)

@@ -14,14 +14,14 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
-from leadsync_tui.store.db import Database, DatabaseError
+from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.store.metrics import compute_metrics
+from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import (
     Cursor,
     EngineRecord,
@@ -29,6 +29,9 @@ from leadsync_tui.store.records import (
     OutboxItem,
     OutboxStatus,
 )
+from leadsync_tui.store.storage_problem import describe as describe_storage
+from leadsync_tui.store.storage_problem import storage_error
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.drift_report import last_state as last_drift
 from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
@@ -36,7 +39,7 @@ from leadsync_tui.sync.engine_presence import ago, describe, is_alive
 from leadsync_tui.sync.engine_state import ENGINE_CURSOR, FEED_CURSOR
 from leadsync_tui.sync.foreign_deployment import FOREIGN_CURSOR, problem_line
 from leadsync_tui.sync.outbox_worker import precise_now
-from leadsync_tui.wiring import database_file
+from leadsync_tui.wiring import store_location
 
 WINDOW = timedelta(hours=1)
 """The metrics' sliding window (the dashboard's too)."""
@@ -51,7 +54,7 @@ LISTED = 20
 class Report:
     """Everything `status` prints."""
 
-    database: Path
+    database: StoreLocation
     demo: bool
     metrics: SyncMetrics
     attempts: int
@@ -86,15 +89,19 @@ class Report:
 def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | None = None) -> int:
     """Print the health report; the exit code (0 healthy, 1 degraded, 2 unusable)."""
     err = err or sys.stderr
-    path = database_file(settings)
-    if not path.is_file():
+    path = store_location(settings)
+    if not path.is_postgresql and not path.sqlite_path.is_file():
         how = "leadsync sync --headless --once" + ("" if settings.is_demo else " --config PATH")
         return _unusable(
             path, f"there is no sync database at {path}; run `{how}` first", as_json, out, err
         )
     try:
         report = asyncio.run(_read(path, settings.is_demo))
-    except (DatabaseError, sqlite3.Error, OSError) as exc:
+    except Exception as exc:
+        if path.is_postgresql and storage_error(exc) is not None:
+            return _unusable(path, describe_storage(exc, path), as_json, out, err)
+        if not isinstance(exc, DatabaseError | sqlite3.Error | OSError):
+            raise
         message = (
             f"cannot read the sync database {path}: {exc}; check [sync] database points at a "
             "leadsync database and that this user may read it"
@@ -107,7 +114,7 @@ def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | 
     return ExitCode.PROBLEM if report.problems else ExitCode.OK
 
 
-def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO) -> int:
+def _unusable(path: StoreLocation, message: str, as_json: bool, out: TextIO, err: TextIO) -> int:
     if as_json:
         out.write(json.dumps({"health": "unusable", "database": str(path), "error": message}))
         out.write("\n")
@@ -115,8 +122,8 @@ def _unusable(path: Path, message: str, as_json: bool, out: TextIO, err: TextIO)
     return ExitCode.USAGE
 
 
-async def _read(path: Path, demo: bool) -> Report:
-    db = await Database.open(path)
+async def _read(path: StoreLocation, demo: bool) -> Report:
+    db = await open_database(path)
     try:
         now = precise_now()
         logs = await db.recent_logs(now - WINDOW)

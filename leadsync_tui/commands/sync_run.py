@@ -38,7 +38,7 @@ from leadsync_tui.sync.lease import LeaseHeld, LeaseLost
 from leadsync_tui.sync.monitoring import MetricsPortError, monitoring
 from leadsync_tui.sync.reload import Reloader
 from leadsync_tui.sync.signals import HangupLatch, engine_signals, hangups_latched
-from leadsync_tui.wiring import database_file, open_engine
+from leadsync_tui.wiring import open_engine, store_location
 
 
 def run_headless(
@@ -97,7 +97,7 @@ async def _run(
                     "event": "started",
                     "mode": "once" if once else "run",
                     "demo": setup.sims is not None,
-                    "database": str(setup.database_path),
+                    "database": str(setup.store),
                 }
             )
             load, latch = reloading or (None, None)
@@ -139,7 +139,7 @@ async def _run(
         if isinstance(problem, SimulatorBindError):
             message = f"the demo simulators could not start: {problem}"
         else:
-            message = describe(problem, database_file(settings))
+            message = describe(problem, store_location(settings))
         print(f"leadsync: {message}", file=err)
         with contextlib.suppress(OSError):  # stdout may sit on the full disk too
             sink({"event": "error", "error": message})

@@ -22,7 +22,7 @@ from leadsync_tui.models import utc_now
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.monitoring import monitoring
 from leadsync_tui.ui_work import crash_notice
-from leadsync_tui.wiring import database_file, open_engine
+from leadsync_tui.wiring import open_engine, store_location
 
 if TYPE_CHECKING:
     from leadsync_tui.app import LeadSyncApp
@@ -105,4 +105,4 @@ def _opening_problem(exc: Exception, settings: Settings) -> str | None:
         return None
     if isinstance(problem, SimulatorBindError):
         return f"the demo simulators could not start: {problem}"
-    return describe(problem, database_file(settings))
+    return describe(problem, store_location(settings))

@@ -7,24 +7,32 @@ in the engine's window. A `ChangeWatch` says *what* changed, by key (`Committed`
 store re-reads those rows and notifies its subscribers exactly as for its own changes,
 so the dashboard repaints the same way.
 
-`SqliteChangeWatch` polls `PRAGMA data_version` on its own connection (a few hundred
-microseconds, no row read) and reads the `change_feed` table only when another
-connection committed. A PostgreSQL store would implement the same protocol with
-LISTEN on the channel its writers NOTIFY after each commit (payload: the keys).
+`SqliteChangeWatch` polls `PRAGMA data_version` (a few hundred microseconds, no row
+read) and reads the `change_feed` table only when another connection committed.
+`PgChangeWatch` LISTENs on its own connection for the NOTIFY every writer sends with a
+commit that fed `change_feed`, then reads the feed; it also reads it once a second
+without one, so a notification lost with a dropped connection delays, never loses.
+`watch_for(db)` picks the one that fits the store's database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Committed
+from leadsync_tui.store.sql_link import Dialect
 from leadsync_tui.store.store import LeadSyncStore
+
+if TYPE_CHECKING:
+    from leadsync_tui.store.pg_link import PgListener  # psycopg only when it is used
 
 logger = logging.getLogger(__name__)
 
+SAFETY_READ_S = 1.0
+"""How often the PostgreSQL watch reads the feed when no NOTIFY came."""
 POLL_S = 0.1
 """How often the SQLite watch asks whether another connection committed (the figure to
 beat: a change shown in another window within 250 ms, p99)."""
@@ -38,6 +46,16 @@ class ChangeWatch(Protocol):
 
     async def next_changes(self) -> Committed:
         """Wait until others committed something; what, by key (never empty)."""
+
+    async def close(self) -> None:
+        """Let go of what the watch holds (PostgreSQL: its listening connection)."""
+
+
+def watch_for(db: Database) -> ChangeWatch:
+    """The change watch for `db`'s kind of database."""
+    if db.dialect is Dialect.POSTGRESQL:
+        return PgChangeWatch(db)
+    return SqliteChangeWatch(db)
 
 
 class SqliteChangeWatch:
@@ -68,10 +86,51 @@ class SqliteChangeWatch:
                     return committed
             await asyncio.sleep(self._poll_s)
 
+    async def close(self) -> None:
+        """Nothing to let go: it reads through the store's own connection."""
+
+
+class PgChangeWatch:
+    """`ChangeWatch` on PostgreSQL: LISTEN for the writers' NOTIFY, then the `change_feed`."""
+
+    def __init__(self, db: Database, *, safety_s: float = SAFETY_READ_S) -> None:
+        self._db = db
+        self._safety_s = safety_s
+        self._listener: PgListener | None = None
+        self._position = 0
+
+    async def start(self) -> None:
+        # Listening first: a commit between the two steps is then read (again) later.
+        self._listener = await self._db.listener()
+        self._position = await self._db.feed_position()
+
+    async def next_changes(self) -> Committed:
+        if self._listener is None:
+            await self.start()
+        assert self._listener is not None
+        while True:
+            committed = await self._db.committed_after(self._position)
+            self._position = committed.position
+            if not committed.empty:
+                return committed
+            await self._listener.wait(self._safety_s)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            await listener.close()
+
 
 async def follow(store: LeadSyncStore, watch: ChangeWatch) -> None:
     """Apply what others commit to `store` until cancelled (`watch` already started,
     so nothing committed between the start and the first read is missed)."""
+    try:
+        await _follow(store, watch)
+    finally:
+        await watch.close()
+
+
+async def _follow(store: LeadSyncStore, watch: ChangeWatch) -> None:
     while True:
         committed = await watch.next_changes()
         logger.debug(

@@ -14,12 +14,15 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from leadsync_tui.store.db_codec import _json_list
 from leadsync_tui.store.records import Committed, FeedKind
 from leadsync_tui.store.sql_link import Dialect, Params, SqlLink
 from leadsync_tui.store.sqlite_link import SqliteLink
+
+if TYPE_CHECKING:
+    from leadsync_tui.store.pg_link import PgListener
 
 Clock = Callable[[], datetime]
 _T = TypeVar("_T")
@@ -131,6 +134,13 @@ class DbConnection:
         assert isinstance(self._conn, SqliteLink), "PostgreSQL's windows LISTEN instead"
         async with self._reading():
             return await self._conn.data_version()
+
+    async def listener(self) -> PgListener:
+        """PostgreSQL only: a connection that hears the writers' NOTIFY."""
+        from leadsync_tui.store.pg_link import PgLink  # psycopg only when it is used
+
+        assert isinstance(self._conn, PgLink), "SQLite's windows poll data_version instead"
+        return await self._conn.listener()
 
     async def feed_position(self) -> int:
         """The newest `change_feed` row: what is committed now (read from here on)."""

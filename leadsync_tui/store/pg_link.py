@@ -55,12 +55,26 @@ class PgLink:
 
     dialect: Final = Dialect.POSTGRESQL
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], url: str, password: SecretStr | None
+    ) -> None:
         self._conn = conn
+        self._url = url
+        self._password = password
 
     @classmethod
     async def open(cls, url: str, password: SecretStr | None = None) -> PgLink:
-        return cls(await connect(url, password))
+        return cls(await connect(url, password), url, password)
+
+    async def listener(self) -> PgListener:
+        """A second connection to the same database, listening on `CHANNEL`."""
+        conn = await connect(self._url, self._password)
+        try:
+            await conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            await conn.close()
+            raise
+        return PgListener(conn)
 
     @property
     def in_transaction(self) -> bool:
@@ -119,6 +133,21 @@ class PgLink:
 
     async def announce(self, writer: str) -> None:
         await self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, writer))
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+class PgListener:
+    """Waits for the writers' NOTIFY on its own connection (the store's is shared)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def wait(self, at_most_s: float) -> None:
+        """Until a writer announced a commit, or `at_most_s` seconds passed."""
+        async for _ in self._conn.notifies(timeout=at_most_s, stop_after=1):
+            pass
 
     async def close(self) -> None:
         await self._conn.close()

@@ -5,6 +5,7 @@ SQLite's own texts ("attempt to write a readonly database", "database is locked"
 the cause and the fix. For a held write lock it says who holds it when that is cheap to
 find: on Linux, `/proc/locks` lists the process holding SQLite's WAL write lock (byte
 120 of the `-shm` file), and `/proc/<pid>/cmdline` says whether it is a leadsync.
+A team's PostgreSQL store has its own causes (`pg_problem`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sqlite3
 from pathlib import Path
 
 from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.pg_problem import describe_pg, is_pg_error
+from leadsync_tui.store_location import StoreLocation
 
 WAL_WRITE_LOCK_OFFSET = 120
 """SQLite's WAL write lock: the first lock byte of the `-shm` file (WALINDEX_LOCK_OFFSET)."""
@@ -31,13 +34,18 @@ def storage_error(exc: BaseException) -> BaseException | None:
             if found is not None:
                 return found
         return None
-    if isinstance(exc, DatabaseError | sqlite3.Error | OSError):
+    if isinstance(exc, DatabaseError | sqlite3.Error | OSError) or is_pg_error(exc):
         return exc
     return None
 
 
-def describe(exc: BaseException, path: Path) -> str:
-    """One line: what is wrong with the database at `path`, and what to do about it."""
+def describe(exc: BaseException, where: StoreLocation | Path) -> str:
+    """One line: what is wrong with the store, and what to do about it."""
+    if isinstance(where, StoreLocation):
+        if where.url is not None:
+            return describe_pg(exc, where.url)
+        where = where.sqlite_path
+    path = where
     text = str(exc).lower()
     code = exc.errno if isinstance(exc, OSError) else None
     if "locked" in text or "busy" in text:

@@ -15,6 +15,7 @@ from leadsync_tui.wiring.engine import (
     database_file,
     demo_database_file,
     open_engine,
+    store_location,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "demo_database_file",
     "open_engine",
     "settings_for_sims",
+    "store_location",
 ]

@@ -30,8 +30,9 @@ from leadsync_tui.config import (
 )
 from leadsync_tui.locations import demo_database_file as demo_database_file
 from leadsync_tui.models import utc_now
-from leadsync_tui.store.db import Database
+from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.context import EngineContext
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.engine import SyncEngine
@@ -48,8 +49,14 @@ if TYPE_CHECKING:
 
 
 def database_file(settings: Settings) -> Path:
-    """The database `sync --headless` and `status` use with these settings."""
+    """The SQLite file `sync --headless` and `status` use with these settings (even when
+    `[store] url` moves the store to PostgreSQL: `store migrate` reads it from there)."""
     return settings.database_file
+
+
+def store_location(settings: Settings) -> StoreLocation:
+    """Where the store is with these settings: the file, or `[store] url`."""
+    return settings.store_location
 
 
 def client_retry(settings: Settings, budget: WaitBudget) -> RetryPolicy:
@@ -71,7 +78,7 @@ class EngineSetup:
 
     settings: Settings
     engine: SyncEngine
-    database_path: Path
+    store: StoreLocation
     sims: RunningSims | None
     desk: LeadDesk
     """The same clients, for the screens' own calls (a transcript, a new lead, ...)."""
@@ -95,7 +102,7 @@ async def open_engine(
     flight) only once it holds the sync lease."""
     async with AsyncExitStack() as stack:
         sims: RunningSims | None = None
-        path = database_file(settings)
+        location = store_location(settings)
         # Real endpoints: certificates always checked, against the public CAs plus
         # `[tls] ca_bundle`. The demo's simulators are plain http on loopback.
         tls = None if settings.is_demo else tls_context(settings)
@@ -105,8 +112,8 @@ async def open_engine(
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
-            fresh_database(path)
-        db = await Database.open(path, now=clock)
+            fresh_database(location.sqlite_path)
+        db = await open_database(location, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)
         await store.fetch_conflicts()
@@ -142,4 +149,4 @@ async def open_engine(
             budget=budget,
         )
         engine = build_engine(settings, context, watcher=feed, desk=desk)
-        yield EngineSetup(settings, engine, path, sims, desk)
+        yield EngineSetup(settings, engine, location, sims, desk)

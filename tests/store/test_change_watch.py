@@ -2,8 +2,9 @@
 another store on the same file, by key, as the same changes its subscribers get for
 their own actions; its own commits are not news to it.
 
-Two `Database` connections on one real file stand for two windows (the engine's and a
-watcher); the change watch polls `PRAGMA data_version` as it does in the app.
+Two `Database` connections on one real store stand for two windows (the engine's and a
+watcher), on a SQLite file (the watch polls `PRAGMA data_version`) and on PostgreSQL
+(it LISTENs for the writers' NOTIFY), as in the app.
 """
 
 from __future__ import annotations
@@ -24,20 +25,30 @@ from leadsync_tui.models import (
 )
 from leadsync_tui.store import db_connection
 from leadsync_tui.store.actions import ConflictsDetected, LogsAppended
-from leadsync_tui.store.change_watch import SqliteChangeWatch, follow
+from leadsync_tui.store.change_watch import PgChangeWatch, SqliteChangeWatch, follow, watch_for
 from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged, LogsChanged
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.store import LeadSyncStore
+from leadsync_tui.store_location import StoreLocation
 from tests.store.conftest import FrozenClock, Recorder, make_conflict, make_lead, make_log
 from tests.waiting import eventually
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def shared(request: pytest.FixtureRequest, db_path: Path) -> StoreLocation:
+    """The store the windows share: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return StoreLocation.sqlite(db_path)
+    return StoreLocation.postgresql(request.getfixturevalue("pg_url"))
+
+
 @asynccontextmanager
-async def window(path: Path, clock: FrozenClock) -> AsyncIterator[LeadSyncStore]:
-    """A store on `path` loaded and following what others commit (like a TUI window)."""
-    async with await Database.open(path, now=clock) as db:
+async def window(where: StoreLocation, clock: FrozenClock) -> AsyncIterator[LeadSyncStore]:
+    """A store loaded and following what others commit to `where` (like a TUI window)."""
+    async with await open_database(where, now=clock) as db:
         store = LeadSyncStore(db, now=clock, metrics_window=timedelta(minutes=15))
-        watch = SqliteChangeWatch(db, poll_s=0.01)
+        watch = watch_for(db)
         await watch.start()
         await store.fetch_leads()
         await store.fetch_conflicts()
@@ -50,12 +61,12 @@ async def window(path: Path, clock: FrozenClock) -> AsyncIterator[LeadSyncStore]
 
 
 async def test_a_resolution_in_one_window_shows_in_the_other(
-    db_path: Path, clock: FrozenClock
+    shared: StoreLocation, clock: FrozenClock
 ) -> None:
-    async with window(db_path, clock) as engine_side:
+    async with window(shared, clock) as engine_side:
         await engine_side.merge_leads([make_lead("c1"), make_lead("c2", first_name="Grace")])
         await engine_side.dispatch(ConflictsDetected([make_conflict("k1", "c1")]))
-        async with window(db_path, clock) as watcher:
+        async with window(shared, clock) as watcher:
             assert watcher.state.open_conflicts[0].id == "k1"
             seen = Recorder()
             watcher.subscribe(seen)
@@ -87,11 +98,11 @@ async def test_a_resolution_in_one_window_shows_in_the_other(
 
 
 async def test_the_engines_syncs_and_logs_reach_a_watcher_and_a_watchers_retry_the_engine(
-    db_path: Path, clock: FrozenClock
+    shared: StoreLocation, clock: FrozenClock
 ) -> None:
-    async with window(db_path, clock) as engine_side:
+    async with window(shared, clock) as engine_side:
         await engine_side.merge_leads([make_lead("c1")])
-        async with window(db_path, clock) as watcher:
+        async with window(shared, clock) as watcher:
             engine_seen = Recorder()
             engine_side.subscribe(engine_seen)
 
@@ -121,7 +132,7 @@ async def test_a_window_behind_the_pruned_feed_reads_everything_again(
     db_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(db_connection, "FEED_KEEP", 3)
-    async with window(db_path, clock) as engine_side:
+    async with window(StoreLocation.sqlite(db_path), clock) as engine_side:
         await engine_side.merge_leads([make_lead("c0")])
         async with await Database.open(db_path, now=clock) as db:
             watcher = LeadSyncStore(db, now=clock)
@@ -133,3 +144,24 @@ async def test_a_window_behind_the_pruned_feed_reads_everything_again(
             assert committed.gap
             await watcher.apply_committed(committed)
             assert set(watcher.state.leads) == {f"c{n}" for n in range(8)}
+
+
+@pytest.mark.postgresql
+async def test_on_postgresql_a_commit_wakes_the_watch_by_notify(
+    pg_url: str, clock: FrozenClock
+) -> None:
+    """The watch waits for NOTIFY, not for its once-a-while read: with that read 60 s
+    away, a lead another connection commits is still reported at once."""
+    where = StoreLocation.postgresql(pg_url)
+    async with await open_database(where, now=clock) as watcher_db:
+        watch = PgChangeWatch(watcher_db, safety_s=60)
+        await watch.start()
+        try:
+            waiting = asyncio.create_task(watch.next_changes())
+            await asyncio.sleep(0.2)  # the watch is inside its wait
+            async with await open_database(where, now=clock) as engine_db:
+                await engine_db.upsert_leads([make_lead("c7")])
+            committed = await asyncio.wait_for(waiting, 10)
+        finally:
+            await watch.close()
+    assert committed.lead_keys == frozenset({"c7"})

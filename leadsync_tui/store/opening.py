@@ -1,0 +1,15 @@
+"""Opening the store wherever it is (`StoreLocation`): the one door the commands use."""
+
+from __future__ import annotations
+
+from leadsync_tui.models import utc_now
+from leadsync_tui.store.db import Database
+from leadsync_tui.store.db_connection import Clock
+from leadsync_tui.store_location import StoreLocation
+
+
+async def open_database(location: StoreLocation, *, now: Clock = utc_now) -> Database:
+    """The store's database, open and migrated (`Database.open` / `open_postgresql`)."""
+    if location.url is not None:
+        return await Database.open_postgresql(location.url, password=location.password, now=now)
+    return await Database.open(location.sqlite_path, now=now)
