@@ -80,3 +80,17 @@ def _report_leaks(config: pytest.Config, leaked: int, by: list[str]) -> None:
             f"{leaked} SQLite connection(s) were left open (closed now) after: "
             + (", ".join(by[:20]) or "a test that kept a reference")
         )
+
+
+@pytest.fixture
+def pg_url() -> Any:  # TEMPORARY: the dev server, until the suite starts its own
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    yield f"postgresql://postgres@127.0.0.1:55432/{name}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -38,7 +38,8 @@ from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.config import Settings, load_settings
 from leadsync_tui.models import LeadData, Qualification, utc_now
 from leadsync_tui.sim.command import CONFIG_BEGIN, CONFIG_END
-from leadsync_tui.store.db import Database
+from leadsync_tui.store.opening import open_database
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from tests.engine.conftest import assert_converged, truth_of
 
@@ -168,9 +169,10 @@ async def _chat(
     ledger.new_leads.append(made.conversation_id)
 
 
-async def outbox_state(path: Path) -> tuple[int, dict[str, set[str]]]:
+async def outbox_state(where: Path | StoreLocation) -> tuple[int, dict[str, set[str]]]:
     """(items in the outbox, open conflict fields by lead), read as a second process."""
-    db = await Database.open(path)
+    location = where if isinstance(where, StoreLocation) else StoreLocation.sqlite(where)
+    db = await open_database(location)
     try:
         counts = await db.outbox_counts()
         conflicts: dict[str, set[str]] = {}

@@ -1,4 +1,5 @@
-"""A team on one store (#14): three `leadsync sync --headless` on one SQLite file, the
+"""A team on one store (#14): three `leadsync sync --headless` on one store (a SQLite
+file, and a PostgreSQL database), the
 simulators failing one request in ten, the lease holder SIGKILLed ten times at random
 moments while both sides change. Each time another engine takes over within the lease
 expiry + 5 s; no engine sends before it holds the lease; at the end one `--once`
@@ -24,8 +25,9 @@ import httpx
 import pytest
 
 from leadsync_tui.config import Settings, load_settings
-from leadsync_tui.store.db import Database
+from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import EngineRecord
+from leadsync_tui.store_location import StoreLocation
 from tests.engine.conftest import assert_converged, truth_of
 from tests.engine.test_crash_safety import (
     LEADSYNC,
@@ -34,6 +36,7 @@ from tests.engine.test_crash_safety import (
     outbox_state,
     sim_process,
 )
+from tests.team_store import BOTH, store_block, team_store
 
 pytestmark = [pytest.mark.slow]
 
@@ -45,8 +48,8 @@ SENDING = {"attempt", "status"}
 """Events only a sending engine writes (an attempt on DomIQ or ResMan, a status it set)."""
 
 
-async def holder(path: Path) -> EngineRecord | None:
-    db = await Database.open(path)
+async def holder(where: StoreLocation) -> EngineRecord | None:
+    db = await open_database(where)
     try:
         return await db.engine_record()
     finally:
@@ -68,11 +71,12 @@ def start(config: Path, events: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def live_holder(database: Path, engines: dict[int, subprocess.Popen[bytes]]) -> int:
+def live_holder(database: StoreLocation, engines: dict[int, subprocess.Popen[bytes]]) -> int:
     """The pid of the running engine that holds the lease (waits up to 60 s)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        record = asyncio.run(holder(database)) if database.exists() else None
+        exists = database.is_postgresql or database.sqlite_path.exists()
+        record = asyncio.run(holder(database)) if exists else None
         if (
             record is not None
             and record.stopped_at is None
@@ -101,14 +105,17 @@ def faults_off(settings: Settings) -> Iterator[None]:
             httpx.put(f"{url.rstrip('/')}/_sim/faults", json=on).raise_for_status()
 
 
-def test_three_engines_one_store_ten_kills_of_the_holder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", BOTH)
+def test_three_engines_one_store_ten_kills_of_the_holder(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     rng = random.Random(SEED)
-    database = tmp_path / "leadsync.db"
+    database = team_store(kind, request, tmp_path)
     with sim_process("--fault-rate=0.1") as block:
         config = tmp_path / "leadsync.toml"
         config.write_text(
-            block + f'\n[sync]\ndatabase = "{database}"\npoll_interval = 1\n'
-            f"request_timeout = 5\nlease_expiry = {EXPIRY_S}\n"
+            block + f'\n[sync]\ndatabase = "{tmp_path / "leadsync.db"}"\npoll_interval = 1\n'
+            f"request_timeout = 5\nlease_expiry = {EXPIRY_S}\n" + store_block(database)
         )
         config.chmod(0o600)
         settings = load_settings(config).settings
@@ -179,4 +186,4 @@ def test_three_engines_one_store_ten_kills_of_the_holder(tmp_path: Path) -> None
         assert truth.leads[cid].notes == note
     for cid in ledger.new_leads:
         assert truth.leads[cid].resman_prospect_id in truth.prospects
-    print(f"takeover after SIGKILL: max {max(takeovers):.2f} s, all {takeovers}")
+    print(f"{kind}: takeover after SIGKILL: max {max(takeovers):.2f} s, all {takeovers}")

@@ -152,20 +152,6 @@ async def db(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIterato
 
 
 @pytest.fixture
-def pg_url() -> Any:  # TEMPORARY: the dev server, until the suite starts its own
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql://postgres@127.0.0.1:55432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
-        c.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-@pytest.fixture
 async def store(db: Database, clock: FrozenClock) -> LeadSyncStore:
     return LeadSyncStore(db, now=clock, metrics_window=timedelta(minutes=15))
 
