@@ -14,8 +14,10 @@ from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.mits import Prospect
 from leadsync_tui.clients.resman import ResmanClient
 from leadsync_tui.config import PolicySettings, Settings, SyncSettings
+from leadsync_tui.config_sections import StoreSettings
 from leadsync_tui.models import Lead, Qualification, utc_now
 from leadsync_tui.sim.runner import RunningSims, SimOptions, run_simulators
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.sync.resman_poller import EPOCH
@@ -44,13 +46,19 @@ async def sim_rig(
     leads: int = 80,
     seed: int = 7,
     policy: PolicySettings | None = None,
+    store: StoreLocation | None = None,
     **sync: Any,
 ) -> AsyncIterator[Rig]:
+    """Simulators in this process and settings for them; the store is the SQLite file
+    `tmp_path/leadsync.db` unless `store` names another (a PostgreSQL database)."""
     options = SimOptions(domiq_port=0, resman_port=0, leads=leads, seed=seed, activity_per_min=0)
     async with run_simulators(options) as sims:
         base = Settings(
             sync=SyncSettings(database=tmp_path / "leadsync.db", **sync),
             policy=policy or PolicySettings(),
+            store=StoreSettings()
+            if store is None or store.url is None
+            else StoreSettings(url=store.url, password=store.password),
         )
         yield Rig(sims, settings_for_sims(base, sims))
 

@@ -1,9 +1,10 @@
-"""One writer by lease (#14): on one SQLite file exactly one engine sends; a killed
+"""One writer by lease (#14): on one store exactly one engine sends; a killed
 holder is replaced and what it had in flight is sent once; a stale holder that wakes up
 after another took over sends nothing more and steps down.
 
-Real simulators (in this process), real SQLite files, real `leadsync sync --headless`
-processes where killing or stopping a process is the point.
+Real simulators (in this process), real SQLite files (and, for the killed and the
+stale holder, a real PostgreSQL database), real `leadsync sync --headless` processes
+where killing or stopping a process is the point.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import pytest
 
 from leadsync_tui.models import Qualification
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.opening import open_database
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.lease import LeaseHeld
 from tests.engine.conftest import Rig, Truth, read_truth, sim_rig
+from tests.team_store import BOTH, store_block, team_store
 from tests.waiting import eventually
 
 LEADSYNC = (sys.executable, "-m", "leadsync_tui.cli")
@@ -40,8 +44,9 @@ def assert_no_duplicates(truth: Truth) -> None:
     assert emails.most_common(1)[0][1] == 1
 
 
-async def outbox_in_flight(path: Path) -> int:
-    async with await Database.open(path) as db:
+async def outbox_in_flight(where: Path | StoreLocation) -> int:
+    location = where if isinstance(where, StoreLocation) else StoreLocation.sqlite(where)
+    async with await open_database(location) as db:
         return (await db.outbox_counts()).in_flight
 
 
@@ -59,6 +64,7 @@ async def start_headless(rig: Rig, tmp_path: Path) -> asyncio.subprocess.Process
         rig.sims.config_toml()
         + f'\n[sync]\ndatabase = "{rig.settings.sync.database}"\n'
         + f"lease_expiry = {rig.settings.sync.lease_expiry}\npoll_interval = 3600\n"
+        + store_block(rig.settings.store_location)
     )
     config.chmod(0o600)
     return await asyncio.create_subprocess_exec(
@@ -74,7 +80,7 @@ async def start_headless(rig: Rig, tmp_path: Path) -> asyncio.subprocess.Process
 
 async def until_in_flight(rig: Rig, at_least: int = 2) -> int:
     """Wait until the headless engine has creates in flight (ResMan is slow)."""
-    path = rig.settings.sync.database
+    path = rig.settings.store_location
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while (count := await outbox_in_flight(path)) < at_least:
@@ -110,10 +116,12 @@ async def test_two_engines_on_one_file_one_sends_and_the_other_waits(tmp_path: P
         assert_no_duplicates(await read_truth(rig))
 
 
+@pytest.mark.parametrize("kind", BOTH)
 async def test_a_killed_holders_items_in_flight_are_sent_once_by_the_next(
-    tmp_path: Path,
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    async with sim_rig(tmp_path, leads=40, lease_expiry=2) as rig:
+    store = team_store(kind, request, tmp_path)
+    async with sim_rig(tmp_path, leads=40, lease_expiry=2, store=store) as rig:
         rig.sims.resman_faults.update({"latency_ms": 2500})
         holder = await start_headless(rig, tmp_path)
         try:
@@ -123,7 +131,7 @@ async def test_a_killed_holders_items_in_flight_are_sent_once_by_the_next(
             await holder.wait()
         async with rig.engine() as taker:
             # Opening the file (as a second process does) left the dead one's items alone.
-            assert await outbox_in_flight(rig.settings.sync.database) >= in_flight
+            assert await outbox_in_flight(store) >= in_flight
             loop = asyncio.get_running_loop()
             started = loop.time()
             assert await taker.wait_for_lease()
@@ -137,8 +145,12 @@ async def test_a_killed_holders_items_in_flight_are_sent_once_by_the_next(
         print(f"takeover after SIGKILL (same host): {took:.3f} s; reclaimed {taken['reclaimed']}")
 
 
-async def test_a_stale_holder_sends_nothing_after_waking_and_steps_down(tmp_path: Path) -> None:
-    async with sim_rig(tmp_path, leads=40, lease_expiry=2) as rig:
+@pytest.mark.parametrize("kind", BOTH)
+async def test_a_stale_holder_sends_nothing_after_waking_and_steps_down(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    store = team_store(kind, request, tmp_path)
+    async with sim_rig(tmp_path, leads=40, lease_expiry=2, store=store) as rig:
         rig.sims.resman_faults.update({"latency_ms": 1500})
         holder = await start_headless(rig, tmp_path)
         assert holder.pid is not None
