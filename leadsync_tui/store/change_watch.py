@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import Committed
 from leadsync_tui.store.sql_link import Dialect
+from leadsync_tui.store.storage_problem import storage_error
 from leadsync_tui.store.store import LeadSyncStore
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE_RETRY_S = 2.0
+"""How long a window waits before reading the store again when it could not."""
 SAFETY_READ_S = 1.0
 """How often the PostgreSQL watch reads the feed when no NOTIFY came."""
 POLL_S = 0.1
@@ -132,7 +135,16 @@ async def follow(store: LeadSyncStore, watch: ChangeWatch) -> None:
 
 async def _follow(store: LeadSyncStore, watch: ChangeWatch) -> None:
     while True:
-        committed = await watch.next_changes()
+        try:
+            committed = await watch.next_changes()
+        except Exception as exc:
+            # The store is out of reach for a while (a PostgreSQL server restarting):
+            # this window shows what it has and reads on once the store answers again.
+            if storage_error(exc) is None:
+                raise
+            logger.warning("following the store: %s", exc)
+            await asyncio.sleep(UNREACHABLE_RETRY_S)
+            continue
         logger.debug(
             "committed elsewhere: %d lead(s), %d conflict(s), %d log(s)%s",
             len(committed.lead_keys),

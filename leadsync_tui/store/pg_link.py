@@ -10,10 +10,18 @@ At leadsync's rates (a few hundred writes a second at most) one writer is plenty
 The schema version lives in a one-row table (SQLite keeps it in `PRAGMA user_version`).
 After a write that fed `change_feed`, `NOTIFY leadsync_changes` wakes the windows that
 LISTEN (`change_watch.PgChangeWatch`); it is delivered when the transaction commits.
+
+A server restarts, a failover moves it, an idle connection is cut: a lost connection is
+opened again before the next transaction or read, and a read (or a `BEGIN`) that meets
+the loss is tried once more on the new one. A transaction cut in the middle is rolled
+back by the server and fails to its caller, as a full disk does on SQLite: nothing of
+it landed, and the engine sends it again later (the outbox still holds it).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -21,6 +29,7 @@ from typing import Any, Final
 import psycopg
 from pydantic import SecretStr
 
+from leadsync_tui.store.pg_problem import describe_pg
 from leadsync_tui.store.pg_sql import pg_statement
 from leadsync_tui.store.sql_link import Dialect, Params, RowCount
 
@@ -68,42 +77,63 @@ class PgLink:
 
     async def listener(self) -> PgListener:
         """A second connection to the same database, listening on `CHANNEL`."""
-        conn = await connect(self._url, self._password)
-        try:
-            await conn.execute(f"LISTEN {CHANNEL}")
-        except BaseException:
-            await conn.close()
-            raise
-        return PgListener(conn)
+        return PgListener(await _listening(self._url, self._password), self._url, self._password)
 
     @property
     def in_transaction(self) -> bool:
+        if self._conn.broken:
+            return False  # the server rolled it back with the connection
         status = self._conn.info.transaction_status
         return status != psycopg.pq.TransactionStatus.IDLE
 
+    async def _usable(self) -> psycopg.AsyncConnection[Any]:
+        """The connection, opened again first if it was lost."""
+        if self._conn.broken:
+            lost, self._conn = self._conn, await connect(self._url, self._password)
+            logger.warning("the connection to the PostgreSQL store was lost; connected again")
+            with contextlib.suppress(psycopg.Error):
+                await lost.close()
+        return self._conn
+
     async def begin(self) -> None:
-        await self._conn.execute("BEGIN")
+        conn = await self._usable()
         try:
-            await self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            await conn.execute("BEGIN")
+        except psycopg.OperationalError:
+            if not conn.broken:
+                raise
+            conn = await self._usable()  # lost while idle: nothing was under way
+            await conn.execute("BEGIN")
+        try:
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
         except BaseException:
-            await self._conn.execute("ROLLBACK")
+            if not conn.broken:
+                await conn.execute("ROLLBACK")
             raise
 
     async def commit(self) -> None:
         await self._conn.execute("COMMIT")
 
     async def rollback(self) -> None:
-        await self._conn.execute("ROLLBACK")
+        if not self._conn.broken:
+            await self._conn.execute("ROLLBACK")
 
     async def execute(self, sql: str, params: Params = ()) -> RowCount:
-        async with self._conn.cursor() as cursor:
+        conn = self._conn if self.in_transaction else await self._usable()
+        async with conn.cursor() as cursor:
             await cursor.execute(pg_statement(sql), params)
             return _Done(cursor.rowcount)
 
     async def execute_fetchall(self, sql: str, params: Params = ()) -> Iterable[Sequence[Any]]:
-        async with self._conn.cursor() as cursor:
-            await cursor.execute(pg_statement(sql), params)
-            return await cursor.fetchall()
+        if self.in_transaction:
+            return await _fetchall(self._conn, sql, params)
+        conn = await self._usable()
+        try:
+            return await _fetchall(conn, sql, params)
+        except psycopg.OperationalError:
+            if not (conn.broken and _is_read(sql)):
+                raise
+            return await _fetchall(await self._usable(), sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self._conn.cursor() as cursor:
@@ -138,16 +168,55 @@ class PgLink:
         await self._conn.close()
 
 
+async def _fetchall(
+    conn: psycopg.AsyncConnection[Any], sql: str, params: Params
+) -> list[Sequence[Any]]:
+    async with conn.cursor() as cursor:
+        await cursor.execute(pg_statement(sql), params)
+        return list(await cursor.fetchall())
+
+
+def _is_read(sql: str) -> bool:
+    """A statement that changes nothing, so trying it twice is safe."""
+    return sql.lstrip().upper().startswith("SELECT")
+
+
+async def _listening(url: str, password: SecretStr | None) -> psycopg.AsyncConnection[Any]:
+    conn = await connect(url, password)
+    try:
+        await conn.execute(f"LISTEN {CHANNEL}")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
 class PgListener:
     """Waits for the writers' NOTIFY on its own connection (the store's is shared)."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], url: str, password: SecretStr | None
+    ) -> None:
         self._conn = conn
+        self._url = url
+        self._password = password
 
     async def wait(self, at_most_s: float) -> None:
-        """Until a writer announced a commit, or `at_most_s` seconds passed."""
-        async for _ in self._conn.notifies(timeout=at_most_s, stop_after=1):
-            pass
+        """Until a writer announced a commit, or `at_most_s` seconds passed.
+
+        A lost connection is opened again (or, while the server cannot be reached, the
+        time passes): the caller reads the feed after every wait, so what was announced
+        meanwhile is read then, not lost."""
+        try:
+            if self._conn.broken:
+                lost, self._conn = self._conn, await _listening(self._url, self._password)
+                with contextlib.suppress(psycopg.Error):
+                    await lost.close()
+            async for _ in self._conn.notifies(timeout=at_most_s, stop_after=1):
+                pass
+        except psycopg.OperationalError as exc:
+            logger.warning("listening to the PostgreSQL store: %s", describe_pg(exc, self._url))
+            await asyncio.sleep(at_most_s)
 
     async def close(self) -> None:
         await self._conn.close()
