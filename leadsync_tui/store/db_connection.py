@@ -110,6 +110,16 @@ class DbConnection:
             return list(await self._conn.execute_fetchall(sql, params))
 
     async def _write(self, work: Callable[[], Awaitable[_T]]) -> _T:
+        """`work` in a transaction of its own (or the caller's). A PostgreSQL connection
+        lost before the commit was sent rolled all of it back: it runs once more on a
+        new connection. Lost during the commit, nobody knows: that fails to the caller."""
+        joined = self._owner is not None and self._owner is asyncio.current_task()
+        try:
+            async with self.transaction():
+                return await work()
+        except Exception as exc:
+            if joined or not self._conn.lost_before_commit(exc):
+                raise
         async with self.transaction():
             return await work()
 

@@ -70,6 +70,7 @@ class PgLink:
         self._conn = conn
         self._url = url
         self._password = password
+        self._commit_sent = False
 
     @classmethod
     async def open(cls, url: str, password: SecretStr | None = None) -> PgLink:
@@ -96,6 +97,7 @@ class PgLink:
         return self._conn
 
     async def begin(self) -> None:
+        self._commit_sent = False
         conn = await self._usable()
         try:
             await conn.execute("BEGIN")
@@ -112,7 +114,15 @@ class PgLink:
             raise
 
     async def commit(self) -> None:
+        self._commit_sent = True  # from here on, a loss leaves the outcome unknown
         await self._conn.execute("COMMIT")
+
+    def lost_before_commit(self, exc: BaseException) -> bool:
+        return (
+            isinstance(exc, psycopg.OperationalError)
+            and self._conn.broken
+            and not self._commit_sent
+        )
 
     async def rollback(self) -> None:
         if not self._conn.broken:

@@ -59,6 +59,10 @@ class SqlLink(Protocol):
     async def set_schema_version(self, version: int) -> None:
         """Inside the migration's transaction."""
 
+    def lost_before_commit(self, exc: BaseException) -> bool:
+        """`exc` is the connection lost inside a transaction whose COMMIT was never sent:
+        the server rolled it back whole, so running it again cannot apply it twice."""
+
     def unique_violation(self, exc: BaseException) -> str | None:
         """The unique rule `exc` says a write broke (SQLite: `table.column`;
         PostgreSQL: the index), or None when it is another error."""

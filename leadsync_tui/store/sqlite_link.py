@@ -92,6 +92,9 @@ class SqliteLink:
     async def set_schema_version(self, version: int) -> None:
         await self._conn.execute(f"PRAGMA user_version = {int(version)}")
 
+    def lost_before_commit(self, exc: BaseException) -> bool:
+        return False  # a file is not a connection that can be lost
+
     def unique_violation(self, exc: BaseException) -> str | None:
         if isinstance(exc, sqlite3.IntegrityError):
             found = _UNIQUE_FAILED.match(str(exc))

@@ -34,6 +34,7 @@ from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
+from leadsync_tui.store.db_errors import transient_store_error
 from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
 from leadsync_tui.sync.drift_schedule import drift_loop
@@ -328,8 +329,10 @@ class SyncEngine:
             except (*STORAGE_ERRORS, WriteFenced):
                 raise  # nothing can be stored, or the lease is gone: stop, and say why once
             except Exception as exc:  # keep syncing: the next pass may well work
+                # (a PostgreSQL store out of reach for a moment too: it connects again)
+                passing = isinstance(exc, SyncError) or transient_store_error(exc)
                 error = exc.message if isinstance(exc, SyncError) else repr(exc)
-                if not isinstance(exc, SyncError):
+                if not passing:
                     logger.exception("reconcile pass failed")
                 self.journal.emit("reconcile_failed", error=error)
                 await record_state(self.db, self._now, "run", error)

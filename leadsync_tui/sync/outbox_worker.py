@@ -21,14 +21,13 @@ import asyncio
 import contextlib
 import logging
 import random
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from tenacity import AsyncRetrying, retry_if_exception_type
+from tenacity import AsyncRetrying, retry_if_exception
 
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced
@@ -36,6 +35,7 @@ from leadsync_tui.clients.retry import exponential_wait, jittered_wait, retry_af
 from leadsync_tui.models import AttemptStatus, SyncStatus
 from leadsync_tui.store.actions import LogsAppended, MergeLeads
 from leadsync_tui.store.db import Database, DuplicateLink
+from leadsync_tui.store.db_errors import transient_store_error
 from leadsync_tui.store.payloads import StatusReport
 from leadsync_tui.store.records import OutboxItem, OutboxStatus
 from leadsync_tui.store.store import LeadSyncStore
@@ -268,10 +268,12 @@ class OutboxWorker:
     async def _commit(self, item: OutboxItem, outcome: Outcome, latency_ms: float) -> None:
         try:
             await self._record(item, outcome, latency_ms)
-        except sqlite3.OperationalError as exc:  # locked past busy_timeout, disk full
+        except Exception as exc:  # locked past busy_timeout, disk full, connection lost
+            if not transient_store_error(exc):
+                raise
             await self._release(item, exc)
 
-    async def _release(self, item: OutboxItem, error: sqlite3.OperationalError) -> None:
+    async def _release(self, item: OutboxItem, error: Exception) -> None:
         """The item was sent but its result could not be stored: put it back to
         `pending` (sending again is safe) instead of leaving it `in_flight`, where it
         would block its lead until a restart. Retried while the database stays busy."""
@@ -283,7 +285,7 @@ class OutboxWorker:
             await self._db.fail(item.id, message, self._now())
 
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type(sqlite3.OperationalError),
+            retry=retry_if_exception(transient_store_error),
             stop=lambda _: self._stopping,
             wait=lambda state: exponential_wait(
                 state.attempt_number, initial=RELEASE_RETRY_INITIAL, maximum=RELEASE_RETRY_MAX
@@ -292,7 +294,9 @@ class OutboxWorker:
         )
         try:
             await retrying(put_back)
-        except sqlite3.OperationalError:
+        except Exception as exc:
+            if not transient_store_error(exc):
+                raise
             return  # stopping: left in_flight, the next lease holder puts it back
         self.wake()
 

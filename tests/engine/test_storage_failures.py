@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from leadsync_tui.models import Lead, SyncDirection, SyncStatus, SyncType, utc_now
-from leadsync_tui.store import db as db_module
+from leadsync_tui.store import sqlite_link
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.payloads import LinkWrite
 from leadsync_tui.store.records import NewOutboxItem, OutboxItem, OutboxStatus
@@ -176,7 +176,7 @@ class LockingSender(ScriptedSender):
 async def test_an_item_whose_result_could_not_be_stored_goes_back_to_pending(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(sqlite_link, "BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "leadsync.db"
     db = await Database.open(path)
     try:
