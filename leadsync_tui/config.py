@@ -123,7 +123,8 @@ def load_settings(config_path: str | os.PathLike[str] | None = None) -> LoadedSe
         raise ConfigError(unknown_env, path)
     warnings = _permission_warnings(path, file_data) if path is not None else ()
     warnings += tls_warnings(settings, os.environ)
-    warnings += store_warnings(settings.database_file)
+    if not settings.store_location.is_postgresql:  # a file of ours: is it private?
+        warnings += store_warnings(settings.database_file)
     return LoadedSettings(settings, path, reason, file_keys, env_keys, warnings)
 
 
