@@ -18,6 +18,7 @@ This module is the store's: it speaks SQL on the `Database` connection.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
@@ -230,6 +231,21 @@ class OperatorCommands:
     async def fail(self, command_id: int, error: str, kind: str | None = None) -> bool:
         """Record a refusal in words (and its class); False as for `finish`."""
         return await self._settle(command_id, CommandState.FAILED, error=error, kind=kind)
+
+    async def prune(self, finished_before: datetime) -> int:
+        """Delete the commands that finished (done, failed, cancelled) before the given
+        time; how many. Their payloads hold what operators typed (a new lead's name,
+        email, phone): kept no longer than a watcher may still look for the outcome.
+        The audit log keeps what was done, by whom."""
+        db = self._db
+        cursor = await db._write(
+            lambda: db._conn.execute(
+                "DELETE FROM commands WHERE state IN ('done', 'failed', 'cancelled')"
+                " AND done_at < ?",
+                (_ts(finished_before),),
+            )
+        )
+        return cursor.rowcount
 
     async def cancel(self, command_id: int) -> bool:
         """The operator gave up: only a command no engine claimed yet; False otherwise."""

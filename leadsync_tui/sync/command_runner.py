@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced
+from leadsync_tui.models import utc_now
 from leadsync_tui.store.operator_commands import (
     CommandRecord,
     CommandResult,
@@ -34,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 POLL_S = 0.2
 """How often the holder looks for new commands (a read; a claim writes only when found)."""
+KEEP_FINISHED = timedelta(days=1)
+"""How long a finished command's row stays (a watcher reads its outcome within seconds)."""
+PRUNE_EVERY_S = 3600.0
 RECONNECT_ACTION = "reconnect_feed"
 PULL_ACTION = "pull_now"
 
@@ -41,17 +47,38 @@ PULL_ACTION = "pull_now"
 class CommandRunner:
     """Claims and executes the store's commands while this engine holds the lease."""
 
-    def __init__(self, desk: LeadDesk, journal: Journal, *, poll_s: float = POLL_S) -> None:
+    def __init__(
+        self,
+        desk: LeadDesk,
+        journal: Journal,
+        *,
+        poll_s: float = POLL_S,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._desk = desk
+        self._now = now
         self._commands = OperatorCommands(desk.db)
         self._journal = journal
         self._poll_s = poll_s
 
     async def run(self) -> None:
-        """Until cancelled: execute every command as it arrives."""
+        """Until cancelled: execute every command as it arrives; once an hour, forget
+        the ones finished more than `KEEP_FINISHED` ago."""
+        loop = asyncio.get_running_loop()
+        pruned_at = -PRUNE_EVERY_S
         while True:
+            if loop.time() - pruned_at >= PRUNE_EVERY_S:
+                pruned_at = loop.time()
+                await self.prune()
             if not await self.run_pending():
                 await asyncio.sleep(self._poll_s)
+
+    async def prune(self) -> int:
+        """Forget the commands finished more than `KEEP_FINISHED` ago; how many."""
+        gone = await self._commands.prune(self._now() - KEEP_FINISHED)
+        if gone:
+            logger.info("forgot %d finished operator command(s)", gone)
+        return gone
 
     async def run_pending(self) -> int:
         """Execute every claimable command now; how many."""

@@ -108,3 +108,27 @@ async def test_a_command_a_gone_holder_left_running_is_claimed_once_by_the_next(
             "refused",
             "NotFound",
         )
+
+
+async def test_finished_commands_are_forgotten_after_a_day_open_ones_never(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Their payloads hold what operators typed (a new lead's name and email)."""
+    commands = OperatorCommands(db)
+    done = await commands.submit(FORM, "dana")
+    cancelled = await commands.submit(Qualify(conversation_id="c1"), "dana")
+    waiting = await commands.submit(Reconnect(), "dana")
+    assert await db.take_engine(_holder("h1", clock), None) == 0
+    db.lease_token = "h1"
+    claimed = await commands.claim_next()
+    assert claimed is not None and claimed.id == done
+    assert await commands.finish(done, CommandResult(note="ok"))
+    assert await commands.cancel(cancelled)
+    clock.current += timedelta(hours=2)
+
+    assert await commands.prune(clock() - timedelta(hours=3)) == 0  # all newer
+    assert await commands.prune(clock() - timedelta(hours=1)) == 2
+
+    assert await commands.get(done) is None and await commands.get(cancelled) is None
+    still = await commands.get(waiting)
+    assert still is not None and still.state is CommandState.PENDING
