@@ -17,6 +17,8 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.engine_presence import engine_line, is_alive
 from leadsync_tui.sync.feed_share import mirror_feed
+from leadsync_tui.sync.foreign_deployment import ERROR_BAR as FOREIGN_ERROR_BAR
+from leadsync_tui.sync.foreign_deployment import recorded_stop
 from leadsync_tui.sync.lease import LeaseLost
 
 WATCH_POLL_S = 1.0
@@ -52,6 +54,7 @@ class EngineSeat:
         self.watch_only = watch_only
         """Never run the engine here unless asked (`ctrl+e`)."""
         self.watching = False
+        self._foreign_shown = False
         self._take_now = asyncio.Event()
         """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
         self.leaving = asyncio.Event()
@@ -107,6 +110,10 @@ class EngineSeat:
         line = engine_line(record, self._clock(), watch_only=self.watch_only)
         alive = record is not None and is_alive(record, self._clock())
         await mirror_feed(self.engine.db, self._store, engine_alive=alive)
+        stopped = await recorded_stop(self.engine.db)
+        if stopped != self._foreign_shown:  # the holder's stop, in this window's bar too
+            self._foreign_shown = stopped
+            await self._store.set_error(FOREIGN_ERROR_BAR if stopped else None)
         self._view.seat_note(line)
         return line
 

@@ -78,6 +78,21 @@ def problem_line(state: Mapping[str, Any] | None) -> str | None:
     return f"{MESSAGE} (since {state.get('at')}; leads {leads}); sending stopped: {CLEAR_HINT}"
 
 
+async def recorded_stop(db: Database) -> bool:
+    """Whether the store records a stop for another deployment: a watching window shows
+    the holder's stop in its own error bar."""
+    return bool((await _recorded_state(db)).get("active"))
+
+
+async def _recorded_state(db: Database) -> dict[str, Any]:
+    raw = await db.get_cursor(FOREIGN_CURSOR)
+    try:
+        state = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
 class ForeignDeployment:
     """Whether another deployment was noticed; while it was, nothing is sent."""
 
@@ -133,12 +148,7 @@ class ForeignDeployment:
         return was
 
     async def _recorded(self) -> dict[str, Any]:
-        raw = await self._db.get_cursor(FOREIGN_CURSOR)
-        try:
-            state = json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
-        return state if isinstance(state, dict) else {}
+        return await _recorded_state(self._db)
 
     async def _show(self, text: str | None) -> None:
         if self._store is not None:
