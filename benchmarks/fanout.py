@@ -61,6 +61,9 @@ class ReadEverything:
     async def start(self) -> None:
         self._version = await self._db.data_version()
 
+    async def close(self) -> None:
+        """Nothing to let go (the `ChangeWatch` protocol's)."""
+
     async def next_changes(self) -> Committed:
         while True:
             version = await self._db.data_version()

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import SecretStr
 
@@ -69,6 +69,10 @@ class DomiqWatcher:
         self._events_waiting = asyncio.Event()
         self._batch_full = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        self.on_domiq_copy: Callable[[Lead], None] | None = None
+        """Told each lead the feed carries, as DomIQ holds it (the engine's `DomiqView`:
+        another deployment linking a lead shows in the next local pass, not the next
+        full pull)."""
 
     async def run(self) -> None:
         """Until cancelled: the feed, the pulls it asks for, and connection reports."""
@@ -146,12 +150,24 @@ class DomiqWatcher:
                 return
             batch, self._events = self._events, []
             self._batch_full.clear()
+            self._tell_copies(batch)
             try:
                 await self.store.handle_messages(batch)
             except BaseException:
                 self._events[:0] = batch  # not applied: keep them, ahead of newer ones
                 self._events_waiting.set()
                 raise
+
+    def _tell_copies(self, batch: Sequence[SyncEvent]) -> None:
+        if self.on_domiq_copy is None:
+            return
+        for event in batch:
+            try:
+                lead = event.lead()
+            except ValueError:  # malformed: the store says so when it applies the batch
+                continue
+            if lead is not None:
+                self.on_domiq_copy(lead)
 
     async def _flush_events_every_while(self) -> None:
         """Apply buffered events once the oldest is `EVENT_FLUSH_S` old (or sooner,

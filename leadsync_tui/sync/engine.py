@@ -34,6 +34,7 @@ from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
+from leadsync_tui.models import Lead
 from leadsync_tui.store.db_errors import transient_store_error
 from leadsync_tui.sync.context import EngineContext, EngineParts
 from leadsync_tui.sync.domiq_watcher import DomiqWatcher
@@ -108,6 +109,8 @@ class SyncEngine:
         self.commands = parts.commands
         """Executes what watching windows asked for (`store.operator_commands`)."""
         self._changes = ChangeListener(self.store, self.worker, self.journal, self.db, self._now)
+        if watcher is not None:
+            watcher.on_domiq_copy = self._saw_domiq_copy
         """Pull and push requests, feed changes: what the loops below wait on."""
         self.worker.recheck_with(self._changes.mark_dirty)
         self._stop = asyncio.Event()
@@ -341,6 +344,16 @@ class SyncEngine:
             self.worker.wake()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changes.pull_now.wait(), timeout=wait)
+
+    def _saw_domiq_copy(self, lead: Lead) -> None:
+        """The feed's copy of a lead, as DomIQ holds it. A prospect id it names anew
+        (a sync report carries no version, so the store may keep its copy) gets the lead
+        a local pass: another deployment's link is noticed now, not at the next pull."""
+        view = self.status.view
+        before = view.moved_to(lead.conversation_id)
+        view.seen(lead)
+        if view.moved_to(lead.conversation_id) != before:
+            self._changes.mark_dirty(lead.conversation_id)
 
     async def _local_loop(self) -> None:
         """Leads the feed changed are merged at once, without reading ResMan."""

@@ -166,3 +166,33 @@ async def test_a_fresh_store_adopting_a_synced_account_raises_no_alarm(tmp_path:
         assert {c: lead.resman_prospect_id for c, lead in truth.leads.items()} == synced
         _, text = await asyncio.to_thread(status_of, fresh.settings)
         assert MESSAGE not in text
+
+
+async def test_another_deployment_linking_a_lead_is_noticed_from_the_live_feed(
+    tmp_path: Path,
+) -> None:
+    """No full pull for an hour: the live feed's copy of the lead is the evidence."""
+    from leadsync_tui.clients.domiq import DomiqClient
+    from leadsync_tui.models import SyncStatus, utc_now
+
+    async with (
+        sim_rig(tmp_path, leads=20, poll_interval=3600.0) as rig,
+        rig.engine(watcher=True) as engine,
+    ):
+        running = asyncio.create_task(engine.run())
+        try:
+            await eventually(lambda: any(e["event"] == "reconcile" for e in rig.events), 60)
+            await eventually(lambda: engine.worker.sent > 0 and not engine.worker.in_flight, 60)
+            links = await engine.db.get_links(list(engine.store.state.leads))
+            cid, link = next(iter(links.items()))
+            async with DomiqClient.from_settings(rig.settings.domiq) as other_deployment:
+                await other_deployment.report_sync(
+                    cid, SyncStatus.SYNCED, "a-prospect-made-elsewhere", utc_now()
+                )
+            await eventually(lambda: noticed(rig.events), 30)
+            event = next(e for e in rig.events if e["event"] == "another_deployment")
+            assert event["leads"] == [cid] and link.prospect_id != "a-prospect-made-elsewhere"
+            assert engine.reconciler.foreign.active
+        finally:
+            await engine.stop()
+            await asyncio.gather(running, return_exceptions=True)
