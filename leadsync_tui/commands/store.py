@@ -35,7 +35,7 @@ class SqliteSource(click.ParamType[Path]):
         if not text.startswith(SQLITE_PREFIX) or not text[len(SQLITE_PREFIX) :].strip():
             self.fail(
                 f"{text!r} is not sqlite:PATH; name the SQLite file, e.g. "
-                "--from sqlite:~/.local/state/leadsync/leadsync.db "
+                "--from sqlite:~/.local/share/leadsync/leadsync.db "
                 "(`leadsync config check` shows sync.database)",
                 param,
                 ctx,
