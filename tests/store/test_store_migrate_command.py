@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from leadsync_tui.cli import main
 from leadsync_tui.commands.root import leadsync
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import utc_now
@@ -159,10 +161,30 @@ def test_a_file_that_is_no_store_is_one_line(tmp_path: Path, pg_url: str) -> Non
         (["--to", f"postgresql://u:{PASSWORD}@db/leadsync"], "holds a password"),
     ],
 )
-def test_bad_options_are_usage_errors(source: Path, argv: list[str], words: str) -> None:
+def test_bad_options_are_one_line_usage_errors(
+    source: Path, argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     given = {"--from": f"sqlite:{source}", "--to": "postgresql://u@db.example/leadsync"}
     given[argv[0]] = argv[1]
-    result = _run(*[part for pair in given.items() for part in pair])
-    assert result.exit_code == ExitCode.USAGE
-    assert words in result.stderr and result.stdout == ""
-    assert PASSWORD not in result.output
+    code = main(["store", "migrate", *[part for pair in given.items() for part in pair]])
+    assert code == ExitCode.USAGE
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"leadsync store migrate: error: Invalid value for '{argv[0]}'")
+    assert words in line and captured.out == ""
+    assert PASSWORD not in line
+
+
+def test_a_failure_half_way_leaves_the_target_empty(source: Path, pg_url: str) -> None:
+    # A link whose lead is gone (written behind SQLite's foreign-key check): PostgreSQL
+    # refuses it after the leads went in, and the whole copy is rolled back.
+    with sqlite3.connect(source) as raw:
+        raw.execute(
+            "INSERT INTO links (conversation_id, prospect_id, property_id, snapshot, agreed_at)"
+            " VALUES ('gone', 'P-gone', 'p1', '{}', '2026-03-02T09:30:00.000000Z')"
+        )
+    line = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
+    assert "violates foreign key constraint" in line and line.endswith("(nothing was copied)")
+    assert _lead_count(pg_url) == 0
+    again = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
+    assert "already holds" not in again  # nothing was left behind to refuse
