@@ -80,6 +80,12 @@ def report_lines(report: CopyReport) -> list[str]:
     """One line a table: how many rows were copied, or why none were."""
     width = max(len(name) for name in (*TABLES, "change_feed"))
     lines = [f"{table:<{width}}  {report.counts[table]:>9,} copied" for table in TABLES]
+    waiting = report.outbox
+    at = TABLES.index("outbox")
+    lines[at] += (
+        f" ({waiting.pending:,} pending, {waiting.in_flight:,} in flight, "
+        f"{waiting.failed:,} failed)"
+    )
     lines.append(f"{'engine':<{width}}  not copied: the first engine on PostgreSQL takes the lease")
     lines.append(f"{'change_feed':<{width}}  not copied: starts empty")
     return lines

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.pg_sql import ROWID_TABLES
-from leadsync_tui.store.records import EngineRecord
+from leadsync_tui.store.records import EngineRecord, OutboxCounts
 from leadsync_tui.store.sql_link import Dialect
 
 TABLES: Final = (
@@ -34,6 +34,7 @@ TABLES: Final = (
 )  # fmt: skip
 """What is copied, in foreign-key order: leads first, the rows that refer to them after."""
 NOT_COPIED: Final = ("engine", "change_feed")
+"""Every other table of the schema: a new table goes in one of the two."""
 _IDENTITIES: Final = (
     ("leads", "rowid"),
     ("outbox", "id"),
@@ -74,9 +75,10 @@ class CopyMismatch(CopyRefused):
 
 @dataclass(frozen=True)
 class CopyReport:
-    """Rows copied, by table, in `TABLES` order."""
+    """Rows copied, by table, in `TABLES` order, and the outbox's by status."""
 
     counts: dict[str, int]
+    outbox: OutboxCounts
 
     @property
     def total(self) -> int:
@@ -101,7 +103,8 @@ async def copy_store(
             counts = {table: await _copy_table(source, target, table) for table in TABLES}
             await _check_counts(target, counts)
             await _move_identities(source, target)
-    return CopyReport(counts)
+            outbox = await source.outbox_counts()
+    return CopyReport(counts, outbox)
 
 
 async def _rows_held(db: Database) -> dict[str, int]:

@@ -12,6 +12,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.operator_commands import OperatorCommands, Pull
 from leadsync_tui.store.records import AuditEntry, EngineRecord
 from leadsync_tui.store.store_copy import (
+    NOT_COPIED,
     TABLES,
     EngineRunning,
     TargetNotEmpty,
@@ -19,8 +20,6 @@ from leadsync_tui.store.store_copy import (
 )
 from tests.store.conftest import T0, make_item, make_lead, make_log
 from tests.store.store_fill import HIGHEST_ITEM, LEADS, everything, fill, lead_ids
-
-pytestmark = pytest.mark.postgresql
 
 
 def _dead(_record: EngineRecord) -> bool:
@@ -35,6 +34,7 @@ async def _migrate(path: Path, pg_url: str) -> dict[str, int]:
     return report.counts
 
 
+@pytest.mark.postgresql
 async def test_every_row_reads_back_equal_in_order_with_its_ids(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -61,6 +61,7 @@ async def test_every_row_reads_back_equal_in_order_with_its_ids(
     ]  # same updated_at: rowid order decides, and it was kept
 
 
+@pytest.mark.postgresql
 async def test_new_ids_go_on_past_every_copied_one(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "leadsync.db"
     await fill(path)
@@ -83,6 +84,7 @@ async def test_new_ids_go_on_past_every_copied_one(tmp_path: Path, pg_url: str) 
         assert logs[-1].id == "log-new"  # oldest first: the new one last
 
 
+@pytest.mark.postgresql
 async def test_a_target_holding_a_deployment_is_refused_and_left_alone(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -98,6 +100,7 @@ async def test_a_target_holding_a_deployment_is_refused_and_left_alone(
         assert await other.get_cursor("domiq.feed") is None
 
 
+@pytest.mark.postgresql
 async def test_a_running_engine_on_the_source_stops_the_copy(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "leadsync.db"
     await fill(path, leads=10)
@@ -113,3 +116,11 @@ async def test_a_running_engine_on_the_source_stops_the_copy(tmp_path: Path, pg_
                 await copy_store(source, target, engine_alive=lambda record: True)
             assert refused.value.record.pid == 777
             assert await target.count_leads() == 0
+
+
+async def test_every_table_of_the_schema_is_copied_or_named_as_not(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "leadsync.db") as db:
+        rows = await db._fetch(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    assert sorted(row[0] for row in rows) == sorted((*TABLES, *NOT_COPIED))

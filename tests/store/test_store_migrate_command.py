@@ -83,6 +83,8 @@ def test_moves_the_store_and_says_what_to_put_in_the_config(
     assert result.exit_code == ExitCode.OK, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["leads", str(LEADS), "copied"]
+    assert lines[2].split()[:3] == ["outbox", "8", "copied"]
+    assert lines[2].endswith("(6 pending, 1 in flight, 1 failed)")
     assert [line.split()[0] for line in lines[:10]] == [
         "leads", "links", "outbox", "conflicts", "sync_log", "audit", "cursors", "commands",
         "engine", "change_feed",
