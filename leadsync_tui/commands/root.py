@@ -15,6 +15,7 @@ from leadsync_tui.commands.init import init_command
 from leadsync_tui.commands.options import config_option, log_level_option
 from leadsync_tui.commands.sim import sim_command
 from leadsync_tui.commands.status import status_command
+from leadsync_tui.commands.store import store_group
 from leadsync_tui.commands.sync import sync_command
 from leadsync_tui.commands.tui import tui_command, tui_options
 
@@ -90,5 +91,6 @@ for command in (
     sim_command,
     init_command,
     config_group,
+    store_group,
 ):
     leadsync.add_command(command)
