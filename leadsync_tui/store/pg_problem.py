@@ -25,6 +25,11 @@ def describe_pg(exc: BaseException, url: str) -> str:
             f"the PostgreSQL store {url} refused the login ({first}); set [store] password, "
             "$PGPASSWORD or ~/.pgpass for that user"
         )
+    if "does not exist" in text and "role" in text:
+        return (
+            f"the PostgreSQL store {url} has no such user ({first}); create it "
+            "(createuser <user>) or fix the user name in [store] url"
+        )
     if "does not exist" in text and "database" in text:
         return (
             f"the PostgreSQL store {url} has no such database ({first}); create it "
