@@ -166,7 +166,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     if bindir is None:
         raise PostgresUnavailable(MISSING)
     runner = _Runner.for_this_process()
-    _remove_stale(_base_dir())
+    remove_stale_servers()
     home = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=_base_dir()))
     process: subprocess.Popen[bytes] | None = None
 
@@ -344,9 +344,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _remove_stale(base: Path) -> None:
+def remove_stale_servers() -> None:
     """Remove the servers of runs that are gone (see the module's docstring)."""
-    for home in base.iterdir():
+    for home in _base_dir().iterdir():
         owner = home.name.partition("-")[0]
         if not owner.isdigit() or _alive(int(owner)):
             continue

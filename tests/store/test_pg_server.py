@@ -9,12 +9,13 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.pg_server import BINDIR_VARIABLE, MISSING, PostgresServer
+from tests.pg_server import BINDIR_VARIABLE, MISSING, PostgresServer, remove_stale_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +80,42 @@ def test_a_dropped_database_is_gone_even_with_a_session_still_on_it(
             left_open.execute("SELECT 1")
     with pytest.raises(psycopg.OperationalError, match="does not exist"):
         psycopg.connect(url, connect_timeout=10)
+
+
+_OWNER = """
+import sys, time
+from tests.pg_server import running_postgres
+with running_postgres() as server:
+    data = server.socket_dir.parent / "data"
+    print((data / "postmaster.pid").read_text().split()[0], data.parent, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_killed_owner_leaves_no_server_behind(postgres_server: PostgresServer) -> None:
+    """SIGKILL gives no chance to clean up: the server still goes (it dies with its
+    parent), and the next start removes what it left on disk."""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert owner.stdout is not None
+    postmaster, home = owner.stdout.readline().split()
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 20  # generous: detects a server that stays
+    while _running(int(postmaster)):
+        assert time.monotonic() < deadline, "the postmaster outlived its owner"
+        time.sleep(0.01)
+    remove_stale_servers()
+    assert not Path(home).exists()
+
+
+def _running(pid: int) -> bool:
+    """Still running (a zombie left for init to reap is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_without_server_binaries_the_tests_are_skipped_and_the_summary_says_so(
