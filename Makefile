@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck imports pytest faketime bench sim clean fuzz-ui
+.PHONY: demo test lint typecheck imports pytest faketime postgres bench sim clean fuzz-ui
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ PYTEST_ARGS ?=
 
 # Bytecode is written: with PYTHONDONTWRITEBYTECODE=1 (some CI images) leadsync would be
 # compiled again by every `leadsync` subprocess the tests start, the tests by every worker.
-pytest: $(STAMP_TEST) faketime
+pytest: $(STAMP_TEST) faketime postgres
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 # libfaketime for the clock-skew end-to-end tests (tests/engine/test_clock_faketime.py);
@@ -60,6 +60,12 @@ faketime:
 		>/dev/null 2>&1 || \
 		echo "WARNING: could not install faketime (Debian package; needs root and apt):" \
 			"the clock-skew end-to-end tests will be SKIPPED"
+
+# PostgreSQL's server binaries for the shared-store tests, which start a throwaway server
+# of their own (tests/pg_server.py); installed as root with apt when missing, without a
+# running cluster. Otherwise (not root, no apt) those tests are skipped, said loudly.
+postgres:
+	@sh tests/ensure_postgres.sh
 
 test: lint typecheck imports pytest
 

@@ -1,5 +1,5 @@
-"""Isolation for every test: no developer's config, data dir, LEADSYNC_* or SSL_CERT_* env
-leaks in."""
+"""Isolation for every test: no developer's config, data dir, LEADSYNC_*, PG* or SSL_CERT_*
+env leaks in."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from typing import Any
 
 import pytest
 
+# `postgres_server` and `pg_url`: a real PostgreSQL server, started only when asked for.
+pytest_plugins = ["tests.pg_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import os
 
     for name in list(os.environ):
-        if name.upper().startswith("LEADSYNC_") or name == "TEXTUAL_THEME":
+        # PG*: libpq's (PGHOST, PGSSLMODE, ...) would change where the store connects.
+        if name.upper().startswith(("LEADSYNC_", "PG")) or name == "TEXTUAL_THEME":
             monkeypatch.delenv(name)
     # A machine whose SSL_CERT_FILE/DIR point away from the system store makes leadsync
     # warn on every start (and changes which CAs httpx trusts): not the tests' business.
@@ -80,17 +84,3 @@ def _report_leaks(config: pytest.Config, leaked: int, by: list[str]) -> None:
             f"{leaked} SQLite connection(s) were left open (closed now) after: "
             + (", ".join(by[:20]) or "a test that kept a reference")
         )
-
-
-@pytest.fixture
-def pg_url() -> Any:  # TEMPORARY: the dev server, until the suite starts its own
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql://postgres@127.0.0.1:55432/{name}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:55432/postgres", autocommit=True) as c:
-        c.execute(f"DROP DATABASE {name} WITH (FORCE)")
