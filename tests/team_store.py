@@ -4,7 +4,7 @@ PostgreSQL database of the server the suite starts (`pg_url`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
 from pydantic import SecretStr
@@ -30,7 +30,7 @@ def postgres_location(url: str) -> StoreLocation:
     host = parts.hostname or ""
     netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
     bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return StoreLocation.postgresql(bare, SecretStr(parts.password))
+    return StoreLocation.postgresql(bare, SecretStr(unquote(parts.password)))
 
 
 def store_block(where: StoreLocation) -> str:

@@ -21,6 +21,7 @@ from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import EngineRecord
 from leadsync_tui.sync.engine_presence import this_host
 from tests.store.store_fill import LEADS, fill
+from tests.team_store import postgres_location
 
 pytestmark = pytest.mark.postgresql
 
@@ -40,13 +41,23 @@ password = "{password}"
 PASSWORD = "pw-never-shown-9271"
 
 
+@pytest.fixture
+def target(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's PostgreSQL database as `--to` takes it: the password in $PGPASSWORD."""
+    where = postgres_location(pg_url)
+    assert where.url is not None and where.password is not None
+    monkeypatch.setenv("PGPASSWORD", where.password.get_secret_value())
+    return where.url
+
+
 def _run(*argv: str) -> Result:
     return CliRunner().invoke(leadsync, ["store", "migrate", *argv], prog_name="leadsync")
 
 
 def _config(tmp_path: Path, url: str) -> Path:
+    """A config naming `url`, with the server's password if the test has one."""
     path = tmp_path / "leadsync.toml"
-    path.write_text(CONFIG.format(url=url, password=PASSWORD))
+    path.write_text(CONFIG.format(url=url, password=os.environ.get("PGPASSWORD", PASSWORD)))
     path.chmod(0o600)
     return path
 
@@ -76,9 +87,9 @@ def _one_line(result: Result) -> str:
 
 
 def test_moves_the_store_and_says_what_to_put_in_the_config(
-    source: Path, pg_url: str, tmp_path: Path
+    source: Path, target: str, tmp_path: Path
 ) -> None:
-    result = _run("--from", f"sqlite:{source}", "--to", pg_url)
+    result = _run("--from", f"sqlite:{source}", "--to", target)
 
     assert result.exit_code == ExitCode.OK, result.output
     lines = result.stdout.splitlines()
@@ -89,23 +100,23 @@ def test_moves_the_store_and_says_what_to_put_in_the_config(
         "leads", "links", "outbox", "conflicts", "sync_log", "audit", "cursors", "commands",
         "engine", "change_feed",
     ]  # fmt: skip
-    assert lines[-1].startswith(f'done: set [store] url = "{pg_url}" in the config')
+    assert lines[-1].startswith(f'done: set [store] url = "{target}" in the config')
     # The config that line describes works: `leadsync audit` reads the moved trail.
-    config = _config(tmp_path, pg_url)
+    config = _config(tmp_path, target)
     audit = CliRunner().invoke(leadsync, ["audit", "--config", str(config)], prog_name="leadsync")
     assert audit.exit_code == 0, audit.output
     assert [line.split()[1] for line in audit.stdout.splitlines()[1:]] == ["alice", "bob", "carol"]
 
 
-def test_a_second_run_is_refused_without_touching_either(source: Path, pg_url: str) -> None:
-    assert _run("--from", f"sqlite:{source}", "--to", pg_url).exit_code == ExitCode.OK
-    line = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
-    assert f"the PostgreSQL store {pg_url} already holds leadsync data ({LEADS} leads," in line
+def test_a_second_run_is_refused_without_touching_either(source: Path, target: str) -> None:
+    assert _run("--from", f"sqlite:{source}", "--to", target).exit_code == ExitCode.OK
+    line = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
+    assert f"the PostgreSQL store {target} already holds leadsync data ({LEADS} leads," in line
     assert "never merged" in line and "createdb" in line
-    assert _lead_count(pg_url) == LEADS
+    assert _lead_count(target) == LEADS
 
 
-def test_a_running_engine_is_named_and_nothing_is_copied(source: Path, pg_url: str) -> None:
+def test_a_running_engine_is_named_and_nothing_is_copied(source: Path, target: str) -> None:
     async def start_engine() -> None:
         async with await Database.open(source) as db:
             old = await db.engine_record()
@@ -117,10 +128,10 @@ def test_a_running_engine_is_named_and_nothing_is_copied(source: Path, pg_url: s
             assert old is not None and await db.swap_engine(running, old.token)
 
     asyncio.run(start_engine())
-    line = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
+    line = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
     assert f"an engine holds the sync lease on {source}: {this_host()} pid {os.getpid()}" in line
     assert "heartbeat 0s ago; stop it first" in line
-    assert _lead_count(pg_url) == 0
+    assert _lead_count(target) == 0
 
 
 def _free_port() -> int:
@@ -139,19 +150,19 @@ def test_an_unreachable_server_is_one_line_and_the_password_is_never_shown(
     assert PASSWORD not in line
 
 
-def test_a_missing_database_is_named_with_its_fix(source: Path, pg_url: str) -> None:
-    url = pg_url.rsplit("/", 1)[0] + "/no_such_db_here"
+def test_a_missing_database_is_named_with_its_fix(source: Path, target: str) -> None:
+    url = target.rsplit("/", 1)[0] + "/no_such_db_here"
     line = _one_line(_run("--from", f"sqlite:{source}", "--to", url))
     assert f"the PostgreSQL store {url} has no such database" in line
     assert "createdb" in line
 
 
-def test_a_file_that_is_no_store_is_one_line(tmp_path: Path, pg_url: str) -> None:
+def test_a_file_that_is_no_store_is_one_line(tmp_path: Path, target: str) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("not a database, " * 100)
-    line = _one_line(_run("--from", f"sqlite:{junk}", "--to", pg_url))
+    line = _one_line(_run("--from", f"sqlite:{junk}", "--to", target))
     assert f"cannot use the sync database {junk}" in line
-    assert _lead_count(pg_url) == 0
+    assert _lead_count(target) == 0
 
 
 @pytest.mark.parametrize(
@@ -177,7 +188,7 @@ def test_bad_options_are_one_line_usage_errors(
     assert PASSWORD not in line
 
 
-def test_a_failure_half_way_leaves_the_target_empty(source: Path, pg_url: str) -> None:
+def test_a_failure_half_way_leaves_the_target_empty(source: Path, target: str) -> None:
     # A link whose lead is gone (written behind SQLite's foreign-key check): PostgreSQL
     # refuses it after the leads went in, and the whole copy is rolled back.
     with sqlite3.connect(source) as raw:
@@ -185,8 +196,8 @@ def test_a_failure_half_way_leaves_the_target_empty(source: Path, pg_url: str) -
             "INSERT INTO links (conversation_id, prospect_id, property_id, snapshot, agreed_at)"
             " VALUES ('gone', 'P-gone', 'p1', '{}', '2026-03-02T09:30:00.000000Z')"
         )
-    line = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
+    line = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
     assert "violates foreign key constraint" in line and line.endswith("(nothing was copied)")
-    assert _lead_count(pg_url) == 0
-    again = _one_line(_run("--from", f"sqlite:{source}", "--to", pg_url))
+    assert _lead_count(target) == 0
+    again = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
     assert "already holds" not in again  # nothing was left behind to refuse
