@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from leadsync_tui.models import Qualification
-from leadsync_tui.store.db import Database
 from leadsync_tui.store.opening import open_database
 from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.lease import LeaseHeld
@@ -208,15 +207,17 @@ async def test_once_with_the_lease_held_elsewhere_exits_3_and_sends_nothing(
         await first.lease.release()
 
 
-async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) -> None:
+async def _window_with_the_lease_elsewhere(
+    tmp_path: Path, *, watch_only: bool, shared: StoreLocation | None = None
+) -> None:
     from leadsync_tui.commands.tui_session import open_tui
     from leadsync_tui.sync.journal import Journal, ignore
     from leadsync_tui.sync.lease import SyncLease
     from leadsync_tui.sync.outbox_worker import precise_now
 
     async with (
-        sim_rig(tmp_path, leads=10, lease_expiry=30) as rig,
-        await Database.open(rig.settings.sync.database) as db,
+        sim_rig(tmp_path, leads=10, lease_expiry=30, store=shared) as rig,
+        await open_database(rig.settings.store_location) as db,
     ):
         async with rig.engine() as earlier:  # a first run filled the store
             await earlier.run_once(max_wait=5)
@@ -262,10 +263,12 @@ async def _window_with_the_lease_elsewhere(tmp_path: Path, *, watch_only: bool) 
             await pilot.press("ctrl+q")
 
 
+@pytest.mark.parametrize("kind", BOTH)
 async def test_a_window_without_the_lease_names_the_holder_and_takes_over(
-    tmp_path: Path,
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    await _window_with_the_lease_elsewhere(tmp_path, watch_only=False)
+    shared = team_store(kind, request, tmp_path)
+    await _window_with_the_lease_elsewhere(tmp_path, watch_only=False, shared=shared)
 
 
 async def test_a_watch_only_window_never_runs_the_engine(tmp_path: Path) -> None:
