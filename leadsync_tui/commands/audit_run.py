@@ -22,6 +22,7 @@ from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import Database, DatabaseError
 from leadsync_tui.store.records import AuditEntry
+from leadsync_tui.store.storage_problem import impossible_path
 
 SINCE_FORMS = (
     "an ISO date or time (2024-05-01, 2024-05-01T09:30, 2024-05-01T09:30:00+02:00) "
@@ -66,6 +67,10 @@ def run_audit(
     err: TextIO,
 ) -> int:
     """Print the audit trail from `database`; 0, or 2 if there is no usable database."""
+    impossible = impossible_path(database)
+    if impossible is not None:
+        print(f"leadsync audit: {impossible}", file=err)
+        return ExitCode.USAGE
     if not database.is_file():
         mode = "the demo's" if settings.is_demo else "the [sync] database"
         print(

@@ -29,6 +29,7 @@ from leadsync_tui.store.records import (
     OutboxItem,
     OutboxStatus,
 )
+from leadsync_tui.store.storage_problem import impossible_path
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.drift_report import last_state as last_drift
 from leadsync_tui.sync.drift_status import drift_line, drift_problems, drift_summary
@@ -87,6 +88,9 @@ def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | 
     """Print the health report; the exit code (0 healthy, 1 degraded, 2 unusable)."""
     err = err or sys.stderr
     path = database_file(settings)
+    impossible = impossible_path(path)
+    if impossible is not None:
+        return _unusable(path, impossible, as_json, out, err)
     if not path.is_file():
         how = "leadsync sync --headless --once" + ("" if settings.is_demo else " --config PATH")
         return _unusable(
