@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -24,6 +25,7 @@ from textual.widgets import HelpPanel, Static
 
 from leadsync_tui.config import Settings
 from leadsync_tui.engine_seat import EngineSeat
+from leadsync_tui.key_order import KeyOrder
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
@@ -118,6 +120,18 @@ class LeadSyncApp(App[int]):
             else EngineSeat(engine.engine, self.store, self, clock, watch_only=watch_only)
         )
         """Runs or watches the engine for this window (`engine_seat`)."""
+        self.key_order = KeyOrder(self)
+        """Keys of a burst handled one after the other (`key_order`)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key from the terminal waits for the one before it to be handled."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and not self.key_order.admit(event)
+        ):
+            return
+        await super().on_event(event)
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
@@ -377,6 +391,7 @@ class LeadSyncApp(App[int]):
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
         database: nothing may write to it once it is closed."""
+        self.key_order.stop()
         await self._finish_writes()
         workers = list(self.workers)
         for worker in workers:
