@@ -83,8 +83,8 @@ def _require_http_url(value: str | None) -> str | None:
         )
     if scheme is not None and not scheme_given:
         raise ValueError(
-            f"{value!r} uses {scheme}://, which leadsync cannot speak: the scheme must be "
-            "http:// or https://; write it as https://host/path"
+            f"{value!r} has no http:// or https:// scheme: {scheme}:// is not one leadsync "
+            "speaks; write it as https://host/path"
         )
     if not scheme_given:
         raise ValueError(

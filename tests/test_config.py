@@ -185,8 +185,8 @@ BAD_FILES = {
     ),
     "url with another scheme": (
         LIVE_CONFIG.replace("https://api.domiq.example/", "ftp://api.domiq.example/"),
-        "domiq.base_url: 'ftp://api.domiq.example/' uses ftp://, which leadsync cannot "
-        "speak: the scheme must be http:// or https://; write it as https://host/path",
+        "domiq.base_url: 'ftp://api.domiq.example/' has no http:// or https:// scheme: "
+        "ftp:// is not one leadsync speaks; write it as https://host/path",
     ),
     "url with a query string": (
         LIVE_CONFIG.replace("https://api.domiq.example/", "https://api.domiq.example/v1?a=1"),
