@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -24,6 +25,8 @@ from textual.widgets import HelpPanel, Static
 
 from leadsync_tui.config import Settings
 from leadsync_tui.engine_seat import EngineSeat
+from leadsync_tui.header_line import header_line, header_room
+from leadsync_tui.key_order import KeyOrder
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
@@ -99,10 +102,11 @@ class LeadSyncApp(App[int]):
         self.mask_pii = mask_pii
         self.clock = clock
         self._initial_theme = theme
-        self._session_title = ""
+        self._access = ("", "")
+        """The role and user in the header, in full and short."""
         self._masked_shown = False
-        self._engine_note = ""
-        """Who runs the engine, in the header while this window only watches."""
+        self._engine_note = ("", "")
+        """Who runs the engine (this window, or the holder it watches), in full and short."""
         self._quitting = False
         self._grace_ends: float | None = None
         """When quitting stops waiting for the writes in flight (loop time)."""
@@ -118,12 +122,26 @@ class LeadSyncApp(App[int]):
             else EngineSeat(engine.engine, self.store, self, clock, watch_only=watch_only)
         )
         """Runs or watches the engine for this window (`engine_seat`)."""
+        self.key_order = KeyOrder(self)
+        """Keys of a burst handled one after the other (`key_order`)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key from the terminal waits for the one before it to be handled."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and not self.key_order.admit(event)
+        ):
+            return
+        await super().on_event(event)
 
     async def on_mount(self) -> None:
         self.theme = self._initial_theme
-        mode = "demo" if self.settings.is_demo else "live"
-        access = "read-only" if self.read_only else f"{self.role.value} ({self.actor})"
-        self._session_title = f"{mode} · {access}"
+        self._access = (
+            ("read-only", "read-only")
+            if self.read_only
+            else (f"{self.role.value} ({self.actor})", self.role.value)
+        )
         self.show_masking(self.mask_pii)
         self.store.subscribe(self._on_store_changes)
         watch = None
@@ -178,8 +196,8 @@ class LeadSyncApp(App[int]):
     def seat_watching(self, watching: bool) -> None:
         self.refresh_bindings()
 
-    def seat_note(self, note: str) -> None:
-        self._engine_note = note
+    def seat_note(self, note: str, short: str = "") -> None:
+        self._engine_note = (note, short or note)
         self._show_header()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -229,14 +247,21 @@ class LeadSyncApp(App[int]):
         self._show_header()
 
     def _show_header(self) -> None:
-        """The session, the masked marker, and who runs the engine while this window
-        watches: toggling one never drops another."""
-        parts = [self._session_title]
-        if self._masked_shown:
-            parts.append("◌ masked")
-        if self._engine_note:
-            parts.append(self._engine_note)
-        self.sub_title = " · ".join(parts)
+        """The session, the masked marker, and who runs the engine: toggling one never
+        drops another, and the engine's holder stays readable at 80 columns."""
+        self.sub_title = header_line(
+            self.size.width,
+            mode="demo" if self.settings.is_demo else "live",
+            access=self._access,
+            masked=self._masked_shown,
+            engine=self._engine_note,
+        )
+
+    def on_resize(self) -> None:
+        """What fits changed: the line is chosen again, and every header redrawn (even
+        when the line is the same, whether "leadsync —" fits before it may not be)."""
+        self._show_header()
+        self.mutate_reactive(App.sub_title)
 
     # ------------------------------------------------------------ palette, help, theme
 
@@ -267,7 +292,8 @@ class LeadSyncApp(App[int]):
     def format_title(self, title: str, sub_title: str) -> Content:
         """ "leadsync — demo · operator (dana)": Textual dims the sub-title, which falls
         below 4.5:1 on the light theme's header; here it is plain."""
-        return Content(f"{title} — {sub_title}" if sub_title else title)
+        full = f"{title} — {sub_title}" if sub_title else title
+        return Content(full if len(full) <= header_room(self.size.width) else sub_title)
 
     def action_toggle_theme(self) -> None:
         """`ctrl+t`: light for a sunny room or a projector, dark otherwise."""
@@ -377,6 +403,7 @@ class LeadSyncApp(App[int]):
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
         database: nothing may write to it once it is closed."""
+        self.key_order.stop()
         await self._finish_writes()
         workers = list(self.workers)
         for worker in workers:

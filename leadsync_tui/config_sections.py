@@ -59,10 +59,18 @@ def _require_http_url(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    scheme_given = value.startswith(("http://", "https://"))
+    if "://" in value:
+        written, rest = value.split("://", 1)
+        scheme: str | None = written.lower() or None
+    else:
+        scheme, rest = None, value
+    scheme_given = scheme in ("http", "https")
+    if scheme_given:
+        value = f"{scheme}://{rest}"  # HTTPS://host is https://host
     try:
+        # Read as http whatever the scheme, so credentials are found (and never echoed).
         url: AnyHttpUrl | None = _HTTP_URL.validate_python(
-            value if scheme_given else f"http://{value}"
+            value if scheme_given else f"http://{rest}"
         )
         problem = ""
     except ValidationError as exc:
@@ -74,6 +82,11 @@ def _require_http_url(value: str | None) -> str | None:
             "holds a user name or password (user:password@host); remove it: "
             "credentials belong in the token / api_key keys"
         )
+    if scheme is not None and not scheme_given:
+        raise ValueError(
+            f"{value!r} has no http:// or https:// scheme: {scheme}:// is not one leadsync "
+            "speaks; write it as https://host/path"
+        )
     if not scheme_given:
         raise ValueError(
             f"{value!r} has no http:// or https:// scheme; write it as https://host/path"
@@ -82,6 +95,13 @@ def _require_http_url(value: str | None) -> str | None:
         if problem == "empty host":
             raise ValueError(f"{value!r} has no host")
         raise ValueError(f"{value!r} is not a valid URL ({problem}); write it as https://host/path")
+    if url.query is not None or url.fragment is not None or "?" in value or "#" in value:
+        # Only the part before them is echoed: a query may carry a key.
+        base = value.split("?", 1)[0].split("#", 1)[0]
+        raise ValueError(
+            f"{base!r} is followed by a query string or #fragment; a base URL takes none "
+            "(leadsync adds each request's path and parameters to it): remove the ?... part"
+        )
     return value.rstrip("/")
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.engine import SyncEngine
-from leadsync_tui.sync.engine_presence import engine_line, is_alive
+from leadsync_tui.sync.engine_presence import HOLDER_LINE, engine_line, is_alive
 from leadsync_tui.sync.feed_share import mirror_feed
 from leadsync_tui.sync.foreign_deployment import ERROR_BAR as FOREIGN_ERROR_BAR
 from leadsync_tui.sync.foreign_deployment import recorded_stop
@@ -32,7 +32,7 @@ class SeatView(Protocol):
 
     def seat_watching(self, watching: bool) -> None: ...
 
-    def seat_note(self, note: str) -> None: ...
+    def seat_note(self, note: str, short: str = "") -> None: ...
 
 
 class EngineSeat:
@@ -89,7 +89,7 @@ class EngineSeat:
                     await self._store.fetch_leads()
                     await self._store.fetch_conflicts()
                 self._set_watching(False)
-                self._view.seat_note("")
+                self._view.seat_note(*HOLDER_LINE)
                 try:
                     await engine.run()
                     return
@@ -107,14 +107,16 @@ class EngineSeat:
     async def _watch_once(self) -> str:
         """Read who holds the lease, mirror its feed, and say so in the header."""
         record = await self.engine.db.engine_record()
-        line = engine_line(record, self._clock(), watch_only=self.watch_only)
-        alive = record is not None and is_alive(record, self._clock())
+        now = self._clock()
+        line = engine_line(record, now, watch_only=self.watch_only)
+        short = engine_line(record, now, watch_only=self.watch_only, short=True)
+        alive = record is not None and is_alive(record, now)
         await mirror_feed(self.engine.db, self._store, engine_alive=alive)
         stopped = await recorded_stop(self.engine.db)
         if stopped != self._foreign_shown:  # the holder's stop, in this window's bar too
             self._foreign_shown = stopped
             await self._store.set_error(FOREIGN_ERROR_BAR if stopped else None)
-        self._view.seat_note(line)
+        self._view.seat_note(line, short)
         return line
 
     async def _pause(self) -> None:

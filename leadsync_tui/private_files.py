@@ -120,7 +120,10 @@ def store_warnings(database: Path) -> tuple[str, ...]:
     """What of a SQLite store (its folder, the file, `-wal`, `-shm`) others may read."""
     companions = [database.with_name(database.name + suffix) for suffix in ("-wal", "-shm")]
     found = (
-        exposure_warning(database.parent, "the sync database"),
+        # A file where the folder must be is a problem `status` names, not an exposure.
+        exposure_warning(database.parent, "the sync database")
+        if database.parent.is_dir()
+        else None,
         exposure_warning(database, "customer data", companions),
     )
     return tuple(warning for warning in found if warning is not None)

@@ -191,3 +191,22 @@ def test_describe_change(
     before: dict[str, object] | None, after: dict[str, object] | None, expected: str
 ) -> None:
     assert describe_change(before, after) == expected
+
+
+@pytest.mark.parametrize("command", ["audit", "status"])
+def test_a_database_path_under_a_file_names_the_file(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[sync] database` under a regular file: `status` and `audit` said "no database
+    yet" (and to run the sync first, which can never create it there)."""
+    blocker = tmp_path / "hostname"
+    blocker.write_text("box\n")
+    config = tmp_path / "leadsync.toml"
+    config.write_text(LIVE.format(database=blocker / "x.db"))
+    config.chmod(0o600)
+    assert main([command, "--config", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"leadsync {command}: {blocker} is a file, not a folder, so there can be no sync "
+        f"database at {blocker / 'x.db'}; point [sync] database at a file in a folder"
+    ]

@@ -99,3 +99,43 @@ def test_the_console_script_runs_as_a_module() -> None:
         check=False,
     )
     assert done.returncode == 0 and "leadsync" in done.stdout
+
+
+INTERRUPT_DURING = """
+import os, signal, sys
+from importlib.abc import MetaPathFinder
+from importlib.metadata import entry_points
+
+MODULE = sys.argv[1]
+
+class CtrlC(MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == MODULE:
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+sys.meta_path.insert(0, CtrlC())
+(script,) = entry_points(group="console_scripts", name="leadsync")
+sys.argv = ["leadsync", "status"]
+sys.exit(script.load()())
+"""
+"""What the `leadsync` console script does (load its entry point, call it), with Ctrl+C
+pressed while the module named by the first argument is being imported."""
+
+
+@pytest.mark.parametrize(
+    "module", ["click", "leadsync_tui.commands.root", "leadsync_tui.store.connections"]
+)
+def test_ctrl_c_while_starting_ends_quietly(module: str) -> None:
+    """Ctrl+C during the start's imports printed a Python traceback of them."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_DURING, module],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 130, done.stderr
+    assert len(done.stderr.splitlines()) <= 1 and "Traceback" not in done.stderr
+    assert done.stdout == ""

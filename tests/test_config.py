@@ -183,6 +183,17 @@ BAD_FILES = {
         "domiq.base_url: 'api.domiq.example' has no http:// or https:// scheme; write it as "
         "https://host/path",
     ),
+    "url with another scheme": (
+        LIVE_CONFIG.replace("https://api.domiq.example/", "ftp://api.domiq.example/"),
+        "domiq.base_url: 'ftp://api.domiq.example/' has no http:// or https:// scheme: "
+        "ftp:// is not one leadsync speaks; write it as https://host/path",
+    ),
+    "url with a query string": (
+        LIVE_CONFIG.replace("https://api.domiq.example/", "https://api.domiq.example/v1?a=1"),
+        "domiq.base_url: 'https://api.domiq.example/v1' is followed by a query string or "
+        "#fragment; a base URL takes none (leadsync adds each request's path and parameters "
+        "to it): remove the ?... part",
+    ),
     "unknown role": (
         '[roles.users]\nalice = "boss"\n',
         "roles.users.alice: Input should be 'viewer', 'operator' or 'manager' (got 'boss')",

@@ -22,7 +22,7 @@ from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import DatabaseError
 from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import AuditEntry
-from leadsync_tui.store.storage_problem import describe, storage_error
+from leadsync_tui.store.storage_problem import describe, impossible_path, storage_error
 from leadsync_tui.store_location import StoreLocation
 
 SINCE_FORMS = (
@@ -68,6 +68,10 @@ def run_audit(
     err: TextIO,
 ) -> int:
     """Print the audit trail from `database`; 0, or 2 if there is no usable database."""
+    impossible = None if database.is_postgresql else impossible_path(database.sqlite_path)
+    if impossible is not None:
+        print(f"leadsync audit: {impossible}", file=err)
+        return ExitCode.USAGE
     if not database.is_postgresql and not database.sqlite_path.is_file():
         mode = "the demo's" if settings.is_demo else "the [sync] database"
         print(

@@ -30,7 +30,7 @@ from leadsync_tui.store.records import (
     OutboxStatus,
 )
 from leadsync_tui.store.storage_problem import describe as describe_storage
-from leadsync_tui.store.storage_problem import storage_error
+from leadsync_tui.store.storage_problem import impossible_path, storage_error
 from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.clock_skew import CLOCK_CURSOR, skew_problem
 from leadsync_tui.sync.drift_report import last_state as last_drift
@@ -90,6 +90,9 @@ def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | 
     """Print the health report; the exit code (0 healthy, 1 degraded, 2 unusable)."""
     err = err or sys.stderr
     path = store_location(settings)
+    impossible = None if path.is_postgresql else impossible_path(path.sqlite_path)
+    if impossible is not None:
+        return _unusable(path, impossible, as_json, out, err)
     if not path.is_postgresql and not path.sqlite_path.is_file():
         how = "leadsync sync --headless --once" + ("" if settings.is_demo else " --config PATH")
         return _unusable(

@@ -217,8 +217,9 @@ class LeadCreationModal(ModalScreen[Lead | None]):
         if event.select.id == "property_id":
             self._touched.add("property_id")
             self._show_field("property_id")
-            if event.select.has_focus and event.value != Select.NULL:
-                # Chosen: what is typed next is the name, not a search in the list.
+            if event.select.has_focus_within and event.value != Select.NULL:
+                # Chosen: what is typed next is the name, not a search in the list
+                # (the focus may still be on the closing list, or back on the select).
                 self.query_one("#first_name").focus()
 
     def _problem(self, name: str) -> str | None:

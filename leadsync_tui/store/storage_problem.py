@@ -71,6 +71,26 @@ def describe(exc: BaseException, where: StoreLocation | Path) -> str:
     )
 
 
+def impossible_path(path: Path) -> str | None:
+    """Why no sync database can ever be at `path` (a file where a folder must be, a
+    folder where the file must be); None when it may simply not exist yet. Without it,
+    `status` and `audit` said "no database yet" for a path no run could ever create."""
+    if path.is_dir():
+        return (
+            f"{path} is a folder, not a database file; point [sync] database at a file "
+            f"(e.g. {path / 'leadsync.db'})"
+        )
+    for parent in path.parents:
+        if parent.is_dir():
+            return None
+        if parent.exists():
+            return (
+                f"{parent} is a file, not a folder, so there can be no sync database at "
+                f"{path}; point [sync] database at a file in a folder"
+            )
+    return None
+
+
 def lock_holder(path: Path) -> str | None:
     """'leadsync (pid N)' or 'process N (name)' holding `path`'s WAL write lock; None
     when it cannot be told (not Linux, no `-shm` file, nobody holds it)."""

@@ -83,13 +83,27 @@ def describe(record: EngineRecord | None, now: datetime, *, host: str | None = N
     )
 
 
+HOLDER_LINE = ("this window runs the engine", "runs the engine")
+"""What the header of the window holding the sync lease says (in full, and short)."""
+
+
 def engine_line(
-    record: EngineRecord | None, now: datetime, *, host: str | None = None, watch_only: bool
+    record: EngineRecord | None,
+    now: datetime,
+    *,
+    host: str | None = None,
+    watch_only: bool,
+    short: bool = False,
 ) -> str:
-    """What a window that does not run the engine says about who does (its header)."""
+    """What a window that does not run the engine says about who does (its header);
+    `short`: the same in fewer columns, for a narrow terminal."""
     if record is not None and is_alive(record, now, host=host):
+        beat = ago(now - record.heartbeat_at)
+        if short:
+            return f"engine: {record.host[:20]} pid {record.pid}, {beat} ago"
+        return f"engine: sync@{record.host} pid {record.pid}, heartbeat {beat} ago"
+    if watch_only:
         return (
-            f"engine: sync@{record.host} pid {record.pid}, "
-            f"heartbeat {ago(now - record.heartbeat_at)} ago"
+            "engine: none · ctrl+e takes over" if short else "engine: none — take over with ctrl+e"
         )
-    return "engine: none — take over with ctrl+e" if watch_only else "engine: none, taking over"
+    return "engine: none, taking over"

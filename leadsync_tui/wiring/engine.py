@@ -5,7 +5,7 @@ loopback ports and the settings point at them (the TUI and `sync --headless` sha
 path, so a demo runs exactly the code that runs against the real systems); the demo
 database is `demo_database_file()`, started afresh on every demo run (the simulators
 are seeded afresh too) and kept afterwards, so `leadsync status` can read what the last
-demo run did.
+demo run did; a second demo while one runs gets a database of its own (`demo`).
 
 Against real endpoints one TLS context (`config.tls_context`: the public CAs plus
 `[tls] ca_bundle`, hostnames checked) serves both clients and DomIQ's live feed.
@@ -40,7 +40,7 @@ from leadsync_tui.sync.journal import EventSink, Journal, ignore
 from leadsync_tui.sync.lead_desk import LeadDesk
 from leadsync_tui.sync.outbox_worker import precise_now
 from leadsync_tui.sync.wait_budget import WaitBudget
-from leadsync_tui.wiring.demo import fresh_database, settings_for_sims
+from leadsync_tui.wiring.demo import demo_database, settings_for_sims
 from leadsync_tui.wiring.parts import build_engine
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ async def open_engine(
             options = sim_options or SimOptions(domiq_port=0, resman_port=0)
             sims = await stack.enter_async_context(run_simulators(options))
             settings = settings_for_sims(settings, sims)
-            fresh_database(location.sqlite_path)
+            location = StoreLocation.sqlite(
+                stack.enter_context(demo_database(location.sqlite_path))
+            )
         db = await open_database(location, now=clock)
         stack.push_async_callback(db.close)
         store = LeadSyncStore(db, now=clock)

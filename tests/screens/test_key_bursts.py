@@ -5,21 +5,31 @@ dead until three escapes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
+from leadsync_tui.app import LeadSyncApp
 from leadsync_tui.commands.tui_session import open_tui
+from leadsync_tui.models import ConflictResolution, Lead, LeadData
+from leadsync_tui.screens.conflict_modal import ConflictResolutionModal
 from leadsync_tui.screens.dashboard import DashboardScreen
+from leadsync_tui.screens.lead_creation import LeadCreationModal
+from leadsync_tui.sync.lead_preflight import PreflightFinding
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import sim_rig
-from tests.screens.dashboard_fixtures import sample_store
+from tests.screens.dashboard_fixtures import sample_conflicts, sample_store
 from tests.screens.test_dashboard_actions import dashboard_app
 from tests.screens.test_flows_on_simulators import as_manager
 from tests.screens.test_random_keys import send_together
 from tests.waiting import eventually
 
+FIELDS = ("first_name", "last_name", "email")
 BURST = ["c", "escape", "c", "escape", "n", "escape", "m", "escape", "o", "escape"]
 
 
@@ -85,3 +95,61 @@ async def test_enters_typed_together_in_the_palette_run_one_command() -> None:
         assert isinstance(app.screen, DashboardScreen), [type(s).__name__ for s in app.screen_stack]
         assert app.is_running
     assert app._exception is None
+
+
+def typed(text: str) -> list[str]:
+    return list(text)
+
+
+async def settled_keys(app: LeadSyncApp, pilot: Pilot[int]) -> None:
+    """Every key of the burst read from the app's queue and handled."""
+    await eventually(lambda: app.key_order.idle and app._message_queue.empty())
+    await pilot.pause()
+
+
+async def test_what_is_typed_right_after_tab_goes_to_the_next_field() -> None:
+    """`Ann<tab>Lee<tab>a@b.co` typed together: all of it landed in the first name (the
+    letters were forwarded to the field focused before the tabs took effect)."""
+
+    async def check(data: LeadData) -> list[PreflightFinding]:
+        raise AssertionError("not sent")
+
+    async def create(data: LeadData, key: str, confirmed: Sequence[PreflightFinding]) -> Lead:
+        raise AssertionError("not sent")
+
+    app = dashboard_app(await sample_store())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        modal = LeadCreationModal(
+            ["prop_oakridge"], check=check, create=create, today=date(2026, 11, 2)
+        )
+        await app.push_screen(modal)
+        await pilot.pause()
+        send_together(app, [*typed("Ann"), "tab", *typed("Lee"), "tab", *typed("a@b.co")])
+        await settled_keys(app, pilot)
+        values = {name: modal.query_one(f"#{name}", Input).value for name in FIELDS}
+        assert values == {"first_name": "Ann", "last_name": "Lee", "email": "a@b.co"}
+
+
+@pytest.mark.parametrize("move", ["tab", "4"])
+async def test_a_reason_typed_right_after_moving_to_it_is_kept(move: str) -> None:
+    """In the conflict dialog, `tab why` (or `4 why`) typed together: the letters went to
+    the decision's radio buttons, which dropped them; the reason stayed empty."""
+
+    async def submit(resolution: ConflictResolution) -> None:
+        raise AssertionError("not sent")
+
+    async def escalate(reason: str) -> None:
+        raise AssertionError("not sent")
+
+    app = dashboard_app(await sample_store())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        modal = ConflictResolutionModal(
+            sample_conflicts(1)[0], lead_name="Amara Johnson", submit=submit, escalate=escalate
+        )
+        await app.push_screen(modal)
+        await pilot.pause()
+        send_together(app, [move, *typed("checked with the lead")])
+        await settled_keys(app, pilot)
+        assert modal.query_one("#reason", Input).value == "checked with the lead"

@@ -93,11 +93,12 @@ def key_for(app: LeadSyncApp, choice: KeyChoice) -> str:
 
 def send_together(app: LeadSyncApp, keys: list[str]) -> None:
     """`keys` handed to the app at once, as a terminal delivers a burst (Pilot's `press`
-    waits for the app to go idle after each key)."""
+    waits for the app to go idle after each key); `" "` is the space bar."""
     driver = app._driver
     assert driver is not None
     for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
+        name = "space" if key == " " else key
+        event = events.Key(name, key if len(key) == 1 else None)
         event.set_sender(app)
         driver.send_message(event)
 
