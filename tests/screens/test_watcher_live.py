@@ -31,8 +31,8 @@ from tests.screens.test_flows_on_simulators import (
     modal_done,
     row_status,
     table_of,
-    type_text,
 )
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 
 LEADS = 20
