@@ -68,7 +68,7 @@ def test_memory_quick_ends_with_a_json_line() -> None:
 
 @pytest.mark.slow
 def test_sync_throughput_quick_creates_each_lead_once() -> None:
-    result = run_quick("sync_throughput")
+    result = run_quick("sync_throughput", "--rows", "50")  # 50 leads, 8 at a time
     assert "ratio" in result
     assert result["duplicates"] == 0  # correctness, not speed
     assert result["ours"]["prospects"] == result["rows"]

@@ -36,6 +36,7 @@ from leadsync_tui.store.payloads import ResolutionWrite
 from leadsync_tui.store.store import ActionRefused, LeadSyncStore
 from leadsync_tui.widgets import ConflictNotificationBanner, LeadsTable
 from tests.screens.dashboard_fixtures import frozen_clock, sample_conflicts
+from tests.typing_keys import type_text
 from tests.widgets.sample_leads import sample_leads
 
 AppPilot = Pilot[int]
@@ -81,11 +82,6 @@ async def settle(pilot: AppPilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-
-
-async def type_text(pilot: AppPilot, text: str) -> None:
-    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
-        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 def modal_of(app: LeadSyncApp) -> ConflictResolutionModal:

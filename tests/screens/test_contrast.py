@@ -29,6 +29,7 @@ from tests.screens.lead_screen_fixtures import (
 )
 from tests.screens.metrics_fixtures import metrics_store, play_history
 from tests.screens.test_lead_creation_snapshots import TODAY, on_store, unavailable
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 
 SIZE = (160, 48)
@@ -67,10 +68,6 @@ def _keys(*keys: str) -> RunBefore:
             await _steady(pilot)
 
     return run_before
-
-
-def _typed(text: str) -> list[str]:
-    return ["space" if char == " " else char for char in text]
 
 
 def _dashboard(*keys: str, **state: object) -> Scene:
@@ -131,8 +128,7 @@ def _form(**typed: str) -> Scene:
             await _steady(pilot)
             for name, text in typed.items():
                 modal.query_one(f"#{name}", Input).focus()
-                with pilot.app.batch_update():  # typed key by key, drawn once a field
-                    await pilot.press(*_typed(text))
+                await type_text(pilot, text)
             if typed:
                 await pilot.press("ctrl+s")
             await _steady(pilot)

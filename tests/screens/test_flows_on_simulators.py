@@ -56,6 +56,7 @@ from leadsync_tui.sync.mapping import lead_to_fields, prospect_to_fields
 from leadsync_tui.widgets import ConflictNotificationBanner, LeadsTable, RealTimeSyncIndicator
 from leadsync_tui.widgets.realtime_indicator import FeedState
 from tests.engine.conftest import Rig, sim_rig, truth_of
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 
 AppPilot = Pilot[int]
@@ -246,11 +247,6 @@ def merged_text(field: str) -> str:
     if field == "desired_move_in":
         return (date.today() + timedelta(days=123)).isoformat()
     return "1999"
-
-
-async def type_text(pilot: AppPilot, text: str) -> None:
-    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
-        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 async def modal_done(pilot: AppPilot) -> None:

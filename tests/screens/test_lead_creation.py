@@ -30,6 +30,7 @@ from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store
 from tests.screens.test_flows_on_simulators import settled, until
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 
 AppPilot = Pilot[int]
@@ -61,9 +62,7 @@ async def open_form(pilot: AppPilot) -> LeadCreationModal:
 
 async def type_into(pilot: AppPilot, field: str, text: str) -> None:
     pilot.app.screen.query_one(f"#{field}", Input).focus()
-    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
-        await pilot.press(*["space" if c == " " else c for c in text])
-    await pilot.pause()
+    await type_text(pilot, text)
 
 
 def choose(pilot: AppPilot, field: str, value: str) -> None:

@@ -26,6 +26,7 @@ from leadsync_tui.screens.lead_creation import LeadCreationModal
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_preflight import PreflightFinding, local_findings
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store_sync
+from tests.typing_keys import type_text
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[int]], Awaitable[None]]
@@ -83,10 +84,6 @@ async def steady(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-def keys(text: str) -> list[str]:
-    return ["space" if char == " " else char for char in text]
-
-
 def form_then(
     store: LeadSyncStore,
     fields: dict[str, str],
@@ -113,8 +110,7 @@ def form_then(
                 modal.query_one("#property_id", Select).value = text
                 continue
             modal.query_one(f"#{name}", Input).focus()
-            with pilot.app.batch_update():  # typed key by key, drawn once (not per key)
-                await pilot.press(*keys(text))
+            await type_text(pilot, text)
         for _ in range(submits):
             await pilot.press("ctrl+s")
             for _ in range(20):

@@ -49,6 +49,7 @@ from tests.screens.lead_screen_fixtures import (
     settle,
 )
 from tests.sync.desk_fixtures import desk_rig
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 from tests.widgets.sample_leads import NOW
 
@@ -102,11 +103,6 @@ def state_line(screen: LeadDetailScreen) -> str:
 
 def toasts(app: LeadSyncApp) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query("Toast")]
-
-
-async def type_text(pilot: AppPilot, text: str) -> None:
-    with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
-        await pilot.press(*("space" if char == " " else char for char in text))
 
 
 # --------------------------------------------------------------------------- fixed world

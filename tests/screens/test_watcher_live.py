@@ -31,8 +31,8 @@ from tests.screens.test_flows_on_simulators import (
     modal_done,
     row_status,
     table_of,
-    type_text,
 )
+from tests.typing_keys import type_text
 from tests.waiting import eventually
 
 LEADS = 20
@@ -97,7 +97,7 @@ async def two_windows(
 async def test_the_holders_resolution_and_syncs_show_in_a_watching_window(
     tmp_path: Path,
 ) -> None:
-    async with two_windows(tmp_path) as (rig, engine, app, _pilot):
+    async with two_windows(tmp_path, feed=True) as (rig, engine, app, _pilot):
         assert app.store is not None
         store = app.store
         count = len(store.state.open_conflicts)

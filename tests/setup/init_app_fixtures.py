@@ -21,6 +21,7 @@ from leadsync_tui.setup.init_options import InitAnswers
 from leadsync_tui.setup.mapping_plan import PropertyOptions
 from leadsync_tui.sim.runner import RunningSims
 from tests.setup.setup_fixtures import simulators
+from tests.typing_keys import type_text
 
 
 def guided(
@@ -65,8 +66,7 @@ async def fill(pilot: Pilot[int], fields: dict[str, str]) -> None:
         box.focus()
         await pilot.pause()
         box.value = ""
-        with pilot.app.batch_update():  # typed key by key, drawn once (not once a key)
-            await pilot.press(*text)
+        await type_text(pilot, text)
     await pilot.pause()
 
 
