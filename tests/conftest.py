@@ -43,13 +43,14 @@ _left_open_by: list[str] = []
 
 @pytest.fixture(autouse=True)
 def no_connection_left_open(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Note a test after which more SQLite connections are open than before (cheap: a
-    count). aiosqlite's threads are not daemons: one left open hangs the run's exit."""
+    """Close the SQLite connections a test left open, and note the test. aiosqlite's
+    threads are not daemons: one left open hangs the run's exit; and closed later, by
+    the next test's in-process `leadsync`, it would be that test's warning line."""
     from leadsync_tui.store import connections
 
-    before = connections.open_count()
+    before = connections.open_now()
     yield
-    if connections.open_count() > before:
+    if connections.stop_leaked(keep=before, quiet=True):
         _left_open_by.append(request.node.nodeid)
 
 
@@ -59,7 +60,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     terminal is the one a person reads (see `pytest_testnodedown`)."""
     from leadsync_tui.store import connections
 
-    leaked = connections.stop_leaked()
+    leaked = connections.stop_leaked() + len(_left_open_by)
     if not leaked:
         return
     workeroutput = getattr(session.config, "workeroutput", None)

@@ -18,7 +18,7 @@ from leadsync_tui import logging_setup
 from leadsync_tui.cli import main
 from leadsync_tui.logging_setup import configure_file_logging, configure_json_logging, emit_event
 from tests.cli_parsing import parsed
-from tests.screens.dashboard_fixtures import sample_store
+from tests.screens.dashboard_fixtures import close_opened_databases, sample_store
 from tests.screens.test_dashboard_actions import dashboard_app
 
 
@@ -116,6 +116,14 @@ def test_config_check_names_the_log_file(
     assert "log file: ~/state/leadsync/log/leadsync.log" in capsys.readouterr().out
 
 
+@pytest.fixture
+def fixture_databases_closed() -> Iterator[None]:
+    """The sample store's database is closed after the test (as in `tests/screens`)."""
+    yield
+    close_opened_databases()
+
+
+@pytest.mark.usefixtures("fixture_databases_closed")
 async def test_help_names_the_log_file(state_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(state_home.parent))
     app = dashboard_app(await sample_store())

@@ -58,13 +58,19 @@ def open_count() -> int:
     return len(_open)
 
 
-def stop_leaked() -> int:
-    """Stop the thread of every connection still open (SQLite rolls back what was not
-    committed) and return how many there were. Safe without a running event loop."""
-    leaked = list(_open)
-    _open.clear()
+def open_now() -> frozenset[int]:
+    """Which connections are open now (by identity), to tell later which ones are new."""
+    return frozenset(id(conn) for conn in _open)
+
+
+def stop_leaked(keep: frozenset[int] = frozenset(), *, quiet: bool = False) -> int:
+    """Stop the thread of every connection still open but those in `keep` (SQLite rolls
+    back what was not committed) and return how many there were. Safe without a running
+    event loop."""
+    leaked = [conn for conn in _open if id(conn) not in keep]
     for conn in leaked:
+        _open.discard(conn)
         conn.stop()
-    if leaked:
+    if leaked and not quiet:
         logger.warning("%d database connection(s) left open were closed at exit", len(leaked))
     return len(leaked)
