@@ -7,7 +7,6 @@ actions to it. The CLI and the tests both build it through `make_app`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -30,6 +29,7 @@ from leadsync_tui.key_order import KeyOrder
 from leadsync_tui.logging_setup import log_file_note
 from leadsync_tui.messages import StoreChanged
 from leadsync_tui.models import ConflictSeverity, LeadSyncConflict, utc_now
+from leadsync_tui.quit_flow import QuitFlow
 from leadsync_tui.readable_theme import readable_variables
 from leadsync_tui.roles import Permission, Role, allows, default_actor, refusal, role_for
 from leadsync_tui.screens.dashboard import DashboardScreen
@@ -49,10 +49,6 @@ if TYPE_CHECKING:
     from leadsync_tui.wiring import EngineSetup
 
 crash_logger = logging.getLogger("leadsync_tui.ui")
-
-SHUTDOWN_GRACE_S = 5.0
-"""How long quitting waits for writes in flight before cancelling them (they stay in
-the outbox and are sent on the next start)."""
 
 
 class LeadSyncApp(App[int]):
@@ -107,9 +103,6 @@ class LeadSyncApp(App[int]):
         self._masked_shown = False
         self._engine_note = ("", "")
         """Who runs the engine (this window, or the holder it watches), in full and short."""
-        self._quitting = False
-        self._grace_ends: float | None = None
-        """When quitting stops waiting for the writes in flight (loop time)."""
         self.engine_setup = engine
         """The engine (and demo simulators) this window runs or watches with, built by
         the composition root (`wiring.open_engine`); None with a fixture store."""
@@ -124,6 +117,8 @@ class LeadSyncApp(App[int]):
         """Runs or watches the engine for this window (`engine_seat`)."""
         self.key_order = KeyOrder(self)
         """Keys of a burst handled one after the other (`key_order`)."""
+        self.quit_flow = QuitFlow(self)
+        """Quitting lets the writes in flight finish first (`quit_flow`)."""
 
     async def on_event(self, event: events.Event) -> None:
         """A key from the terminal waits for the one before it to be handled."""
@@ -360,51 +355,14 @@ class LeadSyncApp(App[int]):
 
     async def action_quit(self) -> None:
         """`ctrl+q`: with writes in flight, say so and let them finish (at most
-        `SHUTDOWN_GRACE_S`) while the screen is still up; then exit."""
-        engine = self.engine_setup.engine if self.engine_setup is not None else None
-        if engine is None or not engine.worker.in_flight:
-            self.exit()
-            return
-        if self._quitting:
-            return
-        self._quitting = True
-        self.notify(
-            f"Finishing {engine.worker.in_flight} write(s) in flight before quitting"
-            f" (at most {SHUTDOWN_GRACE_S:.0f} s)…",
-            timeout=SHUTDOWN_GRACE_S,
-        )
-        run_ui_work(self, self._finish_writes_then_exit(), name="quit", group="quit")
-
-    async def _finish_writes_then_exit(self) -> None:
-        try:
-            await self._finish_writes()
-        finally:
-            self.exit()
-
-    async def _finish_writes(self) -> None:
-        """Claim nothing more; wait (within the grace) for the writes in flight; cancel
-        the rest: they stay in the outbox and are sent on the next start."""
-        if self.engine_setup is None:
-            return
-        engine = self.engine_setup.engine
-        if self._grace_ends is None:
-            self._grace_ends = asyncio.get_running_loop().time() + SHUTDOWN_GRACE_S
-        if self.seat is not None:
-            self.seat.leaving.set()
-        await engine.stop()
-        left = max(0.0, self._grace_ends - asyncio.get_running_loop().time())
-        await engine.worker.stop(grace=left)
-        # Let the engine release the sync lease (marked stopped, so another window takes
-        # it at once, not after the expiry) before its worker is cancelled.
-        sync = [worker.wait() for worker in self.workers if worker.group == "sync"]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*sync, return_exceptions=True), left + 1.0)
+        `quit_flow.SHUTDOWN_GRACE_S`) while the screen is still up; then exit."""
+        self.quit_flow.request()
 
     async def on_unmount(self) -> None:
         """Finish or cancel the writes in flight, then stop every worker and close the
         database: nothing may write to it once it is closed."""
         self.key_order.stop()
-        await self._finish_writes()
+        await self.quit_flow.finish_writes()
         workers = list(self.workers)
         for worker in workers:
             worker.cancel()
