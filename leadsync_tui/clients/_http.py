@@ -18,7 +18,8 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -40,6 +41,27 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, 
 """Pool bounds: the engine's write concurrency (<= 64) queues on these, not on sockets."""
 
 USER_AGENT = "leadsync/0.1"
+
+
+class ClosingClient:
+    """What both upstream clients share as async context managers: `async with` closes
+    their pooled connections."""
+
+    _http: httpx.AsyncClient
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 class NotDelivered(TransientError):

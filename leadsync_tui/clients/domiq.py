@@ -17,7 +17,6 @@ import json
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -49,7 +48,7 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 500
 
 
-class DomiqClient:
+class DomiqClient(_http.ClosingClient):
     """One pooled connection to DomIQ; use as `async with DomiqClient(...) as domiq:`."""
 
     def __init__(
@@ -106,20 +105,6 @@ class DomiqClient:
 
     def __repr__(self) -> str:
         return f"DomiqClient({self.base_url!r})"
-
-    async def __aenter__(self) -> DomiqClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # ------------------------------------------------------------------ routes
 

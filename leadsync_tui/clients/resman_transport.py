@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -37,7 +36,7 @@ GET_LOST_REASONS = "/Leasing/GetLostProspectReasons"
 GET_PROPERTIES = "/Account/GetProperties"
 
 
-class ResmanTransport:
+class ResmanTransport(_http.ClosingClient):
     """One pooled connection to ResMan and the plumbing every call goes through."""
 
     def __init__(
@@ -107,20 +106,6 @@ class ResmanTransport:
 
     def __repr__(self) -> str:
         return f"ResmanClient({self.base_url!r}, account_id={self.account_id})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # ------------------------------------------------------------------ plumbing
 

@@ -8,7 +8,7 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
@@ -43,9 +43,7 @@ def audit_command(
     except SinceError as exc:
         print(f"leadsync audit: {exc}", file=err)
         ctx.exit(ExitCode.USAGE)
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     from leadsync_tui.wiring import store_location
 
     database = store_location(loaded.settings)

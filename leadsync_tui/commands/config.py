@@ -10,7 +10,7 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
@@ -45,9 +45,7 @@ def check_command(
     """Validate the configuration and print every effective value with its source."""
     begin(ctx, "config", log_level)
     out, err = out_err()
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     print_values(loaded, out)
     if online:
         from leadsync_tui.setup.check_table import run_online_check

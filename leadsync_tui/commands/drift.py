@@ -9,11 +9,10 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
-from leadsync_tui.exit_codes import ExitCode
 
 MAX_WAIT = FloatIn("--max-wait must be 0 or more seconds, e.g. --max-wait 60", min=0)
 
@@ -46,9 +45,7 @@ def drift_command(
     1 drift found (or the scan could not finish), 2 cannot start."""
     begin(ctx, "drift", log_level)
     out, err = out_err()
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     from leadsync_tui.commands.drift_run import run_drift
 
     ctx.exit(

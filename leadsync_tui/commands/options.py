@@ -12,6 +12,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from leadsync_tui.config import ConfigError, LoadedSettings, load_settings
+from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.logging_setup import LOG_LEVELS, configure_for_command
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,4 +118,18 @@ def load(
         return None
     for warning in loaded.warnings:
         print(f"leadsync: warning: {warning}", file=err)
+    return loaded
+
+
+def load_or_exit(
+    ctx: click.Context,
+    config: str | None,
+    err: TextIO,
+    loader: Callable[[], LoadedSettings] | None = None,
+) -> LoadedSettings:
+    """The settings, or the command ends with exit 2 after every problem was printed:
+    what every command does first."""
+    loaded = load(config, err, loader)
+    if loaded is None:
+        ctx.exit(ExitCode.USAGE)
     return loaded

@@ -8,11 +8,10 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
-from leadsync_tui.exit_codes import ExitCode
 
 
 @click.command("status", short_help="print sync health; exit 0/1/2")
@@ -27,9 +26,7 @@ def status_command(
     one line saying what to do), 2 no usable database."""
     begin(ctx, "status", log_level)
     out, err = out_err()
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     from leadsync_tui.commands.status_run import run_status
 
     ctx.exit(run_status(loaded.settings, as_json=as_json, out=out, err=err))

@@ -139,31 +139,21 @@ async def _read(path: StoreLocation, demo: bool) -> Report:
             outbox=counts,
             conflicts=await db.open_conflicts(),
             failed=await db.outbox_items(status=OutboxStatus.FAILED, limit=LISTED),
-            engine=_json(await db.get_cursor(ENGINE_CURSOR)),
-            feed=_json(await db.get_cursor(FEED_CURSOR)),
+            engine=await db.get_json_cursor(ENGINE_CURSOR),
+            feed=await db.get_json_cursor(FEED_CURSOR),
             last_event_id=await db.get_cursor(Cursor.DOMIQ_LAST_EVENT_ID),
             resman_polled_through=await db.get_cursor(Cursor.RESMAN_MODIFIED_THROUGH),
             now=now,
             running=await db.engine_record(),
-            clock=_json(await db.get_cursor(CLOCK_CURSOR)),
+            clock=await db.get_json_cursor(CLOCK_CURSOR),
             drift=await last_drift(db),
-            foreign=_json(await db.get_cursor(FOREIGN_CURSOR)),
+            foreign=await db.get_json_cursor(FOREIGN_CURSOR),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
         await db.close()
     report.problems = _problems(report, pending, now, logs_failed=_failed_share(logs))
     return report
-
-
-def _json(value: str | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
 
 
 def _failed_share(logs: list[Any]) -> float:

@@ -13,11 +13,10 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
-from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.store_location import POSTGRES_SCHEMES, check_postgres_url
 
 SQLITE_PREFIX = "sqlite:"
@@ -114,9 +113,7 @@ def migrate_command(
     fix in one line)."""
     begin(ctx, "store", log_level)
     out, err = out_err()
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     from leadsync_tui.commands.store_run import run_migrate
 
     password = loaded.settings.store.password

@@ -13,12 +13,11 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
 from leadsync_tui.config import LoadedSettings, load_settings
-from leadsync_tui.exit_codes import ExitCode
 
 MAX_WAIT = FloatIn(
     "--max-wait must be a finite number of seconds, 0 or more, got {value}; e.g. --max-wait 60",
@@ -85,9 +84,7 @@ def sync_command(
     begin(ctx, "sync", log_level)
     config = inherited(ctx, "config", config)
     out, err = out_err()
-    loaded = load(config, err, lambda: sync_settings(config, metrics_port))
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, config, err, lambda: sync_settings(config, metrics_port))
     from leadsync_tui.commands.sync_run import run_headless
 
     level = inherited(ctx, "log_level", log_level)

@@ -15,7 +15,7 @@ from leadsync_tui.commands.options import (
     begin,
     config_option,
     inherited,
-    load,
+    load_or_exit,
     log_level_option,
     out_err,
 )
@@ -98,9 +98,7 @@ def tui_command(
     """Open the terminal UI (the default command)."""
     begin(ctx, "tui", log_level)
     _, err = out_err()
-    loaded = load(inherited(ctx, "config", config), err)
-    if loaded is None:
-        ctx.exit(ExitCode.USAGE)
+    loaded = load_or_exit(ctx, inherited(ctx, "config", config), err)
     from leadsync_tui.commands.tui_session import run_tui
 
     code = run_tui(

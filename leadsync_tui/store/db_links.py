@@ -113,6 +113,19 @@ class LinkRows(DbConnection):
         rows = await self._fetch("SELECT value FROM cursors WHERE name = ?", (name,))
         return str(rows[0][0]) if rows else None
 
+    async def get_json_cursor(self, name: str) -> dict[str, Any] | None:
+        """A cursor that holds a JSON object (the engine's, the feed's, the last drift
+        scan's state): None when it is missing or not an object (written by hand, cut
+        short by a full disk), so a reader shows "unknown" rather than failing."""
+        value = await self.get_cursor(name)
+        if value is None:
+            return None
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+
     async def set_cursor(self, name: str, value: str) -> None:
         await self._write(
             lambda: self._conn.execute(

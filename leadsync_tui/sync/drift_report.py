@@ -6,7 +6,6 @@ Ids, kinds, field names and counts only, never a value: a report is logged, prin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,14 +131,7 @@ def finding_for(
 
 async def last_state(db: Database) -> dict[str, Any] | None:
     """The last scan's summary, if any scan ran on this database."""
-    value = await db.get_cursor(DRIFT_CURSOR)
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
+    return await db.get_json_cursor(DRIFT_CURSOR)
 
 
 def agreed_at(state: Mapping[str, Any] | None) -> datetime | None:

@@ -48,15 +48,7 @@ class FeedPublisher:
 
 async def mirror_feed(db: Database, store: LeadSyncStore, *, engine_alive: bool) -> None:
     """A watching window's side: show the engine's feed, or offline when no engine runs."""
-    raw = await db.get_cursor(FEED_SEEN_CURSOR)
-    seen: dict[str, Any] = {}
-    if raw:
-        try:
-            loaded = json.loads(raw)
-        except ValueError:
-            loaded = None
-        if isinstance(loaded, dict):
-            seen = loaded
+    seen = await db.get_json_cursor(FEED_SEEN_CURSOR) or {}
     ping = seen.get("last_ping")
     last_ping = datetime.fromisoformat(ping) if isinstance(ping, str) else None
     attempts = seen.get("reconnect_attempts")

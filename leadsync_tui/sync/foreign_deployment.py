@@ -85,12 +85,7 @@ async def recorded_stop(db: Database) -> bool:
 
 
 async def _recorded_state(db: Database) -> dict[str, Any]:
-    raw = await db.get_cursor(FOREIGN_CURSOR)
-    try:
-        state = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}
+    return await db.get_json_cursor(FOREIGN_CURSOR) or {}
 
 
 class ForeignDeployment:

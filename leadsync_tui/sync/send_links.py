@@ -38,19 +38,27 @@ from leadsync_tui.sync.send_reads import SendReads
 class LinkWrites(SendReads):
     """Links, creates and adopts prospects (`LinkWrite` and `Resync` items)."""
 
+    async def merge_linked(self, lead: Lead) -> Outcome | None:
+        """A linked lead merged with its prospect as ResMan has it now (`NotFound` when
+        ResMan lost it); None when the lead has no link yet."""
+        link = await self._db.get_link(lead.conversation_id)
+        if link is None:
+            return None
+        prospect = await self._prospect(link.property_id, link.prospect_id)
+        if prospect is None:
+            raise NotFound(
+                f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
+                "unlink or re-create it by hand, then retry"
+            )
+        return self.merged(lead, link.snapshot, prospect, link.property_id, Sent.MERGED)
+
     async def sync_lead(self, item: OutboxItem) -> Outcome:
         """A push, a first link or a resync: merge the lead with its prospect as it is
         now; create (or adopt) the prospect when there is none."""
         lead = await self._lead(item.conversation_id)
-        link = await self._db.get_link(lead.conversation_id)
-        if link is not None:
-            prospect = await self._prospect(link.property_id, link.prospect_id)
-            if prospect is None:
-                raise NotFound(
-                    f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
-                    "unlink or re-create it by hand, then retry"
-                )
-            return self.merged(lead, link.snapshot, prospect, link.property_id, Sent.MERGED)
+        merged = await self.merge_linked(lead)
+        if merged is not None:
+            return merged
         if lead.resman_prospect_id:
             property_id = self._mapping.property_id(lead.property_id)
             prospect = await self._prospect(property_id, lead.resman_prospect_id)

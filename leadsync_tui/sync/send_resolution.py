@@ -8,7 +8,7 @@ chose. Safe to repeat, like them.
 
 from __future__ import annotations
 
-from leadsync_tui.clients.errors import NotFound, ValidationFailed
+from leadsync_tui.clients.errors import ValidationFailed
 from leadsync_tui.models import ConflictType, Lead, Resolution, SyncDirection, SyncType
 from leadsync_tui.store.payloads import ResolutionWrite
 from leadsync_tui.store.records import OutboxItem
@@ -86,16 +86,9 @@ class ResolutionWrites(SendReads):
         when it should, or creates when only possible matches are left."""
         resolution = decided.resolution
         lead = await self._lead(item.conversation_id)
-        link = await self._db.get_link(lead.conversation_id)
-        if link is not None:
-            prospect = await self._prospect(link.property_id, link.prospect_id)
-            if prospect is None:
-                raise NotFound(
-                    f"ResMan no longer has prospect {link.prospect_id} linked to this lead; "
-                    "unlink or re-create it by hand, then retry"
-                )
-            done = self._links.merged(lead, link.snapshot, prospect, link.property_id, Sent.MERGED)
-            return _as_resolution(done, resolution)
+        linked = await self._links.merge_linked(lead)
+        if linked is not None:  # already linked: only merged again
+            return _as_resolution(linked, resolution)
         target = self._mapping.for_create(lead.property_id)
         if resolution is Resolution.DOMIQ_WINS:
             matches = await self._links.matches(lead, target.property_id)
