@@ -18,11 +18,11 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
+from leadsync_tui.async_closing import AsyncClosing
 from leadsync_tui.clients.errors import (
     CertificateRejected,
     MalformedResponse,
@@ -43,22 +43,10 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, 
 USER_AGENT = "leadsync/0.1"
 
 
-class ClosingClient:
-    """What both upstream clients share as async context managers: `async with` closes
-    their pooled connections."""
+class ClosingClient(AsyncClosing):
+    """What both upstream clients share: `async with` closes their pooled connections."""
 
     _http: httpx.AsyncClient
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -22,10 +22,10 @@ as text; JSON columns hold pydantic dumps.
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
 
 from pydantic import SecretStr
 
+from leadsync_tui.async_closing import AsyncClosing
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.db_conflicts import ConflictRows
 from leadsync_tui.store.db_connection import FEED_KEEP, Clock, DbConnection
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 
-class Database(LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows):
+class Database(AsyncClosing, LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows):
     """The leadsync SQLite database.
 
     `async with await Database.open(path) as db: ...` opens, migrates and closes it.
@@ -102,15 +102,8 @@ class Database(LeadRows, LinkRows, ConflictRows, LogRows, EngineRows, OutboxRows
         """Close the connection. Work not committed is rolled back by the database."""
         await self._conn.close()
 
-    async def __aenter__(self) -> Database:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """`async with Database...` closes it on the way out."""
         await self.close()
 
     async def schema_version(self) -> int:
