@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 async def eventually(predicate: Callable[[], bool], within_s: float = 20.0) -> None:
@@ -14,3 +14,12 @@ async def eventually(predicate: Callable[[], bool], within_s: float = 20.0) -> N
     while not predicate():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.005)
+
+
+async def eventually_true(check: Callable[[], Awaitable[bool]], within_s: float = 20.0) -> None:
+    """`eventually` for a check that must await (a database read): every 50 ms."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while not await check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)

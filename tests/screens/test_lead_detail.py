@@ -401,6 +401,8 @@ async def test_against_the_simulators_a_failed_lead_retried_here_ends_synced(
             assert screen.comparison is not None
             assert screen.comparison.resman_side is ResmanSide.NOT_LINKED
             await pilot.press("r")
+            # Read while it shows: on a loaded machine the sync outlasts the toast.
+            await eventually(lambda: "Retrying" in " ".join(toasts(app)), 10)
             await eventually(
                 lambda: store.state.leads[cid].resman_sync_status is SyncStatus.SYNCED, 30
             )
@@ -413,6 +415,5 @@ async def test_against_the_simulators_a_failed_lead_retried_here_ends_synced(
                 10,
             )
             assert screen.comparison is not None and screen.comparison.differing == ()
-            assert "Retrying" in " ".join(toasts(app))
             viewer = screen.query_one(LeadSyncLogViewer)
             assert any(log.sync_status is AttemptStatus.SUCCESS for log in viewer.logs)

@@ -11,6 +11,7 @@ import pytest
 
 from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.store.db import Database
+from leadsync_tui.store.records import OutboxStatus
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.test_flows_on_simulators import (
@@ -23,7 +24,7 @@ from tests.screens.test_flows_on_simulators import (
     settled,
     until,
 )
-from tests.waiting import eventually
+from tests.waiting import eventually, eventually_true
 
 
 async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
@@ -39,6 +40,14 @@ async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
         rig.sims.resman_faults.latency_ms = latency_ms
         rent = 4321
         await edit_in_domiq(rig, cid, {"max_rent": rent})
+
+        async def its_write_in_flight() -> bool:
+            # This lead's write, not any: quitting while another item was in flight
+            # left the edit unseen, and the test read ResMan's old value (2075).
+            db = app.store.db
+            return bool(await db.outbox_items(conversation_id=cid, status=OutboxStatus.IN_FLIGHT))
+
+        await eventually_true(its_write_in_flight, 15)
         await eventually(lambda: engine_of(app).worker.in_flight > 0, 15)
         await pilot.press("ctrl+q")
         await eventually(lambda: not app.is_running, 30)
