@@ -20,6 +20,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
 from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.db_errors import StoreMoved
 from leadsync_tui.store.metrics import compute_metrics
 from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import (
@@ -75,6 +76,8 @@ class Report:
     """Another deployment noticed (`foreign_deployment.FOREIGN_CURSOR`)."""
     clock: dict[str, Any] | None = None
     """Our clock against ResMan's at the last poll (`clock_skew.CLOCK_CURSOR`)."""
+    moved: dict[str, Any] | None = None
+    """Where `store migrate` moved this store (`Cursor.STORE_MOVED`), if it did."""
 
     @property
     def alive(self) -> bool:
@@ -148,6 +151,7 @@ async def _read(path: StoreLocation, demo: bool) -> Report:
             clock=await db.get_json_cursor(CLOCK_CURSOR),
             drift=await last_drift(db),
             foreign=await db.get_json_cursor(FOREIGN_CURSOR),
+            moved=await db.get_json_cursor(Cursor.STORE_MOVED),
         )
         pending = await db.outbox_items(status=OutboxStatus.PENDING, limit=100_000)
     finally:
@@ -165,6 +169,11 @@ def _problems(
     report: Report, pending: list[OutboxItem], now: datetime, *, logs_failed: float
 ) -> list[str]:
     problems = []
+    if report.moved is not None:
+        moved = report.moved
+        problems.append(
+            str(StoreMoved(report.database, moved.get("to", "?"), moved.get("at", "?")))
+        )
     foreign = problem_line(report.foreign)
     if foreign is not None:
         problems.append(foreign)

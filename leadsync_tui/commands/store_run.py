@@ -118,7 +118,7 @@ async def _copy(
     now = utc_now()
     alive: Callable[[EngineRecord], bool] = lambda record: is_alive(record, now)  # noqa: E731
     try:
-        return await copy_store(source, target, engine_alive=alive)
+        return await copy_store(source, target, engine_alive=alive, target_name=str(where_to))
     except EngineRunning as exc:
         raise _Problem(engine_running(exc.record, where_from, now)) from None
     except TargetNotEmpty as exc:

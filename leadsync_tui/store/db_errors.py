@@ -31,5 +31,18 @@ class DatabaseTooNew(DatabaseError):
         self.known = known
 
 
+class StoreMoved(DatabaseError):
+    """The SQLite store was copied to a team's PostgreSQL store (`leadsync store
+    migrate`): an engine on the old file would be a second deployment of its own."""
+
+    def __init__(self, path: object, url: str, at: str) -> None:
+        super().__init__(
+            f"the sync database {path} was moved to {url} on {at} (leadsync store migrate); "
+            f'set [store] url = "{url}" in this config (the password in [store] password, '
+            "$PGPASSWORD or ~/.pgpass) so that this leadsync joins the team's store"
+        )
+        self.url = url
+
+
 class DuplicateLink(DatabaseError):
     """A ResMan prospect is already linked to another DomIQ conversation."""

@@ -5,7 +5,17 @@ from __future__ import annotations
 from leadsync_tui.models import utc_now
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.db_connection import Clock
+from leadsync_tui.store.db_errors import StoreMoved
+from leadsync_tui.store.records import Cursor
 from leadsync_tui.store_location import StoreLocation
+
+
+async def refuse_if_moved(db: Database, location: StoreLocation) -> None:
+    """`StoreMoved` when `store migrate` copied this SQLite store to PostgreSQL: an engine
+    on it would race the team's engine as a second deployment."""
+    moved = await db.get_json_cursor(Cursor.STORE_MOVED)
+    if moved is not None:
+        raise StoreMoved(location, str(moved.get("to", "?")), str(moved.get("at", "?")))
 
 
 async def open_database(location: StoreLocation, *, now: Clock = utc_now) -> Database:

@@ -38,6 +38,9 @@ class Cursor(StrEnum):
     """`updated_since` for the next incremental `GET /v1/leads` (ISO UTC)."""
     DOMIQ_LAST_EVENT_ID = "domiq.last_event_id"
     """Id of the last live-feed event applied to the store; resume with `since=` it."""
+    STORE_MOVED = "store.moved"
+    """Set in a SQLite store once `leadsync store migrate` copied it to PostgreSQL:
+    `{"to": url, "at": iso}`. No engine runs on a moved store (`StoreMoved`)."""
 
 
 class NewOutboxItem(BaseModel):

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.db_errors import StoreMoved
 from leadsync_tui.store.pg_problem import describe_pg, is_pg_error
 from leadsync_tui.store_location import StoreLocation
 
@@ -41,6 +42,8 @@ def storage_error(exc: BaseException) -> BaseException | None:
 
 def describe(exc: BaseException, where: StoreLocation | Path) -> str:
     """One line: what is wrong with the store, and what to do about it."""
+    if isinstance(exc, StoreMoved):
+        return str(exc)  # it names the new store and the setting
     if isinstance(where, StoreLocation):
         if where.url is not None:
             return describe_pg(exc, where.url)

@@ -20,13 +20,15 @@ means: the caller knows hosts and pids, the store does not).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.pg_sql import ROWID_TABLES
-from leadsync_tui.store.records import EngineRecord, OutboxCounts
+from leadsync_tui.store.records import Cursor, EngineRecord, OutboxCounts
 from leadsync_tui.store.sql_link import Dialect
 
 TABLES: Final = (
@@ -86,10 +88,15 @@ class CopyReport:
 
 
 async def copy_store(
-    source: Database, target: Database, *, engine_alive: Callable[[EngineRecord], bool]
+    source: Database,
+    target: Database,
+    *,
+    engine_alive: Callable[[EngineRecord], bool],
+    target_name: str = "PostgreSQL",
 ) -> CopyReport:
     """Copy every row of the SQLite `source` into the empty PostgreSQL `target` (both
-    open and migrated), all or nothing; `CopyRefused` when it must not happen."""
+    open and migrated), all or nothing; `CopyRefused` when it must not happen. Then the
+    source records that it moved to `target_name` (the URL, never with a password)."""
     if source.dialect is not Dialect.SQLITE or target.dialect is not Dialect.POSTGRESQL:
         raise ValueError("copies a SQLite store into a PostgreSQL one")
     async with source.transaction():  # the source's write lock: one moment, no engine
@@ -104,6 +111,10 @@ async def copy_store(
             await _check_counts(target, counts)
             await _move_identities(source, target)
             outbox = await source.outbox_counts()
+        # Committed to the target: the source says where it went, so that no engine
+        # starts on it again (a second deployment; `StoreMoved`).
+        moved = {"to": target_name, "at": format_utc(utc_now())}
+        await source.set_cursor(Cursor.STORE_MOVED, json.dumps(moved))
     return CopyReport(counts, outbox)
 
 

@@ -30,7 +30,7 @@ from leadsync_tui.config import (
 )
 from leadsync_tui.locations import demo_database_file as demo_database_file
 from leadsync_tui.models import utc_now
-from leadsync_tui.store.opening import open_database
+from leadsync_tui.store.opening import open_database, refuse_if_moved
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.context import EngineContext
@@ -117,6 +117,8 @@ async def open_engine(
             )
         db = await open_database(location, now=clock)
         stack.push_async_callback(db.close)
+        if location.url is None:
+            await refuse_if_moved(db, location)
         store = LeadSyncStore(db, now=clock)
         await store.fetch_conflicts()
         if progressive:

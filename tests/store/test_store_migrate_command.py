@@ -201,3 +201,36 @@ def test_a_failure_half_way_leaves_the_target_empty(source: Path, target: str) -
     assert _lead_count(target) == 0
     again = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
     assert "already holds" not in again  # nothing was left behind to refuse
+    assert _moved_marker(source) is None  # the old store is still the one to use
+
+
+def _moved_marker(path: Path) -> str | None:
+    with sqlite3.connect(path) as raw:
+        row = raw.execute("SELECT value FROM cursors WHERE name = 'store.moved'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_the_old_store_refuses_an_engine_and_says_where_it_went(
+    source: Path, target: str, tmp_path: Path
+) -> None:
+    """Before: nothing stopped an engine on the old file, a second deployment racing
+    the team's one on PostgreSQL."""
+    assert _run("--from", f"sqlite:{source}", "--to", target).exit_code == ExitCode.OK
+    old = tmp_path / "old.toml"
+    old.write_text(
+        CONFIG.split("[store]")[0] + f'[sync]\ndatabase = "{source}"\n', encoding="utf-8"
+    )
+    old.chmod(0o600)
+    moved = f"was moved to {target} on "
+    setting = f'set [store] url = "{target}" in this config'
+
+    sync = CliRunner().invoke(
+        leadsync, ["sync", "--headless", "--once", "--config", str(old)], prog_name="leadsync"
+    )
+    assert sync.exit_code == ExitCode.USAGE, sync.output
+    [line] = [text for text in sync.stderr.splitlines() if moved in text]
+    assert setting in line and "Traceback" not in sync.output
+
+    status = CliRunner().invoke(leadsync, ["status", "--config", str(old)], prog_name="leadsync")
+    assert status.exit_code == ExitCode.PROBLEM, status.output
+    assert moved in status.stdout and setting in status.stdout
