@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sqlite3
 from datetime import timedelta
@@ -130,7 +131,8 @@ def test_a_running_engine_is_named_and_nothing_is_copied(source: Path, target: s
     asyncio.run(start_engine())
     line = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
     assert f"an engine holds the sync lease on {source}: {this_host()} pid {os.getpid()}" in line
-    assert "heartbeat 0s ago; stop it first" in line
+    # Its heartbeat was written as the test began: a loaded machine takes a second or two.
+    assert re.search(r"heartbeat \ds ago; stop it first", line), line
     assert _lead_count(target) == 0
 
 
