@@ -90,7 +90,7 @@ class ConflictActions(StoreState):
             raise ActionRefused(f"conflict {conflict_id} is already resolved")
         return conflict
 
-    async def _conflicts_detected(self, detected: Sequence[LeadSyncConflict]) -> list[Change]:
+    def _as_stored(self, detected: Sequence[LeadSyncConflict]) -> list[LeadSyncConflict]:
         stored: list[LeadSyncConflict] = []
         for conflict in detected:
             held = self.conflict(conflict.id)
@@ -103,6 +103,17 @@ class ConflictActions(StoreState):
                     }
                 )
             stored.append(conflict)
+        return stored
+
+    async def persist_conflicts(self, detected: Sequence[LeadSyncConflict]) -> None:
+        """Write detected conflicts in the caller's database transaction, so that they
+        land with the outcome that found them (the state takes them in with
+        `ConflictsDetected` after the commit): an engine killed between the two lost
+        the conflict, and nothing merged the pair again, so its values stayed apart."""
+        await self._db.upsert_conflicts(self._as_stored(detected))
+
+    async def _conflicts_detected(self, detected: Sequence[LeadSyncConflict]) -> list[Change]:
+        stored = self._as_stored(detected)
         if not stored:
             return []
         moved = self._lead_statuses_after(stored)

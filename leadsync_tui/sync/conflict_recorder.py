@@ -1,8 +1,11 @@
 """Conflicts the engine finds: recorded in the store, then settled by the [policy] or left.
 
-A policy decision goes through the same `ResolveConflict` action as a person's, with the
-actor `policy:<resolution>`, so it is audited (who, when, why) and its writes reach both
-sides through the outbox like any resolution. Conflicts the policy may settle are stored
+Found conflicts are stored in the same transaction as the change that found them
+(`detect`, `write`), then taken into the state and settled (`publish`): an engine killed
+between the two lost them before, and nothing merged the pair again. A policy decision
+goes through the same `ResolveConflict` action as a person's, with the actor
+`policy:<resolution>`, so it is audited (who, when, why) and its writes reach both sides
+through the outbox like any resolution. Conflicts the policy may settle are stored
 `unresolved` first and settled right after; one still `unresolved` after a crash is
 settled on the next pass (`settle_pending`). `manual_review` ones wait for a person.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from leadsync_tui.config import PolicySettings
@@ -36,6 +40,14 @@ logger = logging.getLogger(__name__)
 _SETTLEABLE = frozenset({ConflictType.VALUE_MISMATCH, ConflictType.DELETED_ON_ONE_SIDE})
 """A badly formatted value or a possible duplicate always needs a person."""
 _WINNERS = frozenset({Resolution.DOMIQ_WINS, Resolution.RESMAN_WINS})
+
+
+@dataclass(frozen=True)
+class Detected:
+    """Conflicts found on one lead, and their log rows, before they are stored."""
+
+    conflicts: list[LeadSyncConflict]
+    logs: list[LeadSyncLog]
 
 
 class ConflictRecorder:
@@ -64,18 +76,14 @@ class ConflictRecorder:
         """A reloaded `[policy]`: it settles the conflicts found from now on."""
         self._policy = policy
 
-    async def record(
+    def detect(
         self, conversation_id: str, found: Sequence[FieldConflict], *, logged: bool = False
-    ) -> int:
-        """Store `found` for the lead, log one `conflict` attempt each, apply the policy.
+    ) -> Detected:
+        """The lead's conflicts and a `conflict` attempt each, told to the journal; not
+        stored yet (`write` in the caller's transaction, then `publish`).
 
         `logged`: the attempt that found them was itself logged as a `conflict` (a create
-        held back by a `duplicate_candidate`), so no second row is written for it. Call
-        it outside any database transaction (it dispatches). Returns how many conflicts
-        were left open for a person.
-        """
-        if not found:
-            return 0
+        held back by a `duplicate_candidate`), so no second row is written for it."""
         at = self._now()
         conflicts: list[LeadSyncConflict] = []
         logs: list[LeadSyncLog] = []
@@ -108,10 +116,23 @@ class ConflictRecorder:
                 severity=item.severity.value,
                 resolution_status=conflict.resolution_status.value,
             )
-        await self._store.dispatch(ConflictsDetected(conflicts))
-        await self._store.dispatch(LogsAppended(logs))
-        settled = await self._settle(conflicts)
-        return len(conflicts) - settled
+        return Detected(conflicts, logs)
+
+    async def write(self, detected: Detected) -> None:
+        """Store them inside the caller's transaction, with the change that found them."""
+        await self._store.persist_conflicts(detected.conflicts)
+        await self._store.db.append_logs(detected.logs)
+
+    async def publish(self, detected: Detected) -> int:
+        """After the commit: the state takes them in, then the policy settles what it
+        may. Call it outside any database transaction (it dispatches). Returns how many
+        conflicts were left open for a person."""
+        if not detected.conflicts:
+            return 0
+        await self._store.dispatch(ConflictsDetected(detected.conflicts))
+        await self._store.dispatch(LogsAppended(detected.logs))
+        settled = await self._settle(detected.conflicts)
+        return len(detected.conflicts) - settled
 
     async def settle_pending(self) -> int:
         """Apply the policy to conflicts still `unresolved` (a crash came between)."""

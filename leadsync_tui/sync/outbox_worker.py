@@ -317,21 +317,22 @@ class OutboxWorker:
                 attempt=item.attempts,
                 outcome=outcome.outcome,
             )
+            logged = outcome.status is AttemptStatus.CONFLICT
+            found = self._recorder.detect(cid, outcome.conflicts, logged=logged)
             try:
-                async with self._db.transaction():
+                async with self._db.transaction():  # the conflicts land with the outcome
                     await self._db.complete(item.id)
                     if outcome.link is not None:
                         await self._db.upsert_link(outcome.link)
                     await self._db.enqueue(outcome.follow_ups)
                     await self._db.append_logs([log])
+                    await self._recorder.write(found)
             except DuplicateLink as exc:
                 await self._failed_locked(item, SyncError(str(exc)), latency_ms)
                 return
             self.sent += 1
             await self._store.dispatch(LogsAppended([log]))
-            await self._recorder.record(
-                cid, outcome.conflicts, logged=outcome.status is AttemptStatus.CONFLICT
-            )
+            await self._recorder.publish(found)
             if outcome.link is not None and outcome.follow_ups:
                 await self._status.set(
                     cid, SyncStatus.SYNCING, prospect_id=outcome.link.prospect_id

@@ -187,13 +187,18 @@ class Reconciler:
         async with self._lock:
             work = await self._plan(polled, only, report, read_from)
             await self.foreign.notice(work.foreign)
-            async with self._db.transaction():
+            found = [
+                self._recorder.detect(cid, conflicts) for cid, conflicts in work.conflicts.items()
+            ]
+            async with self._db.transaction():  # the conflicts land with the links they found
                 await self._db.upsert_links(work.links)
                 await self._db.enqueue(work.items)
+                for detected in found:
+                    await self._recorder.write(detected)
             report.queued = len(work.items)
-            for cid, conflicts in work.conflicts.items():
-                report.conflicts += len(conflicts)
-                await self._recorder.record(cid, conflicts)
+            for detected in found:
+                report.conflicts += len(detected.conflicts)
+                await self._recorder.publish(detected)
             for cid, prospect_id in work.syncing.items():
                 await self._status.set(cid, SyncStatus.SYNCING, prospect_id=prospect_id)
             for cid, prospect_id in work.settled.items():

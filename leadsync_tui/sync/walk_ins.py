@@ -156,15 +156,17 @@ class WalkInImporter:
                 latency_ms=latency_ms,
                 outcome=Sent.CREATED,
             )
+            found = self._recorder.detect(cid, plan.result.conflicts)
             try:
-                async with self._db.transaction():
+                async with self._db.transaction():  # the conflicts land with the link
                     await self._db.upsert_link(link)
                     await self._db.enqueue(plan_items(cid, lead.version, plan))
                     await self._db.append_logs([log])
+                    await self._recorder.write(found)
             except DuplicateLink:
                 return True  # another lead took this prospect meanwhile
             await self._store.dispatch(LogsAppended([log]))
-            await self._recorder.record(cid, plan.result.conflicts)
+            await self._recorder.publish(found)
             await self._status.settle(cid)
         return True
 
