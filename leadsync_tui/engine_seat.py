@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from leadsync_tui.store.db_errors import store_unreachable
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.engine_presence import HOLDER_LINE, engine_line, is_alive
@@ -23,6 +24,8 @@ from leadsync_tui.sync.lease import LeaseLost
 
 WATCH_POLL_S = 1.0
 """How often a window without the engine reads who holds the sync lease."""
+STORE_DOWN_LINE = "engine: waiting for the store to answer"
+STORE_DOWN_SHORT = "engine: store not answering"
 
 
 class SeatView(Protocol):
@@ -59,6 +62,8 @@ class EngineSeat:
         """Set by `ctrl+e`: try the sync lease at once, even in a watch-only window."""
         self.leaving = asyncio.Event()
         """Set when the window closes: the engine (or the watching) ends."""
+        self._store_problem: str | None = None
+        """Why the store does not answer, while it does not (said once)."""
 
     def take_over(self) -> None:
         """`ctrl+e`: try the lease at once (refused, with the holder named, while its
@@ -76,33 +81,68 @@ class EngineSeat:
             await self.engine.lease.release()
 
     async def _loop(self) -> None:
-        engine = self.engine
         while not self.leaving.is_set():
-            asked = self._take_now.is_set()
-            self._take_now.clear()
-            if (asked or not self.watch_only) and await engine.lease.take("run"):
-                if asked:
-                    self.watch_only = False
-                    self._view.seat_notice("This window runs the sync engine now.")
-                if self.watching:  # the holder changed the store meanwhile: read it again
-                    await self._store.wait_loaded()
-                    await self._store.fetch_leads()
-                    await self._store.fetch_conflicts()
-                self._set_watching(False)
-                self._view.seat_note(*HOLDER_LINE)
-                try:
-                    await engine.run()
+            try:
+                if await self._turn():
                     return
-                except LeaseLost:
-                    self._view.seat_notice("Another window took the sync engine over.")
-            self._set_watching(True)
-            line = await self._watch_once()
-            if asked:
-                self._view.seat_notice(
-                    f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
-                    warning=True,
-                )
+                self._store_back()
+            except LeaseLost:
+                self._view.seat_notice("Another window took the sync engine over.")
+            except Exception as exc:
+                if not store_unreachable(exc):
+                    raise
+                self._store_unanswered(exc)
             await self._pause()
+
+    async def _turn(self) -> bool:
+        """Run the engine if this window may, else watch once; True when the engine
+        ended because the window closes."""
+        engine = self.engine
+        asked = self._take_now.is_set()
+        self._take_now.clear()
+        if (asked or not self.watch_only) and await engine.lease.take("run"):
+            if asked:
+                self.watch_only = False
+                self._view.seat_notice("This window runs the sync engine now.")
+            if self.watching:  # the holder changed the store meanwhile: read it again
+                await self._store.wait_loaded()
+                await self._store.fetch_leads()
+                await self._store.fetch_conflicts()
+            self._set_watching(False)
+            self._view.seat_note(*HOLDER_LINE)
+            self._store_back()
+            await engine.run()
+            return True
+        self._set_watching(True)
+        line = await self._watch_once()
+        if asked:
+            self._view.seat_notice(
+                f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
+                warning=True,
+            )
+        return False
+
+    def _store_back(self) -> None:
+        if self._store_problem is not None:
+            self._store_problem = None
+            self._view.seat_notice("The store answers again.")
+
+    def _store_unanswered(self, exc: Exception) -> None:
+        """The team's PostgreSQL store stopped answering (a restart, a failover): the
+        engine here stops, the header says so, and the seat tries
+        again every `WATCH_POLL_S`; once the store answers, the window runs the engine
+        again (its lease, if nobody took it meanwhile) or watches who does. Said once
+        per outage, not every second."""
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        self._set_watching(True)
+        self._view.seat_note(STORE_DOWN_LINE, STORE_DOWN_SHORT)
+        if self._store_problem is None:
+            self._view.seat_notice(
+                f"The store is not answering ({reason}); this window keeps trying, "
+                "and the sync goes on once it answers.",
+                warning=True,
+            )
+        self._store_problem = reason
 
     async def _watch_once(self) -> str:
         """Read who holds the lease, mirror its feed, and say so in the header."""

@@ -33,6 +33,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker
 
+from leadsync_tui.store.db_errors import transient_store_error
 from leadsync_tui.widgets.sync_error_alert import SyncErrorAlert, clean_text
 
 logger = logging.getLogger("leadsync_tui.ui")
@@ -98,13 +99,20 @@ def show_failure(node: DOMNode, reason: str) -> None:
         app.notify(reason, title="Something went wrong", severity="error", timeout=8)
 
 
-async def guarded(node: DOMNode, what: str, work: Awaitable[T]) -> T | None:
-    """Await `work` for `node`; a failure is reported (never raised), cancellation kept."""
+async def guarded(
+    node: DOMNode, what: str, work: Awaitable[T], *, store_down_ok: bool = False
+) -> T | None:
+    """Await `work` for `node`; a failure is reported (never raised), cancellation kept.
+    `store_down_ok`: work a timer repeats skips a store that does not answer (a
+    PostgreSQL restart) without a word; the engine's seat says it once, in the header."""
     try:
         return await work
     except asyncio.CancelledError:
         raise
     except Exception as error:
+        if store_down_ok and transient_store_error(error):
+            logger.debug("%s skipped: the store does not answer (%s)", what, error)
+            return None
         report_failure(node, what, error)
         return None
 

@@ -151,6 +151,21 @@ class PostgresServer:
             )
         return self.url_for(name)
 
+    def refuse_connections(self, name: str, refuse: bool = True) -> None:
+        """An outage of one database, as its clients meet a restart: every session on
+        it ended and new ones refused ("not currently accepting connections"), until
+        called again with `refuse=False`."""
+        allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+            sql.Identifier(name), sql.SQL("false" if refuse else "true")
+        )
+        with self._lock:
+            self._admin.execute(allow)
+            if refuse:
+                self._admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+
     def drop_database(self, name: str) -> None:
         """Drop it, ending whatever sessions a test left connected to it."""
         with self._lock:

@@ -16,10 +16,10 @@ async def eventually(predicate: Callable[[], bool], within_s: float = 20.0) -> N
         await asyncio.sleep(0.005)
 
 
-async def eventually_true(check: Callable[[], Awaitable[bool]], within_s: float = 20.0) -> None:
-    """`eventually` for a check that must await (a database read): every 50 ms."""
+async def until(check: Callable[[], Awaitable[bool]], within_s: float = 30.0) -> None:
+    """`eventually` for a check that must await (a database read)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within_s
     while not await check():
         assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)

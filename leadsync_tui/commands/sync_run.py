@@ -27,10 +27,12 @@ from collections.abc import Callable
 from typing import TextIO
 
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import LoadedSettings, Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.logging_setup import QUIET_LEVEL, configure_json_logging, emit_event, remove
 from leadsync_tui.sim.runner import SimOptions, SimulatorBindError
+from leadsync_tui.store.db_errors import store_unreachable
 from leadsync_tui.store.storage_problem import describe, storage_error
 from leadsync_tui.sync.engine import SyncEngine
 from leadsync_tui.sync.journal import EventSink
@@ -72,6 +74,11 @@ def run_headless(
         remove(handler)
 
 
+STORE_RETRY_INITIAL_S = 1.0
+STORE_RETRY_MAX_S = 30.0
+"""A PostgreSQL store that does not answer is tried again after 1 s, doubling to 30 s."""
+
+
 async def _run(
     settings: Settings,
     once: bool,
@@ -107,8 +114,7 @@ async def _run(
                     await engine.retry_failed(actor="cli")
                 if once:
                     return await _once(engine, max_wait, sink)
-                if await engine.wait_for_lease():
-                    await engine.run()
+                await _serve(engine, sink)
                 sink({"event": "stopped"})
                 return ExitCode.OK
     except MetricsPortError as exc:
@@ -144,6 +150,30 @@ async def _run(
         with contextlib.suppress(OSError):  # stdout may sit on the full disk too
             sink({"event": "error", "error": message})
         return ExitCode.USAGE
+
+
+async def _serve(engine: SyncEngine, sink: EventSink) -> None:
+    """Run the engine while this process holds the lease, until stopped. A PostgreSQL
+    store that stops answering (a restart, a failover) is waited for, with a line each
+    try, and the engine runs again once it answers (its lease, or a wait for the one
+    who took it): before, any restart of the database ended the service with exit 2."""
+    failures = 0
+    while True:
+        try:
+            if await engine.wait_for_lease():
+                await engine.run()
+            return
+        except Exception as exc:
+            if not store_unreachable(exc):
+                raise
+            failures += 1
+            wait = exponential_wait(
+                failures, initial=STORE_RETRY_INITIAL_S, maximum=STORE_RETRY_MAX_S
+            )
+            reason = " ".join(str(exc).split())[:200]
+            sink({"event": "store_unanswered", "error": reason, "retry_in_s": round(wait, 1)})
+            if await engine.rest(wait):
+                return
 
 
 async def _once(engine: SyncEngine, max_wait: float, sink: EventSink) -> int:

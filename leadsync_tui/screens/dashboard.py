@@ -45,7 +45,7 @@ from leadsync_tui.store.changes import (
     LoadProgress,
     MetricsChanged,
 )
-from leadsync_tui.ui_work import push_screen, run_ui_work
+from leadsync_tui.ui_work import guarded, push_screen, run_ui_work
 from leadsync_tui.widgets import (
     ConflictNotificationBanner,
     LeadsTable,
@@ -143,7 +143,12 @@ class DashboardScreen(SessionScreen):
         self._toasts = Toaster(self.app)
         if self._live_clock:
             self.call_later(self._first_metrics)
-            self.set_interval(METRICS_REFRESH_S, self.store.refresh_metrics)
+            self.set_interval(  # guarded: a timer's failure would end the app
+                METRICS_REFRESH_S,
+                lambda: guarded(
+                    self, "Refreshing the metrics", self.store.refresh_metrics(), store_down_ok=True
+                ),
+            )
 
     async def _first_metrics(self) -> None:
         """Compute the metrics now (not in 2 s) and show them, equal to the defaults or not."""

@@ -16,6 +16,14 @@ def transient_store_error(exc: BaseException) -> bool:
     return psycopg is not None and isinstance(exc, psycopg.OperationalError)
 
 
+def store_unreachable(exc: BaseException) -> bool:
+    """A team's PostgreSQL store that does not answer now (a restart, a failover, a cut
+    network): a service waits for it rather than exit. SQLite's own operational errors
+    (a full disk, a lock held) are not this: a person must act on those."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
 class DatabaseError(Exception):
     """Base of the errors this module raises on purpose."""
 

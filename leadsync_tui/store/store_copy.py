@@ -71,6 +71,19 @@ class EngineRunning(CopyRefused):
         super().__init__(f"an engine runs on the source ({record.host} pid {record.pid})")
 
 
+class AlreadyMoved(CopyRefused):
+    """The source was moved before: its data lives in that store now, and a second copy
+    would be a second deployment of the same DomIQ account."""
+
+    def __init__(self, moved: Mapping[str, Any]) -> None:
+        super().__init__(
+            f"this store was already moved to {moved.get('to', '?')} on "
+            f"{moved.get('at', '?')}: its data lives there now, and a second copy would be "
+            "a second deployment of the same DomIQ account (point every leadsync at that "
+            "store instead)"
+        )
+
+
 class CopyMismatch(CopyRefused):
     """The target counted other than what was sent (rolled back: nothing kept)."""
 
@@ -100,6 +113,9 @@ async def copy_store(
     if source.dialect is not Dialect.SQLITE or target.dialect is not Dialect.POSTGRESQL:
         raise ValueError("copies a SQLite store into a PostgreSQL one")
     async with source.transaction():  # the source's write lock: one moment, no engine
+        moved = await source.get_json_cursor(Cursor.STORE_MOVED)
+        if moved is not None:
+            raise AlreadyMoved(moved)
         record = await source.engine_record()
         if record is not None and engine_alive(record):
             raise EngineRunning(record)

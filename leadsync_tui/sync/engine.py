@@ -289,6 +289,12 @@ class SyncEngine:
         if failure is not None:
             raise failure
 
+    async def rest(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if `stop()` comes; True once stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        return self._stop.is_set()
+
     async def stop(self) -> None:
         """Stop claiming work; `run()`/`run_once()` return once the items in flight end."""
         self._stop.set()

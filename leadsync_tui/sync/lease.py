@@ -100,7 +100,11 @@ class SyncLease:
             now = self._now()
             current = await self._db.engine_record()
             mine = current is not None and current.token == self.token
-            if mine and current is not None and current.stopped_at is None:
+            # Renewed only while held: a row still ours that this process let go of (its
+            # release could not be written: the store was down) is taken over afresh, a
+            # new generation that puts back what the last run left in flight. Renewed,
+            # it left this process fenced, and the engine stopped at its first send.
+            if mine and current is not None and current.stopped_at is None and self.held:
                 if await self._db.swap_engine(self._record(now, current.generation), self.token):
                     return True
                 continue

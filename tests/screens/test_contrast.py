@@ -29,7 +29,7 @@ from tests.screens.lead_screen_fixtures import (
 )
 from tests.screens.metrics_fixtures import metrics_store, play_history
 from tests.screens.test_lead_creation_snapshots import TODAY, on_store, unavailable
-from tests.typing_keys import type_text
+from tests.typing_keys import type_into
 from tests.waiting import eventually
 
 SIZE = (160, 48)
@@ -127,8 +127,7 @@ def _form(**typed: str) -> Scene:
             await pilot.app.push_screen(modal)
             await _steady(pilot)
             for name, text in typed.items():
-                modal.query_one(f"#{name}", Input).focus()
-                await type_text(pilot, text)
+                await type_into(pilot, modal.query_one(f"#{name}", Input), text)
             if typed:
                 await pilot.press("ctrl+s")
             await _steady(pilot)

@@ -57,7 +57,7 @@ from leadsync_tui.widgets import ConflictNotificationBanner, LeadsTable, RealTim
 from leadsync_tui.widgets.realtime_indicator import FeedState
 from tests.engine.conftest import Rig, sim_rig, truth_of
 from tests.typing_keys import type_text
-from tests.waiting import eventually
+from tests.waiting import eventually, until
 
 AppPilot = Pilot[int]
 ACTOR = "dana"
@@ -116,15 +116,6 @@ async def settled(app: LeadSyncApp) -> bool:
         lead.resman_sync_status is SyncStatus.SYNCING for lead in app.store.state.leads.values()
     )
     return counts.pending + counts.in_flight == 0 and not syncing
-
-
-async def until(check: Callable[[], Awaitable[bool]], within_s: float = 30.0) -> None:
-    """`eventually` for an async check."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_s
-    while not await check():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def exported(folder: Path) -> tuple[Path, str]:

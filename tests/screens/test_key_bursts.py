@@ -59,8 +59,9 @@ async def test_a_burst_of_open_and_escape_never_stacks_modals(tmp_path: Path) ->
         # keeps the cursor on its lead, so a row number can come back the same.
         before = table.cursor_key
         table.focus()
+        await eventually(lambda: app.focused is table, 10)  # focus() lands a turn later
         await pilot.press("down")
-        assert table.cursor_key != before
+        await eventually(lambda: table.cursor_key != before, 10)
 
 
 @pytest.mark.parametrize("opener", ["g", "n", "question_mark"])

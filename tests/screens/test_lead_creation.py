@@ -29,9 +29,9 @@ from leadsync_tui.sync.lead_preflight import PreflightFinding
 from leadsync_tui.widgets import LeadsTable
 from tests.engine.conftest import Rig, sim_rig
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store
-from tests.screens.test_flows_on_simulators import settled, until
-from tests.typing_keys import type_text
-from tests.waiting import eventually
+from tests.screens.test_flows_on_simulators import settled
+from tests.typing_keys import type_into as type_into_input
+from tests.waiting import eventually, until
 
 AppPilot = Pilot[int]
 ACTOR = "dana"
@@ -61,8 +61,7 @@ async def open_form(pilot: AppPilot) -> LeadCreationModal:
 
 
 async def type_into(pilot: AppPilot, field: str, text: str) -> None:
-    pilot.app.screen.query_one(f"#{field}", Input).focus()
-    await type_text(pilot, text)
+    await type_into_input(pilot, pilot.app.screen.query_one(f"#{field}", Input), text)
 
 
 def choose(pilot: AppPilot, field: str, value: str) -> None:

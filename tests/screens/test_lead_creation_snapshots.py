@@ -26,7 +26,7 @@ from leadsync_tui.screens.lead_creation import LeadCreationModal
 from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.lead_preflight import PreflightFinding, local_findings
 from tests.screens.dashboard_fixtures import frozen_clock, sample_store_sync
-from tests.typing_keys import type_text
+from tests.typing_keys import type_into
 
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[int]], Awaitable[None]]
@@ -108,9 +108,14 @@ def form_then(
         for name, text in fields.items():
             if name == "property_id":
                 modal.query_one("#property_id", Select).value = text
+                # The form's answer to the choice (it may move the focus) comes through the
+                # select's own message queue: typed keys must not race it.
+                for _ in range(100):
+                    await pilot.pause()
+                    if "property_id" in modal._touched:
+                        break
                 continue
-            modal.query_one(f"#{name}", Input).focus()
-            await type_text(pilot, text)
+            await type_into(pilot, modal.query_one(f"#{name}", Input), text)
         for _ in range(submits):
             await pilot.press("ctrl+s")
             for _ in range(20):

@@ -22,9 +22,8 @@ from tests.screens.test_flows_on_simulators import (
     quiet_linked_lead,
     resman_max_rent,
     settled,
-    until,
 )
-from tests.waiting import eventually, eventually_true
+from tests.waiting import eventually, until
 
 
 async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
@@ -47,7 +46,7 @@ async def quit_during_a_write(rig: Rig, latency_ms: float) -> tuple[str, int]:
             db = app.store.db
             return bool(await db.outbox_items(conversation_id=cid, status=OutboxStatus.IN_FLIGHT))
 
-        await eventually_true(its_write_in_flight, 15)
+        await until(its_write_in_flight, 15)
         await eventually(lambda: engine_of(app).worker.in_flight > 0, 15)
         await pilot.press("ctrl+q")
         await eventually(lambda: not app.is_running, 30)

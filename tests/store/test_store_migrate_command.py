@@ -8,6 +8,8 @@ import os
 import re
 import socket
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from leadsync_tui.models import utc_now
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import EngineRecord
 from leadsync_tui.sync.engine_presence import this_host
+from tests.pg_server import PostgresServer
 from tests.store.store_fill import LEADS, fill
 from tests.team_store import postgres_location
 
@@ -109,9 +112,39 @@ def test_moves_the_store_and_says_what_to_put_in_the_config(
     assert [line.split()[1] for line in audit.stdout.splitlines()[1:]] == ["alice", "bob", "carol"]
 
 
-def test_a_second_run_is_refused_without_touching_either(source: Path, target: str) -> None:
+@pytest.fixture
+def other_target(postgres_server: PostgresServer, target: str) -> Iterator[str]:
+    """A second empty database on the same server, as `--to` takes it."""
+    name = f"other_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    url = postgres_location(postgres_server.create_database(name)).url
+    assert url is not None
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(name)
+
+
+def test_a_moved_store_is_not_moved_again_elsewhere(
+    source: Path, target: str, other_target: str
+) -> None:
+    """Before: a second `migrate` of the same file into another empty database copied it
+    again, a second deployment of one DomIQ account (found by trying it as a team)."""
     assert _run("--from", f"sqlite:{source}", "--to", target).exit_code == ExitCode.OK
-    line = _one_line(_run("--from", f"sqlite:{source}", "--to", target))
+    other = other_target
+    line = _one_line(_run("--from", f"sqlite:{source}", "--to", other))
+    assert f"this store was already moved to {target} on " in line
+    assert "second deployment" in line and line.endswith(f"nothing was copied to {other}")
+    assert _lead_count(other) == 0
+
+
+def test_a_second_store_into_the_same_database_is_refused_without_touching_either(
+    source: Path, target: str, tmp_path: Path
+) -> None:
+    assert _run("--from", f"sqlite:{source}", "--to", target).exit_code == ExitCode.OK
+    another = tmp_path / "another" / "leadsync.db"
+    another.parent.mkdir()
+    asyncio.run(fill(another))
+    line = _one_line(_run("--from", f"sqlite:{another}", "--to", target))
     assert f"the PostgreSQL store {target} already holds leadsync data ({LEADS} leads," in line
     assert "never merged" in line and "createdb" in line
     assert _lead_count(target) == LEADS
