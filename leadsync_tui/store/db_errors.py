@@ -20,6 +20,8 @@ def store_unreachable(exc: BaseException) -> bool:
     """A team's PostgreSQL store that does not answer now (a restart, a failover, a cut
     network): a service waits for it rather than exit. SQLite's own operational errors
     (a full disk, a lock held) are not this: a person must act on those."""
+    if isinstance(exc, BaseExceptionGroup):  # a task group's (the live feed's parts)
+        return any(store_unreachable(inner) for inner in exc.exceptions)
     psycopg = sys.modules.get("psycopg")
     return psycopg is not None and isinstance(exc, psycopg.OperationalError)
 

@@ -137,6 +137,8 @@ def count(events: Path, kind: str) -> int:
 def wait_for(events: Path, kind: str, engine: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while not count(events, kind):
-        assert engine.poll() is None, f"the engine exited before {kind}"
+        if engine.poll() is not None:
+            said = engine.stderr.read().decode() if engine.stderr else ""
+            raise AssertionError(f"the engine exited before {kind}: {said[-1500:]}")
         assert time.monotonic() < deadline, f"no {kind} within 60 s"
         time.sleep(0.05)
