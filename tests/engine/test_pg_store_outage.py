@@ -9,7 +9,6 @@ watches) the engine again once it answers; the service waits for it and goes on.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from leadsync_tui.engine_seat import STORE_DOWN_LINE
 from leadsync_tui.sync.engine_presence import HOLDER_LINE
 from tests.engine.conftest import sim_rig
 from tests.engine.test_crash_safety import LEADSYNC, sim_process
+from tests.engine.test_team_takeover import events_of
 from tests.pg_server import PostgresServer
 from tests.screens.test_flows_on_simulators import (
     domiq_lead,
@@ -125,13 +125,8 @@ def test_the_service_waits_for_its_store_and_goes_on(
     assert b"Traceback" not in err
 
 
-def lines(events: Path) -> list[dict[str, object]]:
-    text = events.read_text() if events.exists() else ""
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
 def count(events: Path, kind: str) -> int:
-    return sum(1 for line in lines(events) if line.get("event") == kind)
+    return sum(1 for line in events_of(events) if line.get("event") == kind)
 
 
 def wait_for(events: Path, kind: str, engine: subprocess.Popen[bytes]) -> None:
