@@ -104,8 +104,10 @@ class JsonLinesHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._out.write(json.dumps(as_event(record), separators=(",", ":"), default=str))
-            self._out.write("\n")
+            # One write per line: nothing (a signal handler, another writer) can land
+            # between an object and its newline.
+            line = json.dumps(as_event(record), separators=(",", ":"), default=str)
+            self._out.write(line + "\n")
             self._out.flush()
         except Exception:
             self.handleError(record)

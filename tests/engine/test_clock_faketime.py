@@ -124,7 +124,15 @@ def sync_once(config: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "Traceback" not in run.stderr
-    return [json.loads(line) for line in run.stdout.splitlines()]
+    return [_event(line) for line in run.stdout.splitlines()]
+
+
+def _event(line: str) -> dict[str, Any]:
+    try:
+        event: dict[str, Any] = json.loads(line)
+    except ValueError:
+        raise AssertionError(f"not one JSON object: {line!r}") from None
+    return event
 
 
 async def domiq_leads(settings: Settings) -> dict[str, Lead]:
@@ -226,7 +234,10 @@ class Engine:
     def _pump(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            self.events.put(json.loads(line))
+            try:
+                self.events.put(json.loads(line))
+            except ValueError:  # shown by `passes`, not lost with this thread
+                self.events.put({"event": "unreadable", "line": line})
 
     def passes(self, count: int, within_s: float = 90.0) -> None:
         """Wait for `count` more completed reconcile passes."""
@@ -234,6 +245,7 @@ class Engine:
         while count:
             event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
             self.seen.append(event)
+            assert event["event"] != "unreadable", f"not one JSON object: {event['line']!r}"
             if event["event"] in ("reconcile", "reconcile_failed"):
                 count -= 1
 
