@@ -4,6 +4,7 @@ never a traceback and never a password."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 
 from leadsync_tui.cli import main
 from leadsync_tui.config import ConfigError, load_settings
+from leadsync_tui.store.opening import open_database
+from leadsync_tui.store.pg_link import PgLink
+from leadsync_tui.store_location import StoreLocation
 from tests.team_store import postgres_location, store_block
 
 LIVE = """
@@ -89,11 +93,43 @@ def test_status_and_audit_read_a_postgresql_store(
 ) -> None:
     where = postgres_location(pg_url)
     config = config_with(tmp_path, store_block(where))
+    asyncio.run(_create_store(where))  # as the first engine on it would
 
     assert main(["status", "--config", str(config)]) == 0  # a new store: healthy, empty
     out = capsys.readouterr().out
     assert f"database   {where.url}" in out
     assert main(["audit", "--config", str(config)]) == 0
+
+
+async def _create_store(where: StoreLocation) -> None:
+    await (await open_database(where)).close()
+
+
+async def _has_store(where: StoreLocation) -> bool:
+    link = await PgLink.open(where.url or "", where.password)
+    try:
+        return await link.schema_version() > 0
+    finally:
+        await link.close()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("command", ["status", "audit"])
+def test_reading_an_empty_database_says_so_and_creates_nothing(
+    command: str, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = postgres_location(pg_url)
+    config = config_with(tmp_path, store_block(where))
+
+    assert main([command, "--config", str(config)]) == 2
+
+    said = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert said == [
+        f"leadsync {command}: there is no leadsync store in {where.url} yet; one is created "
+        "when an engine first runs on it (`leadsync sync --headless --once --config PATH`) "
+        "or by `leadsync store migrate`"
+    ]
+    assert not asyncio.run(_has_store(where))  # a typo'd url must not grow a schema
 
 
 @pytest.mark.postgresql

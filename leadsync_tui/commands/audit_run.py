@@ -20,6 +20,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import format_utc, utc_now
 from leadsync_tui.store.db import DatabaseError
+from leadsync_tui.store.db_errors import NoStoreYet
 from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import AuditEntry
 from leadsync_tui.store.storage_problem import describe, impossible_path, storage_error
@@ -83,6 +84,9 @@ def run_audit(
         return ExitCode.USAGE
     try:
         entries = asyncio.run(_read(database, since))
+    except NoStoreYet as exc:
+        print(f"leadsync audit: {exc}", file=err)
+        return ExitCode.USAGE
     except Exception as exc:
         if database.is_postgresql and storage_error(exc) is not None:
             print(f"leadsync audit: {describe(exc, database)}", file=err)
@@ -104,7 +108,7 @@ def run_audit(
 
 
 async def _read(location: StoreLocation, since: datetime | None) -> list[AuditEntry]:
-    db = await open_database(location)
+    db = await open_database(location, existing=True)
     try:
         return await db.audit_entries(since, limit=_NO_LIMIT)
     finally:

@@ -20,7 +20,7 @@ from leadsync_tui.config import Settings
 from leadsync_tui.exit_codes import ExitCode
 from leadsync_tui.models import AttemptStatus, LeadSyncConflict, SyncMetrics, format_utc
 from leadsync_tui.store.db import DatabaseError
-from leadsync_tui.store.db_errors import StoreMoved
+from leadsync_tui.store.db_errors import NoStoreYet, StoreMoved
 from leadsync_tui.store.metrics import compute_metrics
 from leadsync_tui.store.opening import open_database
 from leadsync_tui.store.records import (
@@ -103,6 +103,8 @@ def run_status(settings: Settings, *, as_json: bool, out: TextIO, err: TextIO | 
         )
     try:
         report = asyncio.run(_read(path, settings.is_demo))
+    except NoStoreYet as exc:
+        return _unusable(path, str(exc), as_json, out, err)
     except Exception as exc:
         if path.is_postgresql and storage_error(exc) is not None:
             return _unusable(path, describe_storage(exc, path), as_json, out, err)
@@ -129,7 +131,7 @@ def _unusable(path: StoreLocation, message: str, as_json: bool, out: TextIO, err
 
 
 async def _read(path: StoreLocation, demo: bool) -> Report:
-    db = await open_database(path)
+    db = await open_database(path, existing=True)
     try:
         now = precise_now()
         logs = await db.recent_logs(now - WINDOW)

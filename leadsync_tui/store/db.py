@@ -30,7 +30,12 @@ from leadsync_tui.models import utc_now
 from leadsync_tui.store.db_conflicts import ConflictRows
 from leadsync_tui.store.db_connection import FEED_KEEP, Clock, DbConnection
 from leadsync_tui.store.db_engine import EngineRows
-from leadsync_tui.store.db_errors import DatabaseError, DatabaseTooNew, DuplicateLink
+from leadsync_tui.store.db_errors import (
+    DatabaseError,
+    DatabaseTooNew,
+    DuplicateLink,
+    NoStoreYet,
+)
 from leadsync_tui.store.db_leads import FREEZE_MIN, LeadPage, LeadRows
 from leadsync_tui.store.db_links import LinkRows
 from leadsync_tui.store.db_logs import LogRows
@@ -81,17 +86,25 @@ class Database(AsyncClosing, LeadRows, LinkRows, ConflictRows, LogRows, EngineRo
 
     @classmethod
     async def open_postgresql(
-        cls, url: str, *, password: SecretStr | None = None, now: Clock = utc_now
+        cls,
+        url: str,
+        *,
+        password: SecretStr | None = None,
+        now: Clock = utc_now,
+        existing: bool = False,
     ) -> Database:
-        """Connect to and migrate the PostgreSQL database at `url` (as `open` does)."""
+        """Connect to and migrate the PostgreSQL database at `url` (as `open` does);
+        `existing`: `NoStoreYet` rather than create the schema in an empty database."""
         from leadsync_tui.store.pg_link import PgLink  # psycopg only when it is used
 
-        return await cls.on(await PgLink.open(url, password), now=now)
+        return await cls.on(await PgLink.open(url, password), now=now, existing=existing)
 
     @classmethod
-    async def on(cls, link: SqlLink, *, now: Clock = utc_now) -> Database:
+    async def on(cls, link: SqlLink, *, now: Clock = utc_now, existing: bool = False) -> Database:
         """The database behind an open `link`, migrated; the link is closed on failure."""
         try:
+            if existing and await link.schema_version() == 0:
+                raise NoStoreYet()
             await _migrate(link)
         except BaseException:
             await link.close()

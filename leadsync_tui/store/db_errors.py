@@ -41,6 +41,18 @@ class DatabaseTooNew(DatabaseError):
         self.known = known
 
 
+class NoStoreYet(DatabaseError):
+    """A read-only command on a team's PostgreSQL database that holds no leadsync store
+    yet: reading must not create one (as `status` on a missing SQLite file does not)."""
+
+    def __init__(self, location: object = "this PostgreSQL database") -> None:
+        super().__init__(
+            f"there is no leadsync store in {location} yet; one is created when an engine "
+            "first runs on it (`leadsync sync --headless --once --config PATH`) or by "
+            "`leadsync store migrate`"
+        )
+
+
 class StoreMoved(DatabaseError):
     """The SQLite store was copied to a team's PostgreSQL store (`leadsync store
     migrate`): an engine on the old file would be a second deployment of its own."""
