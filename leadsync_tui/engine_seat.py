@@ -9,6 +9,7 @@ holder's live feed (`feed_share`). What the app must show goes back through `Sea
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -24,6 +25,10 @@ from leadsync_tui.sync.lease import LeaseLost
 
 WATCH_POLL_S = 1.0
 """How often a window without the engine reads who holds the sync lease."""
+STORE_STALL_S = 5.0
+"""A watching window whose read of the lease has not come back for this long says the
+store is not answering: a frozen server neither answers nor refuses, and the header's
+"heartbeat 1s ago" would stand still meanwhile."""
 STORE_DOWN_LINE = "engine: waiting for the store to answer"
 STORE_DOWN_SHORT = "engine: store not answering"
 
@@ -64,6 +69,8 @@ class EngineSeat:
         """Set when the window closes: the engine (or the watching) ends."""
         self._store_problem: str | None = None
         """Why the store does not answer, while it does not (said once)."""
+        self._reading_since: float | None = None
+        """When (monotonic) the pending read of the lease began, while one is pending."""
 
     def take_over(self) -> None:
         """`ctrl+e`: try the lease at once (refused, with the holder named, while its
@@ -75,9 +82,11 @@ class EngineSeat:
         engine holds it, watch and take it over once the holder is gone (unless
         `watch_only`). The lease is freed on the way out, even when cancelled between
         taking it and running."""
+        stall_watch = asyncio.create_task(self._watch_for_stalls(), name="seat stall watch")
         try:
             await self._loop()
         finally:
+            stall_watch.cancel()
             await self.engine.lease.release()
 
     async def _loop(self) -> None:
@@ -144,15 +153,30 @@ class EngineSeat:
             )
         self._store_problem = reason
 
+    async def _watch_for_stalls(self) -> None:
+        """Every `WATCH_POLL_S`: a watching window's read that has not come back for
+        `STORE_STALL_S` puts the store-down line in the header (the read itself cannot
+        be cut short: psycopg waits for a frozen server to confirm a cancel)."""
+        while True:
+            await asyncio.sleep(WATCH_POLL_S)
+            since = self._reading_since
+            stalled = since is not None and time.monotonic() - since > STORE_STALL_S
+            if self.watching and stalled:
+                self._view.seat_note(STORE_DOWN_LINE, STORE_DOWN_SHORT)
+
     async def _watch_once(self) -> str:
         """Read who holds the lease, mirror its feed, and say so in the header."""
-        record = await self.engine.db.engine_record()
-        now = self._clock()
-        line = engine_line(record, now, watch_only=self.watch_only)
-        short = engine_line(record, now, watch_only=self.watch_only, short=True)
-        alive = record is not None and is_alive(record, now)
-        await mirror_feed(self.engine.db, self._store, engine_alive=alive)
-        stopped = await recorded_stop(self.engine.db)
+        self._reading_since = time.monotonic()
+        try:
+            record = await self.engine.db.engine_record()
+            now = self._clock()
+            line = engine_line(record, now, watch_only=self.watch_only)
+            short = engine_line(record, now, watch_only=self.watch_only, short=True)
+            alive = record is not None and is_alive(record, now)
+            await mirror_feed(self.engine.db, self._store, engine_alive=alive)
+            stopped = await recorded_stop(self.engine.db)
+        finally:
+            self._reading_since = None
         if stopped != self._foreign_shown:  # the holder's stop, in this window's bar too
             self._foreign_shown = stopped
             await self._store.set_error(FOREIGN_ERROR_BAR if stopped else None)

@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from leadsync_tui.commands.tui_session import open_tui
-from leadsync_tui.engine_seat import STORE_DOWN_LINE
+from leadsync_tui.engine_seat import STORE_DOWN_LINE, STORE_STALL_S
 from leadsync_tui.sync.engine_presence import HOLDER_LINE
 from tests.engine.conftest import sim_rig
 from tests.engine.test_crash_safety import LEADSYNC, sim_process
@@ -82,6 +83,32 @@ async def test_a_window_rides_out_its_store_not_answering_and_syncs_after(
             return await resman_max_rent(rig, await domiq_lead(rig, cid)) == 3456
 
         await until(in_resman, 30)
+        assert app.is_running and app._exception is None
+
+
+async def test_a_watching_window_says_when_its_store_stops_answering(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A frozen server (SIGSTOP, a hung failover) neither answers nor refuses: the
+    watcher's read just waits. Its header said "heartbeat 1s ago" all the while; now it
+    says the store is not answering, and goes back once it answers. A lock held on the
+    lease's table freezes this one database the same way, without stopping the server
+    the other tests on this worker share."""
+    async with (
+        sim_rig(tmp_path, leads=5, store=postgres_location(pg_url)) as rig,
+        open_tui(rig.settings, actor="dana", watch_only=True) as app,
+        app.run_test(size=(120, 30)),
+    ):
+        await eventually(lambda: app._engine_note[0].startswith("engine: none"), 30)
+        holder = await psycopg.AsyncConnection.connect(pg_url)
+        try:
+            await holder.execute("LOCK TABLE engine IN ACCESS EXCLUSIVE MODE")
+            await eventually(lambda: app._engine_note[0] == STORE_DOWN_LINE, STORE_STALL_S + 10)
+            assert app.is_running and app._exception is None
+        finally:
+            await holder.rollback()  # the lock goes with the transaction
+            await holder.close()
+        await eventually(lambda: app._engine_note[0].startswith("engine: none"), 30)
         assert app.is_running and app._exception is None
 
 
