@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from leadsync_tui.models import LeadSyncState, ResolutionStatus, SyncStatus
-from leadsync_tui.store.changes import Change, ConflictsChanged, LeadsChanged
+from leadsync_tui.store.changes import (
+    Change,
+    ConflictsChanged,
+    ConnectionStateChanged,
+    LeadsChanged,
+)
 
 Severity = Literal["information", "warning", "error"]
 CONFLICTS_TITLE = "Conflicts"
@@ -56,7 +61,12 @@ class AlertTracker:
 
     def notes_for(self, state: LeadSyncState, changes: Sequence[Change]) -> list[Note]:
         notes: list[Note] = []
-        notes.extend(self._connection(state))
+        # Each connection change in order, then the state now: a feed that came up and
+        # dropped again before this batch was handled showed "live" on the indicator
+        # (which applies the changes), so its loss is announced too.
+        seen = [c.connected for c in changes if isinstance(c, ConnectionStateChanged)]
+        for connected in [*seen, state.real_time_connected]:
+            notes.extend(self._connection(connected))
         if any(isinstance(change, ConflictsChanged) for change in changes):
             notes.extend(self._conflicts(state))
         keys: set[str] = set()
@@ -66,8 +76,7 @@ class AlertTracker:
         notes.extend(self._failures(state, keys))
         return notes
 
-    def _connection(self, state: LeadSyncState) -> Iterable[Note]:
-        now = state.real_time_connected
+    def _connection(self, now: bool) -> Iterable[Note]:
         before, self.connected = self.connected, now
         if before and not now and self.reconnect_requested:
             return  # a reconnect the user asked for (the screen said "Reconnecting…")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadsync_tui.models import LeadSyncState, SyncStatus
 from leadsync_tui.screens.alerts import AlertTracker
-from leadsync_tui.store.changes import ConflictsChanged, LeadsChanged
+from leadsync_tui.store.changes import ConflictsChanged, ConnectionStateChanged, LeadsChanged
 from tests.screens.dashboard_fixtures import sample_conflicts
 from tests.widgets.sample_leads import sample_leads
 
@@ -23,6 +23,19 @@ def test_connection_loss_and_recovery_are_announced_once_each() -> None:
     up = state_with(real_time_connected=True)
     assert [n.title for n in tracker.notes_for(up, [])] == ["Real-time connection recovered"]
     assert tracker.notes_for(up, []) == []
+
+
+def test_a_feed_that_came_up_and_dropped_within_one_batch_is_announced_lost() -> None:
+    """The indicator applies each change, so it showed "live" for the first one; the
+    state read when the batch is handled is already down again (seen under load)."""
+    tracker = AlertTracker()
+    tracker.prime(state_with(real_time_connected=False))
+    came_up = ConnectionStateChanged(connected=True, last_ping=None, reconnect_attempts=0)
+    down = state_with(real_time_connected=False)
+    titles = [n.title for n in tracker.notes_for(down, [came_up])]
+    assert titles == ["Real-time connection lost"]
+    dropped = ConnectionStateChanged(connected=False, last_ping=None, reconnect_attempts=1)
+    assert tracker.notes_for(down, [dropped]) == []  # the same loss, not a second one
 
 
 def test_a_first_connection_is_not_a_recovery() -> None:

@@ -274,7 +274,7 @@ async def test_a_conflict_arrives_and_each_resolution_ends_in_both_systems(
         seeded = set(rig.sims.world.conflicting_pairs)
         store = store_of(app)
         assert {c.conversation_id for c in store.state.open_conflicts} == seeded
-        assert any(note.startswith("Conflicts\n") for note in toasts(app))
+        await eventually(lambda: any(note.startswith("Conflicts\n") for note in toasts(app)), 10)
         banner = banner_of(app)
         count = len(seeded)
         assert banner.display and f"{count} unresolved conflicts" in banner.label
@@ -382,7 +382,7 @@ async def test_failed_writes_are_retried_one_and_then_in_bulk_and_reach_synced(
 
         parked = failed()
         assert len(parked) >= 3
-        assert any(note.startswith("Sync failed") for note in toasts(app))
+        await eventually(lambda: any(note.startswith("Sync failed") for note in toasts(app)), 10)
         await put_control(rig.sims.resman_url, "settings", {"max_xml_bytes": 2 * 1024 * 1024})
 
         one = sorted(parked)[0]
@@ -441,7 +441,10 @@ async def test_a_dropped_feed_is_shown_and_ctrl_r_brings_it_back_with_the_missed
         await edit_in_domiq(rig, first, {"email": "wren.first@example.net"})
         await eventually(lambda: indicator_of(app).state is FeedState.OFFLINE, 30)
         assert "offline" in indicator_of(app).label
-        assert any(note.startswith("Real-time connection lost") for note in toasts(app))
+        # The toast is posted on the turn after the indicator changed (`Toaster`).
+        await eventually(
+            lambda: any(note.startswith("Real-time connection lost") for note in toasts(app)), 10
+        )
         await edit_in_domiq(rig, second, {"email": "wren.second@example.net"})
         await pilot.pause(0.3)
         assert contact_shown(app, first) != "wren.first@example.net"
@@ -454,7 +457,10 @@ async def test_a_dropped_feed_is_shown_and_ctrl_r_brings_it_back_with_the_missed
         await eventually(lambda: indicator_of(app).state is FeedState.LIVE, 30)
         await eventually(lambda: contact_shown(app, second) == "wren.second@example.net", 30)
         assert contact_shown(app, first) == "wren.first@example.net"
-        assert any(note.startswith("Real-time connection recovered") for note in toasts(app))
+        await eventually(
+            lambda: any(note.startswith("Real-time connection recovered") for note in toasts(app)),
+            10,
+        )
 
 
 async def test_filter_sort_export_and_jump_on_the_synced_leads(
@@ -541,5 +547,5 @@ async def test_both_sides_editing_the_same_field_live_raise_a_conflict(tmp_path:
         assert await resman_max_rent(rig, lead) == 2222
         # One coalesced note counts every open conflict (it no longer names the field).
         needs = f"{count + 1} conflicts need a decision — c to triage"
-        assert f"Conflicts\n{needs}" in toasts(app)
+        await eventually(lambda: f"Conflicts\n{needs}" in toasts(app), 10)
         assert f"{count + 1} unresolved conflicts" in banner_of(app).label
