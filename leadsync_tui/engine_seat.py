@@ -9,8 +9,9 @@ holder's live feed (`feed_share`). What the app must show goes back through `Sea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -26,9 +27,9 @@ from leadsync_tui.sync.lease import LeaseLost
 WATCH_POLL_S = 1.0
 """How often a window without the engine reads who holds the sync lease."""
 STORE_STALL_S = 5.0
-"""A watching window whose read of the lease has not come back for this long says the
-store is not answering: a frozen server neither answers nor refuses, and the header's
-"heartbeat 1s ago" would stand still meanwhile."""
+"""A window whose read of the lease (watching), or renewal of it past its beat (running
+the engine), has not come back for this long says the store is not answering: a frozen
+server neither answers nor refuses, and the header would stand still meanwhile."""
 STORE_DOWN_LINE = "engine: waiting for the store to answer"
 STORE_DOWN_SHORT = "engine: store not answering"
 
@@ -70,7 +71,8 @@ class EngineSeat:
         self._store_problem: str | None = None
         """Why the store does not answer, while it does not (said once)."""
         self._reading_since: float | None = None
-        """When (monotonic) the pending read of the lease began, while one is pending."""
+        """When (monotonic) the pending read of the lease began, while one is pending
+        (`_timed_read`)."""
 
     def take_over(self) -> None:
         """`ctrl+e`: try the lease at once (refused, with the holder named, while its
@@ -109,7 +111,9 @@ class EngineSeat:
         engine = self.engine
         asked = self._take_now.is_set()
         self._take_now.clear()
-        if (asked or not self.watch_only) and await engine.lease.take("run"):
+        with self._timed_read():
+            took = (asked or not self.watch_only) and await engine.lease.take("run")
+        if took:
             if asked:
                 self.watch_only = False
                 self._view.seat_notice("This window runs the sync engine now.")
@@ -123,7 +127,8 @@ class EngineSeat:
             await engine.run()
             return True
         self._set_watching(True)
-        line = await self._watch_once()
+        with self._timed_read():
+            line = await self._watch_once()
         if asked:
             self._view.seat_notice(
                 f"Not taken: {line}. ctrl+e takes the engine over once it is gone.",
@@ -153,30 +158,52 @@ class EngineSeat:
             )
         self._store_problem = reason
 
+    @contextlib.contextmanager
+    def _timed_read(self) -> Iterator[None]:
+        """A read of the store in progress (the lease, who holds it), for
+        `_watch_for_stalls`; not the engine's run, nor a watcher's reload of the leads."""
+        self._reading_since = time.monotonic()
+        try:
+            yield
+        finally:
+            self._reading_since = None
+
     async def _watch_for_stalls(self) -> None:
-        """Every `WATCH_POLL_S`: a watching window's read that has not come back for
-        `STORE_STALL_S` puts the store-down line in the header (the read itself cannot
-        be cut short: psycopg waits for a frozen server to confirm a cancel)."""
+        """Every `WATCH_POLL_S`: a store that has not answered for `STORE_STALL_S` puts
+        the store-down line in the header, and the holder line comes back once it does.
+        A watcher's read of the lease, or the holder's renewal of it, cannot be cut
+        short: psycopg waits for a frozen server to confirm a cancel."""
+        shown = False
         while True:
             await asyncio.sleep(WATCH_POLL_S)
-            since = self._reading_since
-            stalled = since is not None and time.monotonic() - since > STORE_STALL_S
-            if self.watching and stalled:
+            if self._stalled():
+                shown = True
                 self._view.seat_note(STORE_DOWN_LINE, STORE_DOWN_SHORT)
+            elif shown:
+                shown = False
+                if not self.watching and self.engine.lease.held:
+                    self._view.seat_note(*HOLDER_LINE)
+                # A watcher's next read puts its own line back.
+
+    def _stalled(self) -> bool:
+        now = time.monotonic()
+        if self.watching:
+            since = self._reading_since
+            return since is not None and now - since > STORE_STALL_S
+        lease = self.engine.lease
+        renewed = lease.renewed_at
+        overdue = lease.beat_every + STORE_STALL_S
+        return lease.held and renewed is not None and now - renewed > overdue
 
     async def _watch_once(self) -> str:
         """Read who holds the lease, mirror its feed, and say so in the header."""
-        self._reading_since = time.monotonic()
-        try:
-            record = await self.engine.db.engine_record()
-            now = self._clock()
-            line = engine_line(record, now, watch_only=self.watch_only)
-            short = engine_line(record, now, watch_only=self.watch_only, short=True)
-            alive = record is not None and is_alive(record, now)
-            await mirror_feed(self.engine.db, self._store, engine_alive=alive)
-            stopped = await recorded_stop(self.engine.db)
-        finally:
-            self._reading_since = None
+        record = await self.engine.db.engine_record()
+        now = self._clock()
+        line = engine_line(record, now, watch_only=self.watch_only)
+        short = engine_line(record, now, watch_only=self.watch_only, short=True)
+        alive = record is not None and is_alive(record, now)
+        await mirror_feed(self.engine.db, self._store, engine_alive=alive)
+        stopped = await recorded_stop(self.engine.db)
         if stopped != self._foreign_shown:  # the holder's stop, in this window's bar too
             self._foreign_shown = stopped
             await self._store.set_error(FOREIGN_ERROR_BAR if stopped else None)

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
@@ -73,6 +74,9 @@ class SyncLease:
         """Set when another engine took the lease over from this one."""
         self._started: datetime | None = None
         self._said: str | None = None
+        self.renewed_at: float | None = None
+        """When (monotonic) this process last took or renewed the lease: a window that
+        runs the engine tells a store that stopped answering by it (`engine_seat`)."""
         """The holder's token already reported (said once, not per try)."""
 
     @property
@@ -106,6 +110,7 @@ class SyncLease:
             # it left this process fenced, and the engine stopped at its first send.
             if mine and current is not None and current.stopped_at is None and self.held:
                 if await self._db.swap_engine(self._record(now, current.generation), self.token):
+                    self.renewed_at = time.monotonic()
                     return True
                 continue
             if self.held:
@@ -192,6 +197,7 @@ class SyncLease:
         if reclaimed is None:
             return False
         self.generation = record.generation
+        self.renewed_at = time.monotonic()
         self._db.lease_token = self.token
         self.lost.clear()
         self._said = None

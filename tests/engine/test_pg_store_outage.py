@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +22,10 @@ import pytest
 
 from leadsync_tui.commands.tui_session import open_tui
 from leadsync_tui.engine_seat import STORE_DOWN_LINE, STORE_STALL_S
+from leadsync_tui.models import utc_now
+from leadsync_tui.store.opening import open_database
+from leadsync_tui.store.records import EngineRecord
+from leadsync_tui.store_location import StoreLocation
 from leadsync_tui.sync.engine_presence import HOLDER_LINE
 from tests.engine.conftest import sim_rig
 from tests.engine.test_crash_safety import LEADSYNC, sim_process
@@ -86,30 +91,59 @@ async def test_a_window_rides_out_its_store_not_answering_and_syncs_after(
         assert app.is_running and app._exception is None
 
 
-async def test_a_watching_window_says_when_its_store_stops_answering(
-    tmp_path: Path, pg_url: str
+@pytest.mark.parametrize(
+    ("watch_only", "elsewhere"),
+    [(True, False), (False, True), (False, False)],
+    ids=["watch-only", "may-take-over", "runs-the-engine"],
+)
+async def test_a_window_says_when_its_store_stops_answering(
+    tmp_path: Path, pg_url: str, watch_only: bool, elsewhere: bool
 ) -> None:
     """A frozen server (SIGSTOP, a hung failover) neither answers nor refuses: the
     watcher's read just waits. Its header said "heartbeat 1s ago" all the while; now it
     says the store is not answering, and goes back once it answers. A lock held on the
     lease's table freezes this one database the same way, without stopping the server
-    the other tests on this worker share."""
-    async with (
-        sim_rig(tmp_path, leads=5, store=postgres_location(pg_url)) as rig,
-        open_tui(rig.settings, actor="dana", watch_only=True) as app,
-        app.run_test(size=(120, 30)),
-    ):
-        await eventually(lambda: app._engine_note[0].startswith("engine: none"), 30)
-        holder = await psycopg.AsyncConnection.connect(pg_url)
-        try:
-            await holder.execute("LOCK TABLE engine IN ACCESS EXCLUSIVE MODE")
-            await eventually(lambda: app._engine_note[0] == STORE_DOWN_LINE, STORE_STALL_S + 10)
+    the other tests on this worker share. A window that may take over tries the lease
+    each turn (another box holds it here); a watch-only one only reads who holds it; the
+    window running the engine sees its renewal of the lease not come back."""
+    where = postgres_location(pg_url)
+    expected = (
+        "engine: none"
+        if watch_only
+        else "engine: sync@other-box pid 4242"
+        if elsewhere
+        else HOLDER_LINE[0]
+    )
+    async with sim_rig(tmp_path, leads=5, store=where) as rig:
+        if elsewhere:
+            await hold_lease_elsewhere(where)
+        async with (
+            open_tui(rig.settings, actor="dana", watch_only=watch_only) as app,
+            app.run_test(size=(120, 30)),
+        ):
+            await eventually(lambda: app._engine_note[0].startswith(expected), 30)
+            holder = await psycopg.AsyncConnection.connect(pg_url)
+            try:
+                await holder.execute("LOCK TABLE engine IN ACCESS EXCLUSIVE MODE")
+                await eventually(lambda: app._engine_note[0] == STORE_DOWN_LINE, STORE_STALL_S + 15)
+                assert app.is_running and app._exception is None
+            finally:
+                await holder.rollback()  # the lock goes with the transaction
+                await holder.close()
+            await eventually(lambda: app._engine_note[0].startswith(expected), 30)
             assert app.is_running and app._exception is None
-        finally:
-            await holder.rollback()  # the lock goes with the transaction
-            await holder.close()
-        await eventually(lambda: app._engine_note[0].startswith("engine: none"), 30)
-        assert app.is_running and app._exception is None
+
+
+async def hold_lease_elsewhere(where: StoreLocation) -> None:
+    """The sync lease held by a live engine on another box, for the next five minutes."""
+    async with await open_database(where) as db:
+        now = utc_now()
+        elsewhere = EngineRecord(
+            host="other-box", pid=4242, token="elsewhere", mode="run", started_at=now,
+            heartbeat_at=now, expires_at=now + timedelta(minutes=5), generation=1,
+        )  # fmt: skip
+        old = await db.engine_record()
+        assert await db.swap_engine(elsewhere, None if old is None else old.token)
 
 
 def test_the_service_waits_for_its_store_and_goes_on(
