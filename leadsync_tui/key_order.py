@@ -20,13 +20,14 @@ command palette runs one command; it does not also open the lead under the curso
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from typing import Any
 
 from textual import events
 from textual.app import App
 from textual.screen import Screen
+
+from leadsync_tui.event_wait import wait_for_event
 
 MAX_ROUNDS = 24
 """Rounds of "every node handled what it had" waited for one key: enough for a key to
@@ -129,8 +130,7 @@ class KeyOrder:
                 pending += 1
         if pending == 0:
             return False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), ROUND_TIMEOUT_S)
+        await wait_for_event(done, ROUND_TIMEOUT_S)
         return True
 
     def _release_next(self) -> None:

@@ -36,7 +36,6 @@ What each close code or failed handshake means for the next connection is read i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import ssl
@@ -57,6 +56,7 @@ from leadsync_tui.clients.domiq_feed_ends import (
 )
 from leadsync_tui.clients.domiq_frames import BadFrame, events_url, parse_frame
 from leadsync_tui.clients.retry import jittered_wait
+from leadsync_tui.event_wait import wait_for_event
 from leadsync_tui.models import EventType, SyncEvent, utc_now
 
 logger = logging.getLogger(__name__)
@@ -241,8 +241,7 @@ class DomiqFeed:
         """Sleep `seconds` (None: until woken), cut short by `request_reconnect`/`stop`."""
         if self._stopping or self._reconnect_now:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        await wait_for_event(self._wake, seconds)
 
     def _close_current(self) -> None:
         ws = self._ws

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from leadsync_tui.clients.domiq import DomiqClient
 from leadsync_tui.clients.domiq_feed import DomiqFeed, FeedState
 from leadsync_tui.clients.errors import SyncError
+from leadsync_tui.event_wait import wait_for_event
 from leadsync_tui.models import EventType, Lead, SyncEvent
 from leadsync_tui.store.actions import ConnectionChanged, SetError
 from leadsync_tui.store.changes import Change, EngineRequest, EngineRequestKind
@@ -174,8 +175,7 @@ class DomiqWatcher:
         when the batch is full)."""
         while True:
             await self._events_waiting.wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._batch_full.wait(), EVENT_FLUSH_S)
+            await wait_for_event(self._batch_full, EVENT_FLUSH_S)
             self._events_waiting.clear()
             await self._flush_events()
             if self._events:
@@ -199,8 +199,7 @@ class DomiqWatcher:
         # Pull once the feed is subscribed: anything that changes after the pull has read
         # past it then arrives as an event instead of being missed. A feed that cannot
         # connect must not keep the leads off the screen, so pull anyway after a while.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._feed_connected.wait(), FEED_WAIT_BEFORE_PULL_S)
+        await wait_for_event(self._feed_connected, FEED_WAIT_BEFORE_PULL_S)
         while True:
             await self._pull_wanted.wait()
             self._pull_wanted.clear()

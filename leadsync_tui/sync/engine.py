@@ -34,6 +34,7 @@ from leadsync_tui.clients.fence import WriteFenced, fenced
 from leadsync_tui.clients.resman import PropertyMapping
 from leadsync_tui.clients.retry import exponential_wait
 from leadsync_tui.config import Settings
+from leadsync_tui.event_wait import wait_for_event
 from leadsync_tui.models import Lead
 from leadsync_tui.store.db_errors import transient_store_error
 from leadsync_tui.sync.context import EngineContext, EngineParts
@@ -291,9 +292,7 @@ class SyncEngine:
 
     async def rest(self, seconds: float) -> bool:
         """Wait `seconds`, or less if `stop()` comes; True once stopped."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        return self._stop.is_set()
+        return await wait_for_event(self._stop, seconds)
 
     async def stop(self) -> None:
         """Stop claiming work; `run()`/`run_once()` return once the items in flight end."""
@@ -348,8 +347,7 @@ class SyncEngine:
                 failures += 1  # retried sooner, doubling up to the poll interval
                 wait = exponential_wait(failures, initial=PASS_RETRY_INITIAL, maximum=wait)
             self.worker.wake()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changes.pull_now.wait(), timeout=wait)
+            await wait_for_event(self._changes.pull_now, wait)
 
     def _saw_domiq_copy(self, lead: Lead) -> None:
         """The feed's copy of a lead, as DomIQ holds it. A prospect id it names anew

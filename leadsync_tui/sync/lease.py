@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from leadsync_tui.clients.fence import WriteFenced
+from leadsync_tui.event_wait import wait_for_event
 from leadsync_tui.models import format_utc
 from leadsync_tui.store.db import Database
 from leadsync_tui.store.records import EngineRecord
@@ -171,8 +172,7 @@ class SyncLease:
         while not stop.is_set():
             if await self.take(mode):
                 return True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll)
+            await wait_for_event(stop, poll)
         return False
 
     # ----------------------------------------------------------------- inside

@@ -32,6 +32,7 @@ from tenacity import AsyncRetrying, retry_if_exception
 from leadsync_tui.clients.errors import SyncError
 from leadsync_tui.clients.fence import WriteFenced
 from leadsync_tui.clients.retry import exponential_wait, jittered_wait, retry_after_of
+from leadsync_tui.event_wait import wait_for_event
 from leadsync_tui.models import AttemptStatus, SyncStatus
 from leadsync_tui.store.actions import LogsAppended, MergeLeads
 from leadsync_tui.store.db import Database, DuplicateLink
@@ -210,8 +211,7 @@ class OutboxWorker:
                 nap = 60.0  # a finishing task wakes us
             self._wake.clear()
             started = loop.time()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, nap))
+            await wait_for_event(self._wake, max(0.0, nap))
             if budget is not None and not self._tasks:
                 budget.spend(loop.time() - started)
 
