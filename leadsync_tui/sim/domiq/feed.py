@@ -153,8 +153,9 @@ class _Sender:
                 await self._heartbeat()
                 next_beat = loop.time() + self.interval
                 continue
-            try:
-                event = await asyncio.wait_for(self.sub.queue.get(), wait)
+            try:  # not `wait_for`: on 3.11 it can lose a cancellation (`event_wait`)
+                async with asyncio.timeout(wait):
+                    event = await self.sub.queue.get()
             except TimeoutError:
                 continue
             if not await self._send_event(event):
