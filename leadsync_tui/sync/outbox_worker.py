@@ -6,9 +6,8 @@ it with its error and a next attempt time: jittered exponential backoff, never s
 than the server's `Retry-After`. Permanent errors, and items out of attempts
 (`[sync] max_attempts`), are parked as `failed` for a person. `claim_due` hands out one
 item per lead and direction at a time, so changes to one lead never overtake; and the
-two directions of one lead take turns here (status reports aside), from the send to the
-commit: a write to DomIQ reads ResMan first (`send_domiq`), and a write to ResMan
-landing between that read and the commit would make the read stale.
+two directions of one lead take turns (`lead_turns`; status reports aside), from the
+send to the commit.
 
 Stopping finishes what is in flight (`stop`); a process killed mid-send leaves the item
 `in_flight`, and the engine that takes the sync lease over puts it back
@@ -18,12 +17,10 @@ Stopping finishes what is in flight (`stop`); a process killed mid-send leaves t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -43,6 +40,7 @@ from leadsync_tui.store.store import LeadSyncStore
 from leadsync_tui.sync.conflict_recorder import ConflictRecorder
 from leadsync_tui.sync.journal import Journal
 from leadsync_tui.sync.lead_status import LeadStatus
+from leadsync_tui.sync.lead_turns import LeadTurns
 from leadsync_tui.sync.send_outcome import Outcome
 from leadsync_tui.sync.wait_budget import WaitBudget
 
@@ -117,7 +115,7 @@ class OutboxWorker:
         self._hold = hold
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._turns = _LeadTurns()
+        self._turns = LeadTurns()
         self._stopping = False
         self.sent = 0
         """Items completed by this worker (for the summary)."""
@@ -375,27 +373,6 @@ class OutboxWorker:
         await self._store.dispatch(LogsAppended([log]))
         if park:
             await self._status.set(item.conversation_id, SyncStatus.FAILED)
-
-
-class _LeadTurns:
-    """One item per lead at a time, whichever way it goes (see the module's docstring)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: Counter[str] = Counter()
-
-    @contextlib.asynccontextmanager
-    async def turn(self, conversation_id: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        self._users[conversation_id] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[conversation_id] -= 1
-            if not self._users[conversation_id]:
-                del self._users[conversation_id]
-                del self._locks[conversation_id]
 
 
 def _ms(started: float) -> float:
